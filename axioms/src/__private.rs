@@ -1,0 +1,1 @@
+//! Items that generated code names. Not public API: no stability guarantee.

@@ -1,0 +1,273 @@
+//! [`Axioms`]: the verifier handle shared by extractors, the layer and your own code.
+
+use std::fmt;
+use std::sync::{Arc, Once};
+use std::time::Duration;
+
+use http::{HeaderMap, Method};
+
+use crate::claims::Claims;
+use crate::config::Config;
+use crate::jwks::FetchError;
+use crate::jwks::cache::KeyCache;
+use crate::rejection::{AuthError, ErrorRenderer, Reason, Rejection};
+use crate::token::{bearer, verify};
+
+/// The token verifier: configuration, the JWKS cache and its background refresher.
+///
+/// Create one per issuer at startup and put it in your router state; cloning is cheap (an
+/// `Arc`). Extractors find it through [`FromRef`](axum::extract::FromRef). The background
+/// refresher stops when the last clone is dropped, or at [`Axioms::shutdown`].
+///
+/// # Example
+///
+/// ```no_run
+/// use axioms::{Axioms, Claims, Config};
+/// use axum::{Router, routing::get};
+///
+/// async fn me(claims: Claims) -> String {
+///     format!("hello {}", claims.subject().unwrap_or("?"))
+/// }
+///
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let axioms = Axioms::new(Config::from_env()?)?;
+/// let app: Router = Router::new().route("/me", get(me)).with_state(axioms);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Axioms {
+    inner: Arc<Inner>,
+    renderer: Option<ErrorRenderer>,
+}
+
+struct Inner {
+    config: Config,
+    keys: Arc<KeyCache>,
+    refresher: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.refresher.abort();
+    }
+}
+
+/// Why an [`Axioms`] could not start.
+///
+/// # Example
+///
+/// ```
+/// // Outside a Tokio runtime there is nothing to run the key refresher on.
+/// let config = axioms::Config::builder().issuer("https://i.example/").audience("api").build().unwrap();
+/// assert!(matches!(axioms::Axioms::new(config), Err(axioms::InitError::NoRuntime)));
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum InitError {
+    /// The configuration is invalid.
+    #[error(transparent)]
+    Config(#[from] crate::ConfigError),
+    /// `Axioms::new` was called outside a Tokio runtime.
+    #[error(
+        "axioms: Axioms::new must be called inside a Tokio runtime (it spawns the JWKS refresher); call it from your async main"
+    )]
+    NoRuntime,
+    /// The crypto backend failed its known-answer self-test.
+    #[error("axioms: the crypto backend failed its startup self-test: {0}")]
+    CryptoSelfTest(&'static str),
+    /// The HTTP client could not be built.
+    #[error("axioms: could not build the HTTP client: {0}")]
+    Http(#[from] FetchError),
+}
+
+impl Axioms {
+    /// Starts a verifier: installs and self-tests the crypto backend, then spawns the JWKS
+    /// refresher, which fetches the keys at once. Requests that arrive before the first fetch
+    /// completes wait for it (single-flight), or get 503 if the issuer is unreachable.
+    pub fn new(config: Config) -> Result<Self, InitError> {
+        crypto_self_test()?;
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| InitError::NoRuntime)?;
+        let keys = Arc::new(KeyCache::new(&config)?);
+        let refresher = runtime.spawn(KeyCache::run(Arc::downgrade(&keys)));
+        Ok(Self {
+            inner: Arc::new(Inner {
+                config,
+                keys,
+                refresher,
+            }),
+            renderer: None,
+        })
+    }
+
+    /// [`Config::from_env`] then [`Axioms::new`].
+    pub fn from_env() -> Result<Self, InitError> {
+        Self::new(Config::from_env()?)
+    }
+
+    /// Replaces the RFC 6750 JSON response of every rejection with your own. The status,
+    /// challenge and reason are all available on the [`AuthError`].
+    ///
+    /// ```no_run
+    /// # async fn f(axioms: axioms::Axioms) {
+    /// use axum::response::IntoResponse;
+    /// let axioms = axioms.with_error_renderer(|err| {
+    ///     (err.status(), format!("denied: {}", err.description())).into_response()
+    /// });
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn with_error_renderer<F>(mut self, render: F) -> Self
+    where
+        F: Fn(&AuthError) -> axum::response::Response + Send + Sync + 'static,
+    {
+        self.renderer = Some(Arc::new(render));
+        self
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// Verifies a raw token and returns its claims. Every failure is an [`AuthError`] whose
+    /// [`reason`](AuthError::reason) says precisely why.
+    ///
+    /// ```no_run
+    /// # async fn f(axioms: axioms::Axioms, token: &str) {
+    /// match axioms.verify(token).await {
+    ///     Ok(claims) => println!("{:?}", claims.subject()),
+    ///     Err(err) => println!("rejected: {}", err.reason()),
+    /// }
+    /// # }
+    /// ```
+    pub async fn verify(&self, token: &str) -> Result<Claims, AuthError> {
+        verify::verify(&self.inner.config, &self.inner.keys, token)
+            .await
+            .map_err(|reason| self.error(reason))
+    }
+
+    /// Authenticates a request from its method and headers:
+    ///
+    /// * `Ok(Some(claims))` — a valid bearer token;
+    /// * `Ok(None)` — no credentials on a safe method (see
+    ///   [`ConfigBuilder::safe_methods`](crate::ConfigBuilder::safe_methods));
+    /// * `Err(_)` — anything else, ready to be returned as the response.
+    pub async fn authenticate(
+        &self,
+        method: &Method,
+        headers: &HeaderMap,
+    ) -> Result<Option<Claims>, AuthError> {
+        let safe = self.inner.config.safe_methods.contains(method);
+        match bearer::bearer_token(headers) {
+            Ok(Some(token)) => self.verify(token).await.map(Some),
+            Ok(None) | Err(Reason::NotBearer) if safe => Ok(None),
+            Ok(None) => Err(self.error(Reason::MissingToken)),
+            Err(reason) => Err(self.error(reason)),
+        }
+    }
+
+    /// An [`AuthError`] for `reason` with this verifier's realm (and `Retry-After` when the
+    /// keys are unavailable).
+    pub fn error(&self, reason: Reason) -> AuthError {
+        let err = AuthError::new(reason).with_realm(Arc::clone(&self.inner.config.realm));
+        if reason == Reason::KeysUnavailable {
+            err.with_retry_after(self.inner.keys.retry_after())
+        } else {
+            err
+        }
+    }
+
+    /// Wraps an error as the extractors' [`Rejection`], with this verifier's renderer.
+    pub fn rejection(&self, error: AuthError) -> Rejection {
+        error.log();
+        Rejection::new(error, self.renderer.clone())
+    }
+
+    /// Waits until a key set is loaded, at most `timeout`; `true` if one is. Useful in
+    /// readiness probes and tests; requests never need it.
+    pub async fn ready(&self, timeout: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            if self.inner.keys.is_loaded() {
+                return true;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// The number of usable keys currently loaded.
+    pub fn key_count(&self) -> usize {
+        self.inner.keys.key_count()
+    }
+
+    /// Stops the background refresher. Keys already loaded keep verifying; unknown `kid`s
+    /// still trigger (cooldown-limited) refetches.
+    pub fn shutdown(&self) {
+        self.inner.refresher.abort();
+    }
+}
+
+impl fmt::Debug for Axioms {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Axioms")
+            .field("config", &self.inner.config)
+            .field("keys", &self.inner.keys.key_count())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Installs the aws-lc-rs backend of jsonwebtoken and checks it on a known answer.
+///
+/// Naming `jsonwebtoken::crypto::aws_lc` makes a build without the backend a compile error;
+/// installing it explicitly defeats feature unification enabling a second backend (which
+/// makes jsonwebtoken panic at the first verification); the known answer catches a provider
+/// installed by someone else that does not work.
+fn crypto_self_test() -> Result<(), InitError> {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        // Err means another provider was installed first; the self-test decides if it works.
+        let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
+    });
+    // RFC 8037 Appendix A.4: an Ed25519 signature over "Example of Ed25519 signing".
+    const X: &[u8] = &[
+        0xd7, 0x5a, 0x98, 0x01, 0x82, 0xb1, 0x0a, 0xb7, 0xd5, 0x4b, 0xfe, 0xd3, 0xc9, 0x64, 0x07,
+        0x3a, 0x0e, 0xe1, 0x72, 0xf3, 0xda, 0xa6, 0x23, 0x25, 0xaf, 0x02, 0x1a, 0x68, 0xf7, 0x07,
+        0x51, 0x1a,
+    ];
+    const INPUT: &str = "eyJhbGciOiJFZERTQSJ9.RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmc";
+    const SIG: &str =
+        "hgyY0il_MGCjP0JzlnLWG1PPOt7-09PGcvMg3AIbQR6dWbhijcNR4ki4iylGjg5BhVsPt9g7sVvpAr_MuM0KAg";
+    const BAD_SIG: &str =
+        "hgyY0il_MGCjP0JzlnLWG1PPOt7-09PGcvMg3AIbQR6dWbhijcNR4ki4iylGjg5BhVsPt9g7sVvpAr_MuM0KAw";
+    let key = jsonwebtoken::DecodingKey::from_ed_der(X);
+    let run = |sig: &str| {
+        std::panic::catch_unwind(|| {
+            jsonwebtoken::crypto::verify(
+                sig,
+                INPUT.as_bytes(),
+                &key,
+                jsonwebtoken::Algorithm::EdDSA,
+            )
+        })
+    };
+    match (run(SIG), run(BAD_SIG)) {
+        (Ok(Ok(true)), Ok(Ok(false) | Err(_))) => Ok(()),
+        (Err(_), _) | (_, Err(_)) => Err(InitError::CryptoSelfTest(
+            "the crypto provider panicked (is a second jsonwebtoken backend enabled?)",
+        )),
+        _ => Err(InitError::CryptoSelfTest(
+            "a known-good signature was refused or a bad one accepted",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn self_test_passes() {
+        assert!(super::crypto_self_test().is_ok());
+    }
+}

@@ -1,0 +1,359 @@
+//! The verified claim set of an access token.
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use super::ClaimName;
+
+/// The verified claims of an access token: the registered ones, typed, plus every other claim.
+///
+/// A `Claims` only comes out of successful verification (or
+/// [`Claims::from_json_unverified`], named for what it is); cloning it is cheap. As an axum
+/// extractor it requires a valid token — see [`crate::extract`].
+///
+/// Scopes, roles and permissions are resolved once, at verification, from the claim names in
+/// [`Config`](crate::Config) (the first configured name present wins).
+///
+/// # Example
+///
+/// ```
+/// use axioms::Claims;
+/// use serde_json::json;
+///
+/// let claims = Claims::from_json_unverified(json!({
+///     "iss": "https://issuer.example", "sub": "user-1", "aud": "api", "exp": 2000000000,
+///     "scope": "read:data write:data", "roles": ["admin"], "email": "ada@example.com",
+/// }))
+/// .unwrap();
+/// assert_eq!(claims.subject(), Some("user-1"));
+/// assert!(claims.scopes().iter().any(|s| s == "read:data"));
+/// assert_eq!(claims.get::<String>("email").unwrap().as_deref(), Some("ada@example.com"));
+/// ```
+#[derive(Clone)]
+pub struct Claims(Arc<Inner>);
+
+#[derive(Debug)]
+struct Inner {
+    all: Map<String, Value>,
+    issuer: Option<Box<str>>,
+    subject: Option<Box<str>>,
+    audience: Box<[Box<str>]>,
+    expires_at: Option<i64>,
+    not_before: Option<i64>,
+    issued_at: Option<i64>,
+    scopes: Box<[Box<str>]>,
+    roles: Box<[Box<str>]>,
+    permissions: Box<[Box<str>]>,
+}
+
+/// Where [`Claims`] finds scopes, roles and permissions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ClaimNames {
+    pub(crate) scopes: Vec<ClaimName>,
+    pub(crate) roles: Vec<ClaimName>,
+    pub(crate) permissions: Vec<ClaimName>,
+}
+
+impl Default for ClaimNames {
+    fn default() -> Self {
+        let names = |list: &[&str]| {
+            list.iter()
+                .filter_map(|n| n.parse().ok())
+                .collect::<Vec<ClaimName>>()
+        };
+        Self {
+            scopes: names(&["scope", "scp"]),
+            roles: names(&["roles"]),
+            permissions: names(&["permissions"]),
+        }
+    }
+}
+
+/// A claim whose JSON type is not the one its name requires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ClaimTypeError;
+
+impl Claims {
+    /// Builds claims from a JSON object **without verifying anything**: for tests and for
+    /// tokens your code has verified by other means. Uses the default claim names (`scope`
+    /// then `scp`; `roles`; `permissions`).
+    ///
+    /// Returns `None` if `value` is not an object or a registered claim has the wrong type.
+    pub fn from_json_unverified(value: Value) -> Option<Self> {
+        match value {
+            Value::Object(map) => Self::build(map, &ClaimNames::default()).ok(),
+            _ => None,
+        }
+    }
+
+    /// Builds claims from a verified claim set, type-checking the registered claims and the
+    /// authorization claims.
+    pub(crate) fn build(
+        all: Map<String, Value>,
+        names: &ClaimNames,
+    ) -> Result<Self, ClaimTypeError> {
+        let issuer = opt_string(&all, "iss")?;
+        let subject = opt_string(&all, "sub")?;
+        let audience = match all.get("aud") {
+            None => Box::default(),
+            Some(Value::String(s)) => Box::from([Box::from(s.as_str())]),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|v| v.as_str().map(Box::from).ok_or(ClaimTypeError))
+                .collect::<Result<_, _>>()?,
+            Some(_) => return Err(ClaimTypeError),
+        };
+        let expires_at = opt_date(&all, "exp")?;
+        let not_before = opt_date(&all, "nbf")?;
+        let issued_at = opt_date(&all, "iat")?;
+        opt_string(&all, "jti")?;
+        opt_string(&all, "client_id")?;
+        let scopes = first_list(&all, &names.scopes, true)?;
+        let roles = first_list(&all, &names.roles, false)?;
+        let permissions = first_list(&all, &names.permissions, false)?;
+        Ok(Self(Arc::new(Inner {
+            all,
+            issuer,
+            subject,
+            audience,
+            expires_at,
+            not_before,
+            issued_at,
+            scopes,
+            roles,
+            permissions,
+        })))
+    }
+
+    /// `iss`: the issuer (after verification, always the configured one).
+    pub fn issuer(&self) -> Option<&str> {
+        self.0.issuer.as_deref()
+    }
+
+    /// `sub`: the subject. Unique only within its issuer; for client-credentials tokens it
+    /// names the client, not a user.
+    pub fn subject(&self) -> Option<&str> {
+        self.0.subject.as_deref()
+    }
+
+    /// `aud`, as a list (a single-string `aud` becomes one element).
+    pub fn audience(&self) -> &[Box<str>] {
+        &self.0.audience
+    }
+
+    /// `exp`, in seconds since the Unix epoch.
+    pub fn expires_at(&self) -> Option<i64> {
+        self.0.expires_at
+    }
+
+    /// `nbf`, in seconds since the Unix epoch.
+    pub fn not_before(&self) -> Option<i64> {
+        self.0.not_before
+    }
+
+    /// `iat`, in seconds since the Unix epoch.
+    pub fn issued_at(&self) -> Option<i64> {
+        self.0.issued_at
+    }
+
+    /// `jti`: the token's unique identifier.
+    pub fn jwt_id(&self) -> Option<&str> {
+        self.0.all.get("jti").and_then(Value::as_str)
+    }
+
+    /// `client_id`: the OAuth client the token was issued to (RFC 9068).
+    pub fn client_id(&self) -> Option<&str> {
+        self.0.all.get("client_id").and_then(Value::as_str)
+    }
+
+    /// The granted scopes, from the first configured scope claim present. A string claim is
+    /// split on single spaces (RFC 6749 §3.3); an array claim (Okta's `scp`) is taken as is.
+    pub fn scopes(&self) -> &[Box<str>] {
+        &self.0.scopes
+    }
+
+    /// The granted roles, from the first configured roles claim present.
+    pub fn roles(&self) -> &[Box<str>] {
+        &self.0.roles
+    }
+
+    /// The granted permissions, from the first configured permissions claim present.
+    pub fn permissions(&self) -> &[Box<str>] {
+        &self.0.permissions
+    }
+
+    /// The raw value of any claim: a plain name or a `/json/pointer` (see [`ClaimName`]).
+    /// A malformed name finds nothing.
+    pub fn value(&self, name: &str) -> Option<&Value> {
+        let name: ClaimName = name.parse().ok()?;
+        name.lookup(&self.0.all)
+    }
+
+    /// A claim converted to `T`: `Ok(None)` if absent, `Err` if present with another type.
+    ///
+    /// ```
+    /// # use axioms::Claims;
+    /// # use serde_json::json;
+    /// let claims = Claims::from_json_unverified(json!({"age": 42, "realm_access": {"roles": ["a"]}})).unwrap();
+    /// assert_eq!(claims.get::<u32>("age").unwrap(), Some(42));
+    /// assert_eq!(claims.get::<Vec<String>>("/realm_access/roles").unwrap(), Some(vec!["a".to_owned()]));
+    /// assert!(claims.get::<String>("age").is_err());
+    /// assert_eq!(claims.get::<String>("missing").unwrap(), None);
+    /// ```
+    pub fn get<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, serde_json::Error> {
+        self.value(name)
+            .map(|v| T::deserialize(v))
+            .transpose()
+    }
+
+    /// Every claim, as a JSON object.
+    pub fn as_map(&self) -> &Map<String, Value> {
+        &self.0.all
+    }
+
+    /// The whole claim set deserialized into your own type.
+    ///
+    /// ```
+    /// # use axioms::Claims;
+    /// # use serde_json::json;
+    /// #[derive(serde::Deserialize)]
+    /// struct Mine { sub: String, email: String }
+    /// let claims = Claims::from_json_unverified(json!({"sub": "u", "email": "e@x"})).unwrap();
+    /// let mine: Mine = claims.deserialize().unwrap();
+    /// assert_eq!(mine.email, "e@x");
+    /// ```
+    pub fn deserialize<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        T::deserialize(&Value::Object(self.0.all.clone()))
+    }
+}
+
+impl fmt::Debug for Claims {
+    // Claims are verified data, but they are personal data too: show what identifies the
+    // token, not everything in it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Claims")
+            .field("iss", &self.0.issuer)
+            .field("sub", &self.0.subject)
+            .field("exp", &self.0.expires_at)
+            .field("claims", &self.0.all.len())
+            .finish_non_exhaustive()
+    }
+}
+
+fn opt_string(all: &Map<String, Value>, name: &str) -> Result<Option<Box<str>>, ClaimTypeError> {
+    match all.get(name) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(Box::from(s.as_str()))),
+        Some(_) => Err(ClaimTypeError),
+    }
+}
+
+/// A NumericDate (RFC 7519 §2): a non-negative JSON number, fractions rounded down.
+fn opt_date(all: &Map<String, Value>, name: &str) -> Result<Option<i64>, ClaimTypeError> {
+    match all.get(name) {
+        None => Ok(None),
+        Some(Value::Number(n)) => {
+            if let Some(i) = n.as_i64() {
+                return if i >= 0 { Ok(Some(i)) } else { Err(ClaimTypeError) };
+            }
+            if n.as_u64().is_some() {
+                // Beyond i64::MAX: far beyond any real date.
+                return Ok(Some(i64::MAX));
+            }
+            match n.as_f64() {
+                #[allow(clippy::cast_possible_truncation)]
+                Some(f) if f.is_finite() && f >= 0.0 => Ok(Some(f.floor().min(9.0e18) as i64)),
+                _ => Err(ClaimTypeError),
+            }
+        }
+        Some(_) => Err(ClaimTypeError),
+    }
+}
+
+fn first_list(
+    all: &Map<String, Value>,
+    names: &[ClaimName],
+    space_delimited: bool,
+) -> Result<Box<[Box<str>]>, ClaimTypeError> {
+    let Some(value) = names.iter().find_map(|n| n.lookup(all)) else {
+        return Ok(Box::default());
+    };
+    match value {
+        Value::String(s) if space_delimited => Ok(s
+            .split(' ')
+            .filter(|t| !t.is_empty())
+            .map(Box::from)
+            .collect()),
+        Value::String(s) => Ok(Box::from([Box::from(s.as_str())])),
+        Value::Array(items) => items
+            .iter()
+            .map(|v| v.as_str().map(Box::from).ok_or(ClaimTypeError))
+            .collect(),
+        _ => Err(ClaimTypeError),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn build(v: Value) -> Result<Claims, ClaimTypeError> {
+        match v {
+            Value::Object(m) => Claims::build(m, &ClaimNames::default()),
+            _ => Err(ClaimTypeError),
+        }
+    }
+
+    #[test]
+    fn scope_string_is_split_on_single_spaces_only() {
+        let c = build(json!({"scope": "a b\tc  d"})).unwrap();
+        let got: Vec<&str> = c.scopes().iter().map(|s| &**s).collect();
+        assert_eq!(got, ["a", "b\tc", "d"]);
+    }
+
+    #[test]
+    fn scp_array_is_used_when_scope_is_absent() {
+        let c = build(json!({"scp": ["x", "y"]})).unwrap();
+        assert_eq!(c.scopes().len(), 2);
+    }
+
+    #[test]
+    fn first_configured_claim_wins() {
+        let c = build(json!({"scope": "a", "scp": ["b"]})).unwrap();
+        assert_eq!(&*c.scopes()[0], "a");
+    }
+
+    #[test]
+    fn mistyped_claims_are_errors() {
+        for bad in [
+            json!({"aud": 5}),
+            json!({"aud": ["a", 5]}),
+            json!({"exp": "2000000000"}),
+            json!({"exp": -1}),
+            json!({"nbf": true}),
+            json!({"iss": ["a"]}),
+            json!({"sub": 1}),
+            json!({"roles": [1]}),
+            json!({"scope": 7}),
+            json!({"permissions": {"a": 1}}),
+        ] {
+            assert!(build(bad.clone()).is_err(), "{bad} should be a type error");
+        }
+    }
+
+    #[test]
+    fn fractional_dates_round_down() {
+        let c = build(json!({"exp": 10.9})).unwrap();
+        assert_eq!(c.expires_at(), Some(10));
+    }
+
+    #[test]
+    fn single_role_string_is_one_role() {
+        let c = build(json!({"roles": "admin user"})).unwrap();
+        assert_eq!(c.roles().len(), 1);
+    }
+}

@@ -1,0 +1,192 @@
+//! Hardened HTTP fetches of JWKS and discovery documents.
+//!
+//! Connect and whole-request timeouts, a streamed body cap, no cookies, redirects followed
+//! only within the same origin, `https` only (or loopback), and nothing from any token in the
+//! request.
+
+use std::time::Duration;
+
+use http::header::CACHE_CONTROL;
+use reqwest::redirect;
+use serde_json::Value;
+use url::Url;
+
+use crate::config::{Config, check_url_scheme};
+use crate::token::json::parse_object;
+
+/// Why a fetch failed. Logged by the cache; never shown to clients.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FetchError {
+    /// Could not connect, or the connection broke.
+    #[error("could not reach the authorization server: {0}")]
+    Network(String),
+    /// The connect or whole-request timeout elapsed.
+    #[error("the authorization server did not answer in time")]
+    Timeout,
+    /// A status other than 200.
+    #[error("the authorization server answered HTTP {0}")]
+    Status(u16),
+    /// The body exceeded the configured size cap.
+    #[error("the response body exceeds the size cap")]
+    TooLarge,
+    /// The body is not a JSON object (or repeats a member name).
+    #[error("the response is not a JSON object")]
+    NotJson,
+    /// The JWKS has no usable key, too many keys, or no `keys` array.
+    #[error("unusable key set: {0}")]
+    KeySet(String),
+    /// Discovery metadata is unusable: `issuer` differs from the configured one, or
+    /// `jwks_uri` is missing or not https.
+    #[error("unusable discovery document: {0}")]
+    Discovery(&'static str),
+}
+
+/// A fetched JSON document and how long it may be cached.
+pub(crate) struct Fetched {
+    pub(crate) body: Value,
+    pub(crate) max_age: Option<Duration>,
+}
+
+/// An HTTP client configured for key fetches.
+#[derive(Debug, Clone)]
+pub(crate) struct Fetcher {
+    client: reqwest::Client,
+    max_bytes: usize,
+    allow_http: bool,
+}
+
+impl Fetcher {
+    pub(crate) fn new(config: &Config) -> Result<Self, FetchError> {
+        let client = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.request_timeout)
+            .redirect(redirect::Policy::custom(|attempt| {
+                let same_origin = attempt
+                    .previous()
+                    .first()
+                    .is_some_and(|first| first.origin() == attempt.url().origin());
+                if attempt.previous().len() > 3 {
+                    attempt.error("too many redirects")
+                } else if same_origin {
+                    attempt.follow()
+                } else {
+                    attempt.stop()
+                }
+            }))
+            .user_agent(concat!("axioms/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| FetchError::Network(e.to_string()))?;
+        Ok(Self {
+            client,
+            max_bytes: config.max_jwks_bytes,
+            allow_http: config.allow_insecure_http,
+        })
+    }
+
+    /// GETs `url` and parses the body as a strict JSON object.
+    pub(crate) async fn get_json(&self, url: &Url) -> Result<Fetched, FetchError> {
+        let mut response = self
+            .client
+            .get(url.clone())
+            .header(http::header::ACCEPT, "application/json")
+            .send()
+            .await
+            .map_err(classify)?;
+        let status = response.status();
+        if status != http::StatusCode::OK {
+            return Err(FetchError::Status(status.as_u16()));
+        }
+        if response
+            .content_length()
+            .is_some_and(|len| len > self.max_bytes as u64)
+        {
+            return Err(FetchError::TooLarge);
+        }
+        let max_age = response
+            .headers()
+            .get(CACHE_CONTROL)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_max_age);
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(classify)? {
+            if body.len() + chunk.len() > self.max_bytes {
+                return Err(FetchError::TooLarge);
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let body = parse_object(&body)
+            .map(Value::Object)
+            .map_err(|_| FetchError::NotJson)?;
+        Ok(Fetched { body, max_age })
+    }
+
+    /// Resolves `jwks_uri` from an OIDC discovery document, checking its `issuer`.
+    pub(crate) async fn discover(&self, url: &Url, issuer: Option<&str>) -> Result<Url, FetchError> {
+        let doc = self.get_json(url).await?.body;
+        let meta_issuer = doc
+            .get("issuer")
+            .and_then(Value::as_str)
+            .ok_or(FetchError::Discovery("no `issuer`"))?;
+        if let Some(issuer) = issuer
+            && meta_issuer != issuer
+        {
+            return Err(FetchError::Discovery(
+                "`issuer` differs from the configured issuer (OIDC Discovery §4.3)",
+            ));
+        }
+        let jwks_uri = doc
+            .get("jwks_uri")
+            .and_then(Value::as_str)
+            .ok_or(FetchError::Discovery("no `jwks_uri`"))?;
+        let jwks_uri =
+            Url::parse(jwks_uri).map_err(|_| FetchError::Discovery("`jwks_uri` is not a URL"))?;
+        if !check_url_scheme(&jwks_uri, self.allow_http) {
+            return Err(FetchError::Discovery("`jwks_uri` is not https"));
+        }
+        Ok(jwks_uri)
+    }
+}
+
+fn classify(err: reqwest::Error) -> FetchError {
+    if err.is_timeout() {
+        FetchError::Timeout
+    } else if err.is_redirect() {
+        FetchError::Network("redirect refused".to_owned())
+    } else {
+        // reqwest's error text names the URL and the cause, never a token.
+        FetchError::Network(err.without_url().to_string())
+    }
+}
+
+/// The `max-age` of a `Cache-Control` value; `no-cache`/`no-store` count as zero.
+fn parse_max_age(value: &str) -> Option<Duration> {
+    let mut max_age = None;
+    for directive in value.split(',') {
+        let directive = directive.trim();
+        let (name, arg) = directive
+            .split_once('=')
+            .map_or((directive, None), |(n, a)| (n.trim(), Some(a.trim().trim_matches('"'))));
+        if name.eq_ignore_ascii_case("no-store") || name.eq_ignore_ascii_case("no-cache") {
+            return Some(Duration::ZERO);
+        }
+        if name.eq_ignore_ascii_case("max-age") {
+            max_age = arg.and_then(|a| a.parse::<u64>().ok()).map(Duration::from_secs);
+        }
+    }
+    max_age
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cache_control() {
+        assert_eq!(parse_max_age("public, max-age=600"), Some(Duration::from_secs(600)));
+        assert_eq!(parse_max_age("MAX-AGE=\"30\""), Some(Duration::from_secs(30)));
+        assert_eq!(parse_max_age("no-store"), Some(Duration::ZERO));
+        assert_eq!(parse_max_age("max-age=abc"), None);
+        assert_eq!(parse_max_age("public"), None);
+    }
+}

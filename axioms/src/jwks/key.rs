@@ -1,0 +1,294 @@
+//! Admission of one JWK into the key store (RFC 7517, 7518, 8037, 8725).
+//!
+//! A key is admitted only if it is a public signature key of a supported type, its
+//! parameters are well formed and strong enough, and it names (or implies) exactly one
+//! algorithm that the configuration allows. Everything else is skipped with a logged reason —
+//! one odd key never fails the whole set.
+
+use std::fmt;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::DecodingKey;
+use serde_json::{Map, Value};
+
+use crate::algorithm::Algorithm;
+
+/// Longest `kid` accepted, in bytes.
+pub(crate) const MAX_KID_BYTES: usize = 256;
+
+/// A public key admitted for verification, pinned to one algorithm.
+pub(crate) struct VerifyingKey {
+    pub(crate) kid: Option<Box<str>>,
+    pub(crate) alg: Algorithm,
+    pub(crate) key: DecodingKey,
+    /// The key material as decoded, to tell true duplicates from conflicting kids.
+    pub(crate) material: Vec<u8>,
+}
+
+impl fmt::Debug for VerifyingKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerifyingKey")
+            .field("kid", &self.kid)
+            .field("alg", &self.alg)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a JWK was not admitted. Logged; never fatal to the set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Skip {
+    NotAnObject,
+    SymmetricKey,
+    UnsupportedKeyType,
+    PrivateKeyMaterial,
+    NotForSignatures,
+    BadKid,
+    UnsupportedAlgorithm,
+    AlgorithmNotAllowed,
+    AlgorithmKeyMismatch,
+    UnsupportedCurve,
+    BadParameter,
+    WeakKey,
+}
+
+impl fmt::Display for Skip {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::NotAnObject => "not a JSON object",
+            Self::SymmetricKey => "symmetric (oct) key: never used, an IdP must not publish one",
+            Self::UnsupportedKeyType => "kty missing or not RSA, EC or OKP",
+            Self::PrivateKeyMaterial => {
+                "carries private key members: the IdP is leaking a private key"
+            }
+            Self::NotForSignatures => "use/key_ops say it is not a signature-verification key",
+            Self::BadKid => "kid is not a string of at most 256 bytes",
+            Self::UnsupportedAlgorithm => "alg is not a supported signature algorithm",
+            Self::AlgorithmNotAllowed => "alg is not in the configured allow-list",
+            Self::AlgorithmKeyMismatch => "alg does not fit the key type or curve",
+            Self::UnsupportedCurve => "crv is not P-256, P-384 or Ed25519",
+            Self::BadParameter => "a key parameter is missing or not strict base64url",
+            Self::WeakKey => "RSA modulus under 2048 bits or bad exponent",
+        })
+    }
+}
+
+const PRIVATE_MEMBERS: [&str; 8] = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
+const ENCRYPTION_OPS: [&str; 6] = [
+    "encrypt",
+    "decrypt",
+    "wrapKey",
+    "unwrapKey",
+    "deriveKey",
+    "deriveBits",
+];
+
+/// Admits one JWK, or says why not.
+pub(crate) fn admit(jwk: &Value, allowed: &[Algorithm]) -> Result<VerifyingKey, Skip> {
+    let jwk = jwk.as_object().ok_or(Skip::NotAnObject)?;
+    let kty = jwk.get("kty").and_then(Value::as_str);
+    match kty {
+        Some("oct") => return Err(Skip::SymmetricKey),
+        Some("RSA" | "EC" | "OKP") => {}
+        _ => return Err(Skip::UnsupportedKeyType),
+    }
+    if PRIVATE_MEMBERS.iter().any(|m| jwk.contains_key(*m)) {
+        return Err(Skip::PrivateKeyMaterial);
+    }
+    check_use(jwk)?;
+    let kid = match jwk.get("kid") {
+        None => None,
+        Some(Value::String(s)) if s.len() <= MAX_KID_BYTES => Some(Box::from(s.as_str())),
+        Some(_) => return Err(Skip::BadKid),
+    };
+    let declared = match jwk.get("alg") {
+        None => None,
+        Some(Value::String(s)) => Some(Algorithm::from_name(s).ok_or(Skip::UnsupportedAlgorithm)?),
+        Some(_) => return Err(Skip::UnsupportedAlgorithm),
+    };
+    let (alg, key, material) = match kty {
+        Some("RSA") => rsa(jwk, declared)?,
+        Some("EC") => ec(jwk, declared)?,
+        _ => okp(jwk, declared)?,
+    };
+    if !allowed.contains(&alg) {
+        return Err(Skip::AlgorithmNotAllowed);
+    }
+    Ok(VerifyingKey {
+        kid,
+        alg,
+        key,
+        material,
+    })
+}
+
+fn check_use(jwk: &Map<String, Value>) -> Result<(), Skip> {
+    match jwk.get("use") {
+        None => {}
+        Some(Value::String(u)) if u == "sig" => {}
+        Some(_) => return Err(Skip::NotForSignatures),
+    }
+    match jwk.get("key_ops") {
+        None => Ok(()),
+        Some(Value::Array(ops)) => {
+            let ops: Option<Vec<&str>> = ops.iter().map(Value::as_str).collect();
+            let ops = ops.ok_or(Skip::NotForSignatures)?;
+            if ops.contains(&"verify") && !ops.iter().any(|op| ENCRYPTION_OPS.contains(op)) {
+                Ok(())
+            } else {
+                Err(Skip::NotForSignatures)
+            }
+        }
+        Some(_) => Err(Skip::NotForSignatures),
+    }
+}
+
+fn b64(jwk: &Map<String, Value>, member: &str) -> Result<Vec<u8>, Skip> {
+    let s = jwk
+        .get(member)
+        .and_then(Value::as_str)
+        .ok_or(Skip::BadParameter)?;
+    URL_SAFE_NO_PAD.decode(s).map_err(|_| Skip::BadParameter)
+}
+
+type Admitted = (Algorithm, DecodingKey, Vec<u8>);
+
+fn rsa(jwk: &Map<String, Value>, declared: Option<Algorithm>) -> Result<Admitted, Skip> {
+    // Without `alg`, an RSA key is pinned to RS256: the one algorithm every IdP that omits
+    // `alg` (Entra ID, for one) signs with. PS* keys must say so.
+    let alg = declared.unwrap_or(Algorithm::RS256);
+    if !alg.is_rsa() {
+        return Err(Skip::AlgorithmKeyMismatch);
+    }
+    let n = b64(jwk, "n")?;
+    let e = b64(jwk, "e")?;
+    // Measure the integer, not the encoding: some IdPs emit a leading zero octet.
+    let n_trimmed: &[u8] = {
+        let zeros = n.iter().take_while(|&&b| b == 0).count();
+        n.get(zeros..).unwrap_or(&[])
+    };
+    let e_trimmed: &[u8] = {
+        let zeros = e.iter().take_while(|&&b| b == 0).count();
+        e.get(zeros..).unwrap_or(&[])
+    };
+    let bits = n_trimmed.len() * 8 - n_trimmed.first().map_or(8, |b| b.leading_zeros() as usize);
+    if !(2048..=8192).contains(&bits) {
+        return Err(Skip::WeakKey);
+    }
+    // e odd, at least 3, at most 64 bits.
+    let e_odd = e_trimmed.last().is_some_and(|b| b & 1 == 1);
+    if e_trimmed.is_empty() || e_trimmed.len() > 8 || !e_odd || e_trimmed == [1] {
+        return Err(Skip::WeakKey);
+    }
+    let key = DecodingKey::from_rsa_raw_components(n_trimmed, e_trimmed);
+    let mut material = n_trimmed.to_vec();
+    material.extend_from_slice(e_trimmed);
+    Ok((alg, key, material))
+}
+
+fn ec(jwk: &Map<String, Value>, declared: Option<Algorithm>) -> Result<Admitted, Skip> {
+    let (alg, len) = match jwk.get("crv").and_then(Value::as_str) {
+        Some("P-256") => (Algorithm::ES256, 32),
+        Some("P-384") => (Algorithm::ES384, 48),
+        _ => return Err(Skip::UnsupportedCurve),
+    };
+    if declared.is_some_and(|d| d != alg) {
+        return Err(Skip::AlgorithmKeyMismatch);
+    }
+    let x = b64(jwk, "x")?;
+    let y = b64(jwk, "y")?;
+    if x.len() != len || y.len() != len {
+        return Err(Skip::BadParameter);
+    }
+    let mut point = Vec::with_capacity(1 + 2 * len);
+    point.push(0x04);
+    point.extend_from_slice(&x);
+    point.extend_from_slice(&y);
+    Ok((alg, DecodingKey::from_ec_der(&point), point))
+}
+
+fn okp(jwk: &Map<String, Value>, declared: Option<Algorithm>) -> Result<Admitted, Skip> {
+    if jwk.get("crv").and_then(Value::as_str) != Some("Ed25519") {
+        return Err(Skip::UnsupportedCurve);
+    }
+    if declared.is_some_and(|d| d != Algorithm::EdDSA) {
+        return Err(Skip::AlgorithmKeyMismatch);
+    }
+    let x = b64(jwk, "x")?;
+    if x.len() != 32 {
+        return Err(Skip::BadParameter);
+    }
+    Ok((Algorithm::EdDSA, DecodingKey::from_ed_der(&x), x))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn n2048() -> String {
+        let mut n = vec![0xc5u8; 256];
+        n[255] = 0x01;
+        URL_SAFE_NO_PAD.encode(n)
+    }
+
+    #[test]
+    fn admits_rsa_with_default_alg() {
+        let k = admit(&json!({"kty":"RSA","n":n2048(),"e":"AQAB","kid":"a"}), &Algorithm::ALL)
+            .unwrap();
+        assert_eq!(k.alg, Algorithm::RS256);
+        assert_eq!(k.kid.as_deref(), Some("a"));
+    }
+
+    #[test]
+    fn leading_zero_in_modulus_is_tolerated() {
+        let mut n = vec![0u8];
+        n.extend(vec![0xc5u8; 256]);
+        let n = URL_SAFE_NO_PAD.encode(n);
+        assert!(admit(&json!({"kty":"RSA","n":n,"e":"AQAB"}), &Algorithm::ALL).is_ok());
+    }
+
+    #[test]
+    fn skips() {
+        let small = URL_SAFE_NO_PAD.encode(vec![0xc5u8; 128]);
+        let cases = [
+            (json!("x"), Skip::NotAnObject),
+            (json!({"kty":"oct","k":"AAAA"}), Skip::SymmetricKey),
+            (json!({"kty":"foo"}), Skip::UnsupportedKeyType),
+            (json!({"n":n2048(),"e":"AQAB"}), Skip::UnsupportedKeyType),
+            (json!({"kty":"RSA","n":n2048(),"e":"AQAB","d":"AA"}), Skip::PrivateKeyMaterial),
+            (json!({"kty":"RSA","n":n2048(),"e":"AQAB","use":"enc"}), Skip::NotForSignatures),
+            (json!({"kty":"RSA","n":n2048(),"e":"AQAB","key_ops":["encrypt"]}), Skip::NotForSignatures),
+            (json!({"kty":"RSA","n":n2048(),"e":"AQAB","key_ops":["verify","decrypt"]}), Skip::NotForSignatures),
+            (json!({"kty":"RSA","n":n2048(),"e":"AQAB","alg":"RSA-OAEP"}), Skip::UnsupportedAlgorithm),
+            (json!({"kty":"RSA","n":n2048(),"e":"AQAB","alg":"ES256"}), Skip::AlgorithmKeyMismatch),
+            (json!({"kty":"RSA","n":n2048(),"e":"AQAB","kid":5}), Skip::BadKid),
+            (json!({"kty":"RSA","n":n2048(),"e":"AQAB","kid":"k".repeat(257)}), Skip::BadKid),
+            (json!({"kty":"RSA","n":small,"e":"AQAB"}), Skip::WeakKey),
+            (json!({"kty":"RSA","n":n2048(),"e":"AQ"}), Skip::WeakKey),
+            (json!({"kty":"RSA","n":n2048(),"e":"Ag"}), Skip::WeakKey),
+            (json!({"kty":"RSA","n":n2048()+"=","e":"AQAB"}), Skip::BadParameter),
+            (json!({"kty":"EC","crv":"P-521","x":"AA","y":"AA"}), Skip::UnsupportedCurve),
+            (json!({"kty":"EC","crv":"secp256k1","x":"AA","y":"AA"}), Skip::UnsupportedCurve),
+            (json!({"kty":"EC","crv":"P-256","x":"AA","y":"AA"}), Skip::BadParameter),
+            (json!({"kty":"OKP","crv":"X25519","x":"AA"}), Skip::UnsupportedCurve),
+            (json!({"kty":"OKP","crv":"Ed448","x":"AA"}), Skip::UnsupportedCurve),
+        ];
+        for (jwk, want) in cases {
+            assert_eq!(admit(&jwk, &Algorithm::ALL).err(), Some(want), "{jwk}");
+        }
+    }
+
+    #[test]
+    fn ec_curve_and_alg_must_agree() {
+        let c32 = URL_SAFE_NO_PAD.encode([7u8; 32]);
+        let ok = json!({"kty":"EC","crv":"P-256","x":c32,"y":c32,"alg":"ES256"});
+        assert_eq!(admit(&ok, &Algorithm::ALL).unwrap().alg, Algorithm::ES256);
+        let bad = json!({"kty":"EC","crv":"P-256","x":c32,"y":c32,"alg":"ES384"});
+        assert_eq!(admit(&bad, &Algorithm::ALL).err(), Some(Skip::AlgorithmKeyMismatch));
+        assert_eq!(
+            admit(&ok, &[Algorithm::RS256]).err(),
+            Some(Skip::AlgorithmNotAllowed)
+        );
+    }
+}

@@ -1,0 +1,123 @@
+//! A parsed JWK Set: the admitted keys, indexed by `kid`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::key::{VerifyingKey, admit};
+use crate::algorithm::Algorithm;
+use crate::rejection::Reason;
+
+/// The keys of one JWKS document.
+#[derive(Debug, Default)]
+pub(crate) struct KeySet {
+    by_kid: HashMap<Box<str>, Slot>,
+    /// Every admitted key, for lookups without a `kid`.
+    all: Vec<Arc<VerifyingKey>>,
+}
+
+#[derive(Debug)]
+enum Slot {
+    Key(Arc<VerifyingKey>),
+    /// Two different keys share this `kid`: tokens naming it are refused (RFC 7517 §4.5).
+    Ambiguous,
+}
+
+/// Why a JWKS document was refused as a whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum SetError {
+    #[error("JWKS is not a JSON object with a `keys` array")]
+    Shape,
+    #[error("JWKS has more keys than the configured maximum")]
+    TooManyKeys,
+    #[error("JWKS holds no usable signature key")]
+    NoUsableKey,
+}
+
+impl KeySet {
+    /// Parses a JWKS document, admitting keys one by one (RFC 7517 §5: unusable keys are
+    /// ignored). Fails only if the document is malformed, oversized, or has no usable key.
+    pub(crate) fn parse(
+        doc: &Value,
+        allowed: &[Algorithm],
+        max_keys: usize,
+    ) -> Result<Self, SetError> {
+        let keys = doc
+            .get("keys")
+            .and_then(Value::as_array)
+            .ok_or(SetError::Shape)?;
+        if keys.len() > max_keys {
+            return Err(SetError::TooManyKeys);
+        }
+        let mut set = KeySet::default();
+        for (index, jwk) in keys.iter().enumerate() {
+            match admit(jwk, allowed) {
+                Ok(key) => set.insert(key),
+                Err(skip) => {
+                    let kid = jwk.get("kid").and_then(Value::as_str).map(escape_kid);
+                    tracing::warn!(target: "axioms::jwks", index, kid, reason = %skip, "JWK skipped");
+                }
+            }
+        }
+        if set.all.is_empty() {
+            return Err(SetError::NoUsableKey);
+        }
+        Ok(set)
+    }
+
+    fn insert(&mut self, key: VerifyingKey) {
+        let key = Arc::new(key);
+        if let Some(kid) = key.kid.clone() {
+            match self.by_kid.get_mut(&kid) {
+                None => {
+                    self.by_kid.insert(kid, Slot::Key(Arc::clone(&key)));
+                }
+                Some(Slot::Key(existing)) => {
+                    if existing.material == key.material && existing.alg == key.alg {
+                        return; // the same key twice: harmless
+                    }
+                    tracing::warn!(
+                        target: "axioms::jwks",
+                        kid = %escape_kid(&kid),
+                        "two different keys share one kid; tokens naming it will be refused"
+                    );
+                    self.by_kid.insert(kid, Slot::Ambiguous);
+                }
+                Some(Slot::Ambiguous) => {}
+            }
+        }
+        self.all.push(key);
+    }
+
+    /// Finds the key for a token's `kid`.
+    ///
+    /// Without a `kid`, the set must hold exactly one key (OIDC Core §10.1); axioms never
+    /// tries keys one after another.
+    pub(crate) fn find(&self, kid: Option<&str>) -> Result<&Arc<VerifyingKey>, Reason> {
+        match kid {
+            Some(kid) => match self.by_kid.get(kid) {
+                Some(Slot::Key(key)) => Ok(key),
+                Some(Slot::Ambiguous) => Err(Reason::AmbiguousKid),
+                None => Err(Reason::UnknownKid),
+            },
+            None => match self.all.as_slice() {
+                [only] => Ok(only),
+                _ => Err(Reason::MissingKid),
+            },
+        }
+    }
+
+    /// The number of admitted keys.
+    pub(crate) fn len(&self) -> usize {
+        self.all.len()
+    }
+}
+
+/// A `kid` made safe for a log line: printable ASCII only, at most 64 characters.
+pub(crate) fn escape_kid(kid: &str) -> String {
+    kid.chars()
+        .take(64)
+        .map(|c| if c.is_ascii_graphic() { c } else { '?' })
+        .collect()
+}

@@ -1,0 +1,85 @@
+//! # axioms
+//!
+//! Declarative OAuth2/OIDC access-token authorization for [axum]: verify the JWT access
+//! tokens of an external authorization server (Auth0, Cognito, Entra ID, Okta, Keycloak, any
+//! OIDC provider) against its live JWKS, then check scopes, roles, permissions and ownership.
+//!
+//! axioms is a **resource server** library: it never sees passwords and never issues
+//! production tokens.
+//!
+//! ## Quick start
+//!
+//! ```no_run
+//! use axioms::{Axioms, Claims};
+//! use axum::{Router, routing::get};
+//!
+//! async fn profile(claims: Claims) -> String {
+//!     format!("hello {}", claims.subject().unwrap_or("?"))
+//! }
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     // AXIOMS_AUDIENCE=my-api AXIOMS_ISS_URL=https://tenant.eu.auth0.com/
+//!     let axioms = Axioms::from_env()?;
+//!     let app = Router::new().route("/profile", get(profile)).with_state(axioms);
+//!     let listener = tokio::net::TcpListener::bind("127.0.0.1:8000").await?;
+//!     axum::serve(listener, app).await?;
+//!     Ok(())
+//! }
+//! ```
+//!
+//! ## What is checked
+//!
+//! * **Transport** (RFC 6750 §2.1): exactly one `Authorization: Bearer <b64token>` header,
+//!   case-insensitive scheme; never the query string or body.
+//! * **Token** (RFC 7515/7519/8725): at most 8 KiB by default; three segments of strict
+//!   base64url; JSON objects without duplicate members; `alg` in an asymmetric allow-list
+//!   (`none` and `HS*` can never be allowed); `crit`, `cty`, `b64`, `enc`, `zip` refused;
+//!   `typ` `at+jwt`/`JWT`/absent (or RFC 9068 strict); `jku`, `x5u`, `jwk`, `x5c` never used.
+//! * **Key**: selected by `kid` only among keys fetched from the configured JWKS; each key is
+//!   pinned to one algorithm (its JWK `alg`, or the one its type and curve imply), which the
+//!   header must match.
+//! * **Claims** (RFC 7519/9068): `iss` equals the configured issuer exactly; `aud` names a
+//!   configured audience; `exp` is required and `now < exp + leeway`; `nbf` and `iat` are
+//!   checked when present; registered claims of the wrong JSON type are rejections.
+//!
+//! Every rejection is an RFC 6750 response — see [`AuthError`].
+//!
+//! ## Crate features
+//!
+//! * `macros` (default): re-exports `#[protected]` from `axioms-macros`.
+//! * `testing`: [`testing::TestIssuer`], an in-process issuer for your own tests.
+//!
+//! The crypto backend is jsonwebtoken's `aws_lc_rs`, selected and self-tested at startup.
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod algorithm;
+mod authorizer;
+pub mod claims;
+mod clock;
+mod config;
+pub mod extract;
+mod jwks;
+mod layer;
+mod rejection;
+mod token;
+mod www_authenticate;
+
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
+
+#[doc(hidden)]
+pub mod __private;
+
+pub use algorithm::{Algorithm, UnsupportedAlgorithm};
+pub use authorizer::{Axioms, InitError};
+pub use claims::check;
+pub use claims::{ClaimName, Claims, InvalidClaimName};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use config::{Config, ConfigBuilder, ConfigError, TokenType, defaults};
+pub use jwks::FetchError;
+pub use layer::{Authentication, AxiomsLayer, AxiomsService, ResponseFuture};
+pub use rejection::{AuthError, AuthErrorKind, ErrorCode, ErrorRenderer, Reason, Rejection};
+pub use token::bearer::bearer_token;
+pub use www_authenticate::BearerChallenge;

@@ -1,0 +1,515 @@
+//! Why a request was refused, and the RFC 6750 response that says so.
+//!
+//! An [`AuthError`] has two faces. The client sees the generic one: a status, an RFC 6750 error
+//! code and a fixed description ([`AuthError::description`]), never anything taken from the
+//! token. The operator sees the precise one: [`AuthError::reason`], logged once per rejection
+//! by [`AuthError::log`].
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::response::{IntoResponse, Response};
+use http::{HeaderValue, StatusCode, header};
+
+use crate::www_authenticate::BearerChallenge;
+
+/// The RFC 6750 §3.1 error codes.
+///
+/// # Example
+///
+/// ```
+/// use axioms::ErrorCode;
+/// assert_eq!(ErrorCode::InsufficientScope.as_str(), "insufficient_scope");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    /// `invalid_request` (400): the request is malformed, e.g. two `Authorization` headers.
+    InvalidRequest,
+    /// `invalid_token` (401): the token is malformed, expired, revoked or not for us.
+    InvalidToken,
+    /// `insufficient_scope` (403): the token is valid but does not grant enough.
+    InsufficientScope,
+}
+
+impl ErrorCode {
+    /// The code as it appears on the wire.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidRequest => "invalid_request",
+            Self::InvalidToken => "invalid_token",
+            Self::InsufficientScope => "insufficient_scope",
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The class of an [`AuthError`]; decides the status code and the challenge.
+///
+/// # Example
+///
+/// ```
+/// use axioms::{AuthError, AuthErrorKind, Reason};
+/// let err = AuthError::new(Reason::MissingToken);
+/// assert_eq!(err.kind(), AuthErrorKind::MissingToken);
+/// assert_eq!(err.status(), http::StatusCode::UNAUTHORIZED);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AuthErrorKind {
+    /// No credentials: 401 with a bare `Bearer realm="…"` challenge and no error code.
+    MissingToken,
+    /// A malformed request: 400 `invalid_request`.
+    InvalidRequest,
+    /// A token that cannot be trusted: 401 `invalid_token`.
+    InvalidToken,
+    /// A valid token without the needed privilege: 403 `insufficient_scope`.
+    InsufficientScope,
+    /// No signing key could ever be loaded from the issuer: 503 with `Retry-After`. The token
+    /// may be perfectly good, so clients must not discard it.
+    Unavailable,
+}
+
+/// The precise, internal reason for a rejection. Logged, never sent to the client.
+///
+/// No variant carries data from the token, so a `Reason` can be logged as-is.
+///
+/// # Example
+///
+/// ```
+/// use axioms::{AuthError, AuthErrorKind, Reason};
+/// let err = AuthError::new(Reason::Expired);
+/// assert_eq!(err.kind(), AuthErrorKind::InvalidToken);
+/// assert_eq!(err.reason().to_string(), "token expired (exp + leeway <= now)");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Reason {
+    // --- transport (RFC 6750 §2.1) ---
+    /// No `Authorization` header.
+    MissingToken,
+    /// An `Authorization` header with a scheme other than `Bearer`.
+    NotBearer,
+    /// More than one `Authorization` header.
+    MultipleAuthorizationHeaders,
+    /// `Bearer` followed by something that is not `1*SP b64token`.
+    MalformedAuthorization,
+    // --- compact serialization ---
+    /// The token is longer than the configured maximum.
+    TokenTooLarge,
+    /// Not three dot-separated segments.
+    MalformedToken,
+    /// Five segments: a JWE, which access tokens for axioms never are.
+    EncryptedToken,
+    /// A segment is not strict unpadded base64url.
+    InvalidBase64,
+    /// The JOSE header is not a JSON object of the expected shape.
+    InvalidHeader,
+    /// A JSON object in the header or payload repeats a member name.
+    DuplicateMember,
+    /// The payload is not a JSON object.
+    InvalidPayload,
+    // --- JOSE header ---
+    /// `alg` is `none`.
+    AlgNone,
+    /// `alg` is symmetric (HS*): never accepted.
+    SymmetricAlgorithm,
+    /// `alg` is unknown or not in the configured allow-list.
+    AlgorithmNotAllowed,
+    /// `typ` is not an accepted access-token type.
+    InvalidType,
+    /// `crit` is present: axioms understands no JWS extension.
+    CriticalHeader,
+    /// `cty` is present: nested JWTs are not accepted.
+    NestedToken,
+    /// `b64`, `enc` or `zip` is present: not a plain JWS.
+    ForbiddenHeader,
+    /// `kid` is longer than 256 bytes.
+    KidTooLong,
+    /// No `kid` while the key set holds more than one usable key.
+    MissingKid,
+    /// `kid` names no key of the issuer, even after a refetch.
+    UnknownKid,
+    /// `kid` names two different keys in the key set.
+    AmbiguousKid,
+    /// The header's `alg` differs from the one the key is pinned to.
+    AlgorithmKeyMismatch,
+    /// The signature does not verify.
+    InvalidSignature,
+    // --- claims ---
+    /// `iss` is absent.
+    MissingIssuer,
+    /// `iss` is not the configured issuer.
+    IssuerMismatch,
+    /// `aud` is absent or empty.
+    MissingAudience,
+    /// `aud` names none of the configured audiences.
+    AudienceMismatch,
+    /// `exp` is absent.
+    MissingExpiry,
+    /// `exp + leeway <= now`.
+    Expired,
+    /// `nbf - leeway > now`.
+    NotYetValid,
+    /// `iat - leeway > now`.
+    IssuedInFuture,
+    /// A registered claim has the wrong JSON type (e.g. a numeric `aud`, a string `exp`).
+    ClaimType,
+    /// A claim required by the strict RFC 9068 profile is absent.
+    MissingRequiredClaim,
+    // --- keys ---
+    /// The JWKS has never been loaded (the issuer is unreachable).
+    KeysUnavailable,
+    // --- authorization ---
+    /// A required scope is missing.
+    MissingScope,
+    /// A required role is missing.
+    MissingRole,
+    /// A required permission is missing.
+    MissingPermission,
+    /// The caller does not own the object.
+    NotOwner,
+    /// A policy denied the request.
+    PolicyDenied,
+}
+
+impl Reason {
+    /// The class of rejection this reason belongs to.
+    pub const fn kind(self) -> AuthErrorKind {
+        use Reason::*;
+        match self {
+            MissingToken | NotBearer => AuthErrorKind::MissingToken,
+            MultipleAuthorizationHeaders | MalformedAuthorization => AuthErrorKind::InvalidRequest,
+            KeysUnavailable => AuthErrorKind::Unavailable,
+            MissingScope | MissingRole | MissingPermission | NotOwner | PolicyDenied => {
+                AuthErrorKind::InsufficientScope
+            }
+            _ => AuthErrorKind::InvalidToken,
+        }
+    }
+
+    const fn message(self) -> &'static str {
+        use Reason::*;
+        match self {
+            MissingToken => "no Authorization header",
+            NotBearer => "Authorization scheme is not Bearer",
+            MultipleAuthorizationHeaders => "more than one Authorization header",
+            MalformedAuthorization => "Authorization header is not `Bearer <b64token>`",
+            TokenTooLarge => "token longer than the configured maximum",
+            MalformedToken => "token is not three dot-separated segments",
+            EncryptedToken => "token is a JWE (five segments); only JWS is accepted",
+            InvalidBase64 => "token segment is not unpadded base64url",
+            InvalidHeader => "JOSE header is not a valid JSON object",
+            DuplicateMember => "JSON object repeats a member name",
+            InvalidPayload => "payload is not a JSON object",
+            AlgNone => "alg is none",
+            SymmetricAlgorithm => "alg is symmetric (HS*), never accepted",
+            AlgorithmNotAllowed => "alg is unknown or not allowed",
+            InvalidType => "typ is not an accepted access-token type",
+            CriticalHeader => "crit header present; no extension is understood",
+            NestedToken => "cty header present; nested tokens are not accepted",
+            ForbiddenHeader => "b64, enc or zip header present",
+            KidTooLong => "kid longer than 256 bytes",
+            MissingKid => "no kid and the key set has several keys",
+            UnknownKid => "kid not found in the issuer's key set",
+            AmbiguousKid => "kid names several different keys",
+            AlgorithmKeyMismatch => "alg differs from the algorithm the key is pinned to",
+            InvalidSignature => "signature does not verify",
+            MissingIssuer => "iss claim absent",
+            IssuerMismatch => "iss is not the configured issuer",
+            MissingAudience => "aud claim absent or empty",
+            AudienceMismatch => "aud names no configured audience",
+            MissingExpiry => "exp claim absent",
+            Expired => "token expired (exp + leeway <= now)",
+            NotYetValid => "token not yet valid (nbf - leeway > now)",
+            IssuedInFuture => "token issued in the future (iat - leeway > now)",
+            ClaimType => "a claim has the wrong JSON type",
+            MissingRequiredClaim => "a claim required by RFC 9068 is absent",
+            KeysUnavailable => "no signing keys have been loaded from the issuer",
+            MissingScope => "required scope missing",
+            MissingRole => "required role missing",
+            MissingPermission => "required permission missing",
+            NotOwner => "caller does not own the object",
+            PolicyDenied => "policy denied the request",
+        }
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message())
+    }
+}
+
+/// A refused request: what the client is told, and the precise reason behind it.
+///
+/// `AuthError` implements [`IntoResponse`] with the RFC 6750 response: the status of its
+/// [`kind`](Self::kind), a `WWW-Authenticate: Bearer` challenge, and a JSON body
+/// `{"error": "…", "error_description": "…"}`. To render your own format, see
+/// [`Axioms::with_error_renderer`](crate::Axioms::with_error_renderer).
+///
+/// # Example
+///
+/// ```
+/// use axioms::{AuthError, Reason};
+/// use axum::response::IntoResponse;
+///
+/// let err = AuthError::new(Reason::MissingScope).with_scopes(["read:data"]);
+/// let response = err.into_response();
+/// assert_eq!(response.status(), 403);
+/// assert_eq!(
+///     response.headers()["www-authenticate"],
+///     r#"Bearer realm="api", error="insufficient_scope", error_description="the access token does not grant this request", scope="read:data""#
+/// );
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthError {
+    reason: Reason,
+    realm: Arc<str>,
+    scopes: Option<Arc<[Box<str>]>>,
+    retry_after: Option<Duration>,
+}
+
+impl AuthError {
+    /// An error for `reason`, with the default realm `"api"`.
+    pub fn new(reason: Reason) -> Self {
+        Self {
+            reason,
+            realm: Arc::from("api"),
+            scopes: None,
+            retry_after: None,
+        }
+    }
+
+    /// Sets the realm named in the challenge.
+    #[must_use]
+    pub fn with_realm(mut self, realm: Arc<str>) -> Self {
+        self.realm = realm;
+        self
+    }
+
+    /// Names the scopes that would have satisfied the request (the challenge's `scope`).
+    #[must_use]
+    pub fn with_scopes<I, S>(mut self, scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let v: Vec<Box<str>> = scopes.into_iter().map(|s| Box::from(s.as_ref())).collect();
+        self.scopes = (!v.is_empty()).then(|| Arc::from(v));
+        self
+    }
+
+    /// Sets the `Retry-After` of an [`AuthErrorKind::Unavailable`] response.
+    #[must_use]
+    pub fn with_retry_after(mut self, after: Duration) -> Self {
+        self.retry_after = Some(after);
+        self
+    }
+
+    /// The class of the rejection.
+    pub fn kind(&self) -> AuthErrorKind {
+        self.reason.kind()
+    }
+
+    /// The precise internal reason. Safe to log; never contains token material.
+    pub fn reason(&self) -> Reason {
+        self.reason
+    }
+
+    /// The realm named in the challenge.
+    pub fn realm(&self) -> &str {
+        &self.realm
+    }
+
+    /// The scopes named in the challenge, if any.
+    pub fn scopes(&self) -> &[Box<str>] {
+        self.scopes.as_deref().unwrap_or(&[])
+    }
+
+    /// The `Retry-After` delay of an unavailable response.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
+    }
+
+    /// The HTTP status: 400, 401, 403 or 503.
+    pub fn status(&self) -> StatusCode {
+        match self.kind() {
+            AuthErrorKind::MissingToken | AuthErrorKind::InvalidToken => StatusCode::UNAUTHORIZED,
+            AuthErrorKind::InvalidRequest => StatusCode::BAD_REQUEST,
+            AuthErrorKind::InsufficientScope => StatusCode::FORBIDDEN,
+            AuthErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    /// The RFC 6750 error code, if the response carries one. A request without credentials gets
+    /// none (RFC 6750 §3.1), nor does an unavailable issuer.
+    pub fn code(&self) -> Option<ErrorCode> {
+        match self.kind() {
+            AuthErrorKind::MissingToken | AuthErrorKind::Unavailable => None,
+            AuthErrorKind::InvalidRequest => Some(ErrorCode::InvalidRequest),
+            AuthErrorKind::InvalidToken => Some(ErrorCode::InvalidToken),
+            AuthErrorKind::InsufficientScope => Some(ErrorCode::InsufficientScope),
+        }
+    }
+
+    /// The generic description sent to the client. It depends only on the kind, so it cannot
+    /// leak why a token failed (that is [`reason`](Self::reason), for the logs).
+    pub fn description(&self) -> &'static str {
+        match self.kind() {
+            AuthErrorKind::MissingToken => "a bearer access token is required",
+            AuthErrorKind::InvalidRequest => "the Authorization header is malformed",
+            AuthErrorKind::InvalidToken => "the access token is invalid or expired",
+            AuthErrorKind::InsufficientScope => "the access token does not grant this request",
+            AuthErrorKind::Unavailable => {
+                "the authorization server's keys are unavailable; retry later"
+            }
+        }
+    }
+
+    /// The `WWW-Authenticate` challenge for this error (none for 503).
+    pub fn challenge(&self) -> Option<HeaderValue> {
+        if self.kind() == AuthErrorKind::Unavailable {
+            return None;
+        }
+        let mut challenge = BearerChallenge::new(&*self.realm);
+        if let Some(code) = self.code() {
+            challenge = challenge.error(code).description(self.description());
+        }
+        if let Some(scopes) = &self.scopes {
+            challenge = challenge.scope(scopes.iter());
+        }
+        Some(challenge.to_header_value())
+    }
+
+    /// Emits the one tracing event of this rejection, at a level that cannot flood the logs:
+    /// `debug` for missing credentials and insufficient privileges (routine), `info` for bad
+    /// tokens and malformed requests, `warn` when the issuer's keys are unavailable.
+    pub fn log(&self) {
+        let reason = self.reason;
+        let status = self.status().as_u16();
+        match self.kind() {
+            AuthErrorKind::MissingToken | AuthErrorKind::InsufficientScope => {
+                tracing::debug!(target: "axioms", %reason, status, "request rejected");
+            }
+            AuthErrorKind::InvalidRequest | AuthErrorKind::InvalidToken => {
+                tracing::info!(target: "axioms", %reason, status, "request rejected");
+            }
+            AuthErrorKind::Unavailable => {
+                tracing::warn!(target: "axioms", %reason, status, "request rejected");
+            }
+        }
+    }
+
+    /// The JSON body `{"error", "error_description"}`.
+    pub fn body(&self) -> serde_json::Value {
+        let error = match self.kind() {
+            AuthErrorKind::MissingToken => "unauthorized",
+            AuthErrorKind::Unavailable => "temporarily_unavailable",
+            _ => self.code().map_or("unauthorized", ErrorCode::as_str),
+        };
+        serde_json::json!({ "error": error, "error_description": self.description() })
+    }
+}
+
+impl fmt::Display for AuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.status(), self.reason)
+    }
+}
+
+impl std::error::Error for AuthError {}
+
+impl IntoResponse for AuthError {
+    fn into_response(self) -> Response {
+        let body = serde_json::to_vec(&self.body()).unwrap_or_default();
+        let mut response = (self.status(), body).into_response();
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        if let Some(challenge) = self.challenge() {
+            headers.insert(header::WWW_AUTHENTICATE, challenge);
+        }
+        if let Some(after) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(after.as_secs().max(1)));
+        }
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        response
+    }
+}
+
+/// A function that renders an [`AuthError`] as your application's response.
+pub type ErrorRenderer = Arc<dyn Fn(&AuthError) -> Response + Send + Sync>;
+
+/// The rejection of the axioms extractors: an [`AuthError`] plus the application's renderer.
+///
+/// Its [`IntoResponse`] uses the renderer installed with
+/// [`Axioms::with_error_renderer`](crate::Axioms::with_error_renderer), or the RFC 6750 default.
+///
+/// # Example
+///
+/// ```
+/// use axioms::{AuthError, Reason, Rejection};
+/// let rejection = Rejection::from(AuthError::new(Reason::Expired));
+/// assert_eq!(rejection.error().status(), 401);
+/// ```
+#[derive(Clone)]
+pub struct Rejection {
+    error: AuthError,
+    renderer: Option<ErrorRenderer>,
+}
+
+impl Rejection {
+    pub(crate) fn new(error: AuthError, renderer: Option<ErrorRenderer>) -> Self {
+        Self { error, renderer }
+    }
+
+    /// The underlying error.
+    pub fn error(&self) -> &AuthError {
+        &self.error
+    }
+
+    /// Takes the underlying error.
+    pub fn into_error(self) -> AuthError {
+        self.error
+    }
+}
+
+impl From<AuthError> for Rejection {
+    fn from(error: AuthError) -> Self {
+        Self::new(error, None)
+    }
+}
+
+impl fmt::Debug for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Rejection")
+            .field("error", &self.error)
+            .field("custom_renderer", &self.renderer.is_some())
+            .finish()
+    }
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.error, f)
+    }
+}
+
+impl std::error::Error for Rejection {}
+
+impl IntoResponse for Rejection {
+    fn into_response(self) -> Response {
+        match &self.renderer {
+            Some(render) => render(&self.error),
+            None => self.error.into_response(),
+        }
+    }
+}

@@ -1,0 +1,5 @@
+//! Bearer extraction and token verification.
+
+pub(crate) mod bearer;
+pub(crate) mod json;
+pub(crate) mod verify;

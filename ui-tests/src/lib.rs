@@ -1,0 +1,1 @@
+//! Unpublished crate that holds the trybuild UI tests of `#[protected]`.

@@ -11,7 +11,10 @@ async fn valid_token_reaches_the_handler() {
     let issuer = TestIssuer::start().await;
     let axioms = Axioms::new(issuer.config("test-api").build().unwrap()).unwrap();
     let app = Router::new()
-        .route("/me", get(|c: Claims| async move { c.subject().unwrap_or("").to_owned() }))
+        .route(
+            "/me",
+            get(|c: Claims| async move { c.subject().unwrap_or("").to_owned() }),
+        )
         .with_state(axioms);
     let token = issuer.token().subject("alice").sign();
     let res = app
@@ -25,7 +28,10 @@ async fn valid_token_reaches_the_handler() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    let body = http_body_util::BodyExt::collect(res.into_body()).await.unwrap().to_bytes();
+    let body = http_body_util::BodyExt::collect(res.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
     assert_eq!(&body[..], b"alice");
 
     let res = app

@@ -251,8 +251,6 @@ pub struct ConfigBuilder {
     realm: String,
     safe_methods: Vec<Method>,
     clock: Arc<dyn Clock>,
-    // Errors found while reading variables, reported by `build`.
-    deferred: Option<ConfigError>,
 }
 
 /// The defaults, in one place (documented in the README's configuration table).
@@ -318,7 +316,6 @@ impl Default for ConfigBuilder {
             realm: defaults::REALM.to_owned(),
             safe_methods: vec![Method::OPTIONS],
             clock: Arc::new(SystemClock),
-            deferred: None,
         }
     }
 }
@@ -361,7 +358,11 @@ impl ConfigBuilder {
     /// # Ok::<(), axioms::ConfigError>(())
     /// ```
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |name: &str| var(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let get = |name: &str| {
+            var(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
         let mut b = Self::default();
         if let Some(v) = get("AXIOMS_AUDIENCE") {
             b.audiences = list(&v);
@@ -406,8 +407,8 @@ impl ConfigBuilder {
             };
         }
         if let Some(v) = get("AXIOMS_MAX_TOKEN_BYTES") {
-            b.max_token_bytes = usize::try_from(parse_num("AXIOMS_MAX_TOKEN_BYTES", &v)?)
-                .unwrap_or(usize::MAX);
+            b.max_token_bytes =
+                usize::try_from(parse_num("AXIOMS_MAX_TOKEN_BYTES", &v)?).unwrap_or(usize::MAX);
         }
         if let Some(v) = get("AXIOMS_JWKS_REFRESH_SECS") {
             b.refresh_interval = Duration::from_secs(parse_num("AXIOMS_JWKS_REFRESH_SECS", &v)?);
@@ -619,9 +620,6 @@ impl ConfigBuilder {
 
     /// Validates everything and returns the [`Config`].
     pub fn build(self) -> Result<Config, ConfigError> {
-        if let Some(err) = self.deferred {
-            return Err(err);
-        }
         if self.audiences.is_empty() || self.audiences.iter().any(String::is_empty) {
             return Err(ConfigError::new(
                 "AXIOMS_AUDIENCE",
@@ -706,7 +704,10 @@ impl ConfigBuilder {
         if self.leeway > Duration::from_secs(300) {
             return Err(ConfigError::new(
                 "AXIOMS_LEEWAY_SECS",
-                format!("{} s of leeway lets expired tokens live too long", self.leeway.as_secs()),
+                format!(
+                    "{} s of leeway lets expired tokens live too long",
+                    self.leeway.as_secs()
+                ),
                 "use at most 300 seconds; 30 to 60 is typical",
             ));
         }
@@ -761,7 +762,11 @@ impl ConfigBuilder {
                 "allow at least 1024 bytes and 1 key",
             ));
         }
-        if self.realm.chars().any(|c| !matches!(c, '\x20'..='\x7e') || c == '"' || c == '\\') {
+        if self
+            .realm
+            .chars()
+            .any(|c| !matches!(c, '\x20'..='\x7e') || c == '"' || c == '\\')
+        {
             return Err(ConfigError::new(
                 "AXIOMS_REALM",
                 "the realm must be printable ASCII without `\"` or `\\`",
@@ -909,8 +914,11 @@ mod tests {
         .unwrap();
         assert_eq!(c.jwks_url().unwrap().as_str(), "https://keys.example/jwks");
 
-        let c = from(&[("AXIOMS_AUDIENCE", "a"), ("AXIOMS_ISS_URL", "https://i.example/t/")])
-            .unwrap();
+        let c = from(&[
+            ("AXIOMS_AUDIENCE", "a"),
+            ("AXIOMS_ISS_URL", "https://i.example/t/"),
+        ])
+        .unwrap();
         assert_eq!(
             c.jwks_url().unwrap().as_str(),
             "https://i.example/t/.well-known/jwks.json"
@@ -918,7 +926,10 @@ mod tests {
         assert_eq!(c.issuer(), Some("https://i.example/t/"));
 
         let c = from(&[("AXIOMS_AUDIENCE", "a"), ("AXIOMS_DOMAIN", "d.example")]).unwrap();
-        assert_eq!(c.jwks_url().unwrap().as_str(), "https://d.example/.well-known/jwks.json");
+        assert_eq!(
+            c.jwks_url().unwrap().as_str(),
+            "https://d.example/.well-known/jwks.json"
+        );
         assert_eq!(c.issuer(), Some("https://d.example"));
 
         let c = from(&[
@@ -938,42 +949,86 @@ mod tests {
         let cases: &[(&[(&str, &str)], &str)] = &[
             (&[("AXIOMS_ISS_URL", "https://i/")], "AXIOMS_AUDIENCE"),
             (&[("AXIOMS_AUDIENCE", "a")], "AXIOMS_ISS_URL"),
-            (&[("AXIOMS_AUDIENCE", "a"), ("AXIOMS_ISS_URL", "http://idp.example")], "AXIOMS_ISS_URL"),
-            (&[("AXIOMS_AUDIENCE", "a"), ("AXIOMS_ISS_URL", "not a url")], "AXIOMS_ISS_URL"),
             (
-                &[("AXIOMS_AUDIENCE", "a"), ("AXIOMS_ISS_URL", "https://i/"), ("AXIOMS_JWKS_URL", "http://k.example/")],
+                &[
+                    ("AXIOMS_AUDIENCE", "a"),
+                    ("AXIOMS_ISS_URL", "http://idp.example"),
+                ],
+                "AXIOMS_ISS_URL",
+            ),
+            (
+                &[("AXIOMS_AUDIENCE", "a"), ("AXIOMS_ISS_URL", "not a url")],
+                "AXIOMS_ISS_URL",
+            ),
+            (
+                &[
+                    ("AXIOMS_AUDIENCE", "a"),
+                    ("AXIOMS_ISS_URL", "https://i/"),
+                    ("AXIOMS_JWKS_URL", "http://k.example/"),
+                ],
                 "AXIOMS_JWKS_URL",
             ),
             (
-                &[("AXIOMS_AUDIENCE", "a"), ("AXIOMS_ISS_URL", "https://i/"), ("AXIOMS_LEEWAY_SECS", "301")],
+                &[
+                    ("AXIOMS_AUDIENCE", "a"),
+                    ("AXIOMS_ISS_URL", "https://i/"),
+                    ("AXIOMS_LEEWAY_SECS", "301"),
+                ],
                 "AXIOMS_LEEWAY_SECS",
             ),
             (
-                &[("AXIOMS_AUDIENCE", "a"), ("AXIOMS_ISS_URL", "https://i/"), ("AXIOMS_LEEWAY_SECS", "x")],
+                &[
+                    ("AXIOMS_AUDIENCE", "a"),
+                    ("AXIOMS_ISS_URL", "https://i/"),
+                    ("AXIOMS_LEEWAY_SECS", "x"),
+                ],
                 "AXIOMS_LEEWAY_SECS",
             ),
             (
-                &[("AXIOMS_AUDIENCE", "a"), ("AXIOMS_ISS_URL", "https://i/"), ("AXIOMS_ALGORITHMS", "HS256")],
+                &[
+                    ("AXIOMS_AUDIENCE", "a"),
+                    ("AXIOMS_ISS_URL", "https://i/"),
+                    ("AXIOMS_ALGORITHMS", "HS256"),
+                ],
                 "AXIOMS_ALGORITHMS",
             ),
             (
-                &[("AXIOMS_AUDIENCE", "a"), ("AXIOMS_ISS_URL", "https://i/"), ("AXIOMS_ROLES_CLAIMS", "/a//b")],
+                &[
+                    ("AXIOMS_AUDIENCE", "a"),
+                    ("AXIOMS_ISS_URL", "https://i/"),
+                    ("AXIOMS_ROLES_CLAIMS", "/a//b"),
+                ],
                 "AXIOMS_ROLES_CLAIMS",
             ),
             (
-                &[("AXIOMS_AUDIENCE", "a"), ("AXIOMS_ISS_URL", "https://i/"), ("AXIOMS_MAX_TOKEN_BYTES", "10")],
+                &[
+                    ("AXIOMS_AUDIENCE", "a"),
+                    ("AXIOMS_ISS_URL", "https://i/"),
+                    ("AXIOMS_MAX_TOKEN_BYTES", "10"),
+                ],
                 "AXIOMS_MAX_TOKEN_BYTES",
             ),
             (
-                &[("AXIOMS_AUDIENCE", "a"), ("AXIOMS_ISS_URL", "https://i/"), ("AXIOMS_JWKS_COOLDOWN_SECS", "60")],
+                &[
+                    ("AXIOMS_AUDIENCE", "a"),
+                    ("AXIOMS_ISS_URL", "https://i/"),
+                    ("AXIOMS_JWKS_COOLDOWN_SECS", "60"),
+                ],
                 "AXIOMS_JWKS_COOLDOWN_SECS",
             ),
             (
-                &[("AXIOMS_AUDIENCE", "a"), ("AXIOMS_ISS_URL", "https://i/"), ("AXIOMS_DISCOVERY", "maybe")],
+                &[
+                    ("AXIOMS_AUDIENCE", "a"),
+                    ("AXIOMS_ISS_URL", "https://i/"),
+                    ("AXIOMS_DISCOVERY", "maybe"),
+                ],
                 "AXIOMS_DISCOVERY",
             ),
             (
-                &[("AXIOMS_AUDIENCE", "a"), ("AXIOMS_ISS_URL", "https://i/?x=1")],
+                &[
+                    ("AXIOMS_AUDIENCE", "a"),
+                    ("AXIOMS_ISS_URL", "https://i/?x=1"),
+                ],
                 "AXIOMS_ISS_URL",
             ),
         ];
@@ -986,8 +1041,15 @@ mod tests {
 
     #[test]
     fn http_allowed_on_loopback_and_by_opt_in() {
-        for iss in ["http://127.0.0.1:8080", "http://localhost:1/x", "http://[::1]:9/"] {
-            assert!(from(&[("AXIOMS_AUDIENCE", "a"), ("AXIOMS_ISS_URL", iss)]).is_ok(), "{iss}");
+        for iss in [
+            "http://127.0.0.1:8080",
+            "http://localhost:1/x",
+            "http://[::1]:9/",
+        ] {
+            assert!(
+                from(&[("AXIOMS_AUDIENCE", "a"), ("AXIOMS_ISS_URL", iss)]).is_ok(),
+                "{iss}"
+            );
         }
         assert!(
             from(&[

@@ -269,7 +269,10 @@ impl TestIssuer {
 
     /// The OIDC discovery URL.
     pub fn discovery_url(&self) -> String {
-        format!("http://{}/.well-known/openid-configuration", self.inner.addr)
+        format!(
+            "http://{}/.well-known/openid-configuration",
+            self.inner.addr
+        )
     }
 
     /// The socket address of the server.
@@ -319,7 +322,13 @@ impl TestIssuer {
 
     /// Signs `header` and `payload` as given (any bytes), with key `kid`, as algorithm `alg`.
     /// Returns `None` if there is no such key. For tokens no well-behaved issuer would mint.
-    pub fn sign_raw(&self, kid: &str, alg: Algorithm, header: &Value, payload: &[u8]) -> Option<String> {
+    pub fn sign_raw(
+        &self,
+        kid: &str,
+        alg: Algorithm,
+        header: &Value,
+        payload: &[u8],
+    ) -> Option<String> {
         let shared = self.inner.lock();
         let key = shared.keys.iter().find(|k| k.kid == kid)?;
         let header = serde_json::to_vec(header).ok()?;
@@ -459,7 +468,9 @@ fn public_jwk(key: &Key) -> Value {
                    "x": b64(point.get(1..=len).unwrap_or_default()),
                    "y": b64(point.get(len + 1..).unwrap_or_default())})
         }
-        Signer::Ed(pair) => json!({"kty":"OKP","crv":"Ed25519","x":b64(pair.public_key().as_ref())}),
+        Signer::Ed(pair) => {
+            json!({"kty":"OKP","crv":"Ed25519","x":b64(pair.public_key().as_ref())})
+        }
     };
     if let Some(obj) = jwk.as_object_mut() {
         obj.insert("kid".into(), json!(key.kid));
@@ -483,19 +494,21 @@ async fn behave(inner: &Inner) -> Option<Response> {
     let behavior = inner.lock().behavior.clone();
     match behavior {
         Behavior::Normal => None,
-        Behavior::Status(code) => {
-            Some(StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR).into_response())
-        }
+        Behavior::Status(code) => Some(
+            StatusCode::from_u16(code)
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+                .into_response(),
+        ),
         Behavior::Delay(d) => {
             tokio::time::sleep(d).await;
             None
         }
-        Behavior::Body(body) => Some(
-            ([(header::CONTENT_TYPE, "application/json")], body).into_response(),
-        ),
-        Behavior::Redirect(to) => Some(
-            (StatusCode::FOUND, [(header::LOCATION, to)]).into_response(),
-        ),
+        Behavior::Body(body) => {
+            Some(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+        }
+        Behavior::Redirect(to) => {
+            Some((StatusCode::FOUND, [(header::LOCATION, to)]).into_response())
+        }
     }
 }
 
@@ -514,7 +527,10 @@ async fn jwks_handler(State(inner): State<Arc<Inner>>) -> Response {
     }
     let (body, cache_control) = {
         let shared = inner.lock();
-        let body = shared.jwks_override.clone().unwrap_or_else(|| jwks_of(&shared));
+        let body = shared
+            .jwks_override
+            .clone()
+            .unwrap_or_else(|| jwks_of(&shared));
         (body, shared.cache_control.clone())
     };
     let mut response = (
@@ -675,7 +691,12 @@ impl TokenBuilder<'_> {
         });
         let payload = serde_json::to_vec(&Value::Object(self.claims)).unwrap_or_default();
         self.issuer
-            .sign_raw(&self.signing_kid, alg, &Value::Object(self.header), &payload)
+            .sign_raw(
+                &self.signing_kid,
+                alg,
+                &Value::Object(self.header),
+                &payload,
+            )
             .unwrap_or_default()
     }
 }
@@ -702,8 +723,8 @@ pub fn verify_jws_signature(jwks: &Value, token: &str) -> Result<(), Reason> {
         .max_token_bytes(64 * 1024)
         .build()
         .map_err(|_| Reason::InvalidHeader)?;
-    let set = KeySet::parse(jwks, &config.algorithms, config.max_keys)
-        .map_err(|_| Reason::UnknownKid)?;
+    let set =
+        KeySet::parse(jwks, &config.algorithms, config.max_keys).map_err(|_| Reason::UnknownKid)?;
     let parts = verify::parse(&config, token)?;
     let key = set.find(parts.kid.as_deref())?;
     verify::check_signature(&parts, key)

@@ -232,8 +232,16 @@ mod tests {
         for gm in 0..16u32 {
             for rm in 0..16u32 {
                 let (g, r) = (subset(gm), subset(rm));
-                assert_eq!(satisfies(&g, Mode::Any, &r), gm & rm != 0, "{g:?} any {r:?}");
-                assert_eq!(satisfies(&g, Mode::All, &r), gm & rm == rm, "{g:?} all {r:?}");
+                assert_eq!(
+                    satisfies(&g, Mode::Any, &r),
+                    gm & rm != 0,
+                    "{g:?} any {r:?}"
+                );
+                assert_eq!(
+                    satisfies(&g, Mode::All, &r),
+                    gm & rm == rm,
+                    "{g:?} all {r:?}"
+                );
             }
         }
     }

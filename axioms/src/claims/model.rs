@@ -204,9 +204,7 @@ impl Claims {
     /// assert_eq!(claims.get::<String>("missing").unwrap(), None);
     /// ```
     pub fn get<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, serde_json::Error> {
-        self.value(name)
-            .map(|v| T::deserialize(v))
-            .transpose()
+        self.value(name).map(|v| T::deserialize(v)).transpose()
     }
 
     /// Every claim, as a JSON object.
@@ -257,7 +255,11 @@ fn opt_date(all: &Map<String, Value>, name: &str) -> Result<Option<i64>, ClaimTy
         None => Ok(None),
         Some(Value::Number(n)) => {
             if let Some(i) = n.as_i64() {
-                return if i >= 0 { Ok(Some(i)) } else { Err(ClaimTypeError) };
+                return if i >= 0 {
+                    Ok(Some(i))
+                } else {
+                    Err(ClaimTypeError)
+                };
             }
             if n.as_u64().is_some() {
                 // Beyond i64::MAX: far beyond any real date.

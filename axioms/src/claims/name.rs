@@ -174,7 +174,10 @@ mod tests {
     #[test]
     fn malformed_pointers_are_rejected() {
         for bad in ["", "/", "/a//b", "/a/", "/~2", "/a~"] {
-            assert!(bad.parse::<ClaimName>().is_err(), "{bad:?} should be rejected");
+            assert!(
+                bad.parse::<ClaimName>().is_err(),
+                "{bad:?} should be rejected"
+            );
         }
     }
 }

@@ -221,10 +221,9 @@ impl KeyCache {
             delay = match result {
                 Ok(max_age) => {
                     backoff = Duration::from_secs(1);
-                    max_age
-                        .map_or(cache.refresh_interval, |age| {
-                            age.clamp(cache.min_refresh, cache.max_refresh)
-                        })
+                    max_age.map_or(cache.refresh_interval, |age| {
+                        age.clamp(cache.min_refresh, cache.max_refresh)
+                    })
                 }
                 Err(err) => {
                     tracing::warn!(

@@ -122,7 +122,11 @@ impl Fetcher {
     }
 
     /// Resolves `jwks_uri` from an OIDC discovery document, checking its `issuer`.
-    pub(crate) async fn discover(&self, url: &Url, issuer: Option<&str>) -> Result<Url, FetchError> {
+    pub(crate) async fn discover(
+        &self,
+        url: &Url,
+        issuer: Option<&str>,
+    ) -> Result<Url, FetchError> {
         let doc = self.get_json(url).await?.body;
         let meta_issuer = doc
             .get("issuer")
@@ -166,12 +170,16 @@ fn parse_max_age(value: &str) -> Option<Duration> {
         let directive = directive.trim();
         let (name, arg) = directive
             .split_once('=')
-            .map_or((directive, None), |(n, a)| (n.trim(), Some(a.trim().trim_matches('"'))));
+            .map_or((directive, None), |(n, a)| {
+                (n.trim(), Some(a.trim().trim_matches('"')))
+            });
         if name.eq_ignore_ascii_case("no-store") || name.eq_ignore_ascii_case("no-cache") {
             return Some(Duration::ZERO);
         }
         if name.eq_ignore_ascii_case("max-age") {
-            max_age = arg.and_then(|a| a.parse::<u64>().ok()).map(Duration::from_secs);
+            max_age = arg
+                .and_then(|a| a.parse::<u64>().ok())
+                .map(Duration::from_secs);
         }
     }
     max_age
@@ -183,8 +191,14 @@ mod tests {
 
     #[test]
     fn cache_control() {
-        assert_eq!(parse_max_age("public, max-age=600"), Some(Duration::from_secs(600)));
-        assert_eq!(parse_max_age("MAX-AGE=\"30\""), Some(Duration::from_secs(30)));
+        assert_eq!(
+            parse_max_age("public, max-age=600"),
+            Some(Duration::from_secs(600))
+        );
+        assert_eq!(
+            parse_max_age("MAX-AGE=\"30\""),
+            Some(Duration::from_secs(30))
+        );
         assert_eq!(parse_max_age("no-store"), Some(Duration::ZERO));
         assert_eq!(parse_max_age("max-age=abc"), None);
         assert_eq!(parse_max_age("public"), None);

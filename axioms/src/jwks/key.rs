@@ -234,8 +234,11 @@ mod tests {
 
     #[test]
     fn admits_rsa_with_default_alg() {
-        let k = admit(&json!({"kty":"RSA","n":n2048(),"e":"AQAB","kid":"a"}), &Algorithm::ALL)
-            .unwrap();
+        let k = admit(
+            &json!({"kty":"RSA","n":n2048(),"e":"AQAB","kid":"a"}),
+            &Algorithm::ALL,
+        )
+        .unwrap();
         assert_eq!(k.alg, Algorithm::RS256);
         assert_eq!(k.kid.as_deref(), Some("a"));
     }
@@ -256,23 +259,65 @@ mod tests {
             (json!({"kty":"oct","k":"AAAA"}), Skip::SymmetricKey),
             (json!({"kty":"foo"}), Skip::UnsupportedKeyType),
             (json!({"n":n2048(),"e":"AQAB"}), Skip::UnsupportedKeyType),
-            (json!({"kty":"RSA","n":n2048(),"e":"AQAB","d":"AA"}), Skip::PrivateKeyMaterial),
-            (json!({"kty":"RSA","n":n2048(),"e":"AQAB","use":"enc"}), Skip::NotForSignatures),
-            (json!({"kty":"RSA","n":n2048(),"e":"AQAB","key_ops":["encrypt"]}), Skip::NotForSignatures),
-            (json!({"kty":"RSA","n":n2048(),"e":"AQAB","key_ops":["verify","decrypt"]}), Skip::NotForSignatures),
-            (json!({"kty":"RSA","n":n2048(),"e":"AQAB","alg":"RSA-OAEP"}), Skip::UnsupportedAlgorithm),
-            (json!({"kty":"RSA","n":n2048(),"e":"AQAB","alg":"ES256"}), Skip::AlgorithmKeyMismatch),
-            (json!({"kty":"RSA","n":n2048(),"e":"AQAB","kid":5}), Skip::BadKid),
-            (json!({"kty":"RSA","n":n2048(),"e":"AQAB","kid":"k".repeat(257)}), Skip::BadKid),
+            (
+                json!({"kty":"RSA","n":n2048(),"e":"AQAB","d":"AA"}),
+                Skip::PrivateKeyMaterial,
+            ),
+            (
+                json!({"kty":"RSA","n":n2048(),"e":"AQAB","use":"enc"}),
+                Skip::NotForSignatures,
+            ),
+            (
+                json!({"kty":"RSA","n":n2048(),"e":"AQAB","key_ops":["encrypt"]}),
+                Skip::NotForSignatures,
+            ),
+            (
+                json!({"kty":"RSA","n":n2048(),"e":"AQAB","key_ops":["verify","decrypt"]}),
+                Skip::NotForSignatures,
+            ),
+            (
+                json!({"kty":"RSA","n":n2048(),"e":"AQAB","alg":"RSA-OAEP"}),
+                Skip::UnsupportedAlgorithm,
+            ),
+            (
+                json!({"kty":"RSA","n":n2048(),"e":"AQAB","alg":"ES256"}),
+                Skip::AlgorithmKeyMismatch,
+            ),
+            (
+                json!({"kty":"RSA","n":n2048(),"e":"AQAB","kid":5}),
+                Skip::BadKid,
+            ),
+            (
+                json!({"kty":"RSA","n":n2048(),"e":"AQAB","kid":"k".repeat(257)}),
+                Skip::BadKid,
+            ),
             (json!({"kty":"RSA","n":small,"e":"AQAB"}), Skip::WeakKey),
             (json!({"kty":"RSA","n":n2048(),"e":"AQ"}), Skip::WeakKey),
             (json!({"kty":"RSA","n":n2048(),"e":"Ag"}), Skip::WeakKey),
-            (json!({"kty":"RSA","n":n2048()+"=","e":"AQAB"}), Skip::BadParameter),
-            (json!({"kty":"EC","crv":"P-521","x":"AA","y":"AA"}), Skip::UnsupportedCurve),
-            (json!({"kty":"EC","crv":"secp256k1","x":"AA","y":"AA"}), Skip::UnsupportedCurve),
-            (json!({"kty":"EC","crv":"P-256","x":"AA","y":"AA"}), Skip::BadParameter),
-            (json!({"kty":"OKP","crv":"X25519","x":"AA"}), Skip::UnsupportedCurve),
-            (json!({"kty":"OKP","crv":"Ed448","x":"AA"}), Skip::UnsupportedCurve),
+            (
+                json!({"kty":"RSA","n":n2048()+"=","e":"AQAB"}),
+                Skip::BadParameter,
+            ),
+            (
+                json!({"kty":"EC","crv":"P-521","x":"AA","y":"AA"}),
+                Skip::UnsupportedCurve,
+            ),
+            (
+                json!({"kty":"EC","crv":"secp256k1","x":"AA","y":"AA"}),
+                Skip::UnsupportedCurve,
+            ),
+            (
+                json!({"kty":"EC","crv":"P-256","x":"AA","y":"AA"}),
+                Skip::BadParameter,
+            ),
+            (
+                json!({"kty":"OKP","crv":"X25519","x":"AA"}),
+                Skip::UnsupportedCurve,
+            ),
+            (
+                json!({"kty":"OKP","crv":"Ed448","x":"AA"}),
+                Skip::UnsupportedCurve,
+            ),
         ];
         for (jwk, want) in cases {
             assert_eq!(admit(&jwk, &Algorithm::ALL).err(), Some(want), "{jwk}");
@@ -285,7 +330,10 @@ mod tests {
         let ok = json!({"kty":"EC","crv":"P-256","x":c32,"y":c32,"alg":"ES256"});
         assert_eq!(admit(&ok, &Algorithm::ALL).unwrap().alg, Algorithm::ES256);
         let bad = json!({"kty":"EC","crv":"P-256","x":c32,"y":c32,"alg":"ES384"});
-        assert_eq!(admit(&bad, &Algorithm::ALL).err(), Some(Skip::AlgorithmKeyMismatch));
+        assert_eq!(
+            admit(&bad, &Algorithm::ALL).err(),
+            Some(Skip::AlgorithmKeyMismatch)
+        );
         assert_eq!(
             admit(&ok, &[Algorithm::RS256]).err(),
             Some(Skip::AlgorithmNotAllowed)

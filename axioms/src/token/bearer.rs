@@ -47,10 +47,7 @@ pub fn bearer_token(headers: &HeaderMap) -> Result<Option<&str>, Reason> {
 
 /// Parses one `Authorization` field value as bearer credentials.
 pub(crate) fn parse_credentials(value: &[u8]) -> Result<&str, Reason> {
-    let scheme_len = value
-        .iter()
-        .position(|&b| b == b' ')
-        .unwrap_or(value.len());
+    let scheme_len = value.iter().position(|&b| b == b' ').unwrap_or(value.len());
     let (scheme, rest) = value.split_at(scheme_len);
     if !scheme.eq_ignore_ascii_case(b"bearer") {
         return Err(Reason::NotBearer);
@@ -60,7 +57,11 @@ pub(crate) fn parse_credentials(value: &[u8]) -> Result<&str, Reason> {
     if token.len() == rest.len() || token.is_empty() {
         return Err(Reason::MalformedAuthorization);
     }
-    if rest.iter().take(rest.len() - token.len()).any(|&b| b != b' ') {
+    if rest
+        .iter()
+        .take(rest.len() - token.len())
+        .any(|&b| b != b' ')
+    {
         return Err(Reason::MalformedAuthorization);
     }
     if !is_b64token(token) {
@@ -122,7 +123,13 @@ mod tests {
 
     #[test]
     fn other_schemes_are_not_bearer() {
-        for v in ["Basic dXNlcjpwYXNz", "Bearerx t", "DPoP a.b.c", "", "Token t"] {
+        for v in [
+            "Basic dXNlcjpwYXNz",
+            "Bearerx t",
+            "DPoP a.b.c",
+            "",
+            "Token t",
+        ] {
             assert_eq!(parse(v.as_bytes()), Err(Reason::NotBearer), "{v}");
         }
     }

@@ -21,15 +21,13 @@ pub(crate) enum JsonError {
 /// Parses `bytes` as a JSON object, rejecting duplicate member names at every depth.
 pub(crate) fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, JsonError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = StrictSeed { top: true }
-        .deserialize(&mut de)
-        .map_err(|e| {
-            if e.to_string().starts_with(DUPLICATE) {
-                JsonError::Duplicate
-            } else {
-                JsonError::Invalid
-            }
-        })?;
+    let value = StrictSeed { top: true }.deserialize(&mut de).map_err(|e| {
+        if e.to_string().starts_with(DUPLICATE) {
+            JsonError::Duplicate
+        } else {
+            JsonError::Invalid
+        }
+    })?;
     de.end().map_err(|_| JsonError::Invalid)?;
     match value {
         Value::Object(map) => Ok(map),
@@ -60,7 +58,11 @@ impl<'de> Visitor<'de> for StrictVisitor {
     type Value = Value;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(if self.top { "a JSON object" } else { "a JSON value" })
+        f.write_str(if self.top {
+            "a JSON object"
+        } else {
+            "a JSON value"
+        })
     }
 
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
@@ -144,8 +146,14 @@ mod tests {
     #[test]
     fn rejects_duplicates_at_any_depth() {
         assert_eq!(parse_object(br#"{"a":1,"a":2}"#), Err(JsonError::Duplicate));
-        assert_eq!(parse_object(br#"{"x":{"a":1,"a":2}}"#), Err(JsonError::Duplicate));
-        assert_eq!(parse_object(br#"{"x":[{"a":1,"a":2}]}"#), Err(JsonError::Duplicate));
+        assert_eq!(
+            parse_object(br#"{"x":{"a":1,"a":2}}"#),
+            Err(JsonError::Duplicate)
+        );
+        assert_eq!(
+            parse_object(br#"{"x":[{"a":1,"a":2}]}"#),
+            Err(JsonError::Duplicate)
+        );
     }
 
     #[test]

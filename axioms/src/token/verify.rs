@@ -29,7 +29,11 @@ pub(crate) struct Parts<'a> {
 }
 
 /// Verifies `token` and returns its claims.
-pub(crate) async fn verify(config: &Config, keys: &KeyCache, token: &str) -> Result<Claims, Reason> {
+pub(crate) async fn verify(
+    config: &Config,
+    keys: &KeyCache,
+    token: &str,
+) -> Result<Claims, Reason> {
     let parts = parse(config, token)?;
     let key = keys.lookup(parts.kid.as_deref()).await?;
     check_signature(&parts, &key)?;
@@ -126,7 +130,10 @@ fn parse_header(config: &Config, header: &Map<String, Value>) -> Result<Header, 
     if header.contains_key("cty") {
         return Err(Reason::NestedToken);
     }
-    if ["b64", "enc", "zip"].iter().any(|p| header.contains_key(*p)) {
+    if ["b64", "enc", "zip"]
+        .iter()
+        .any(|p| header.contains_key(*p))
+    {
         return Err(Reason::ForbiddenHeader);
     }
     // `jku`, `x5u`, `jwk` and `x5c` are deliberately never read: keys come only from the
@@ -142,7 +149,11 @@ fn parse_header(config: &Config, header: &Map<String, Value>) -> Result<Header, 
 
 /// Media types compare case-insensitively and may omit `application/` (RFC 7515 §4.1.9).
 fn typ_accepted(typ: &str, mode: TokenType) -> bool {
-    let bare = if typ.len() > 12 && typ.get(..12).is_some_and(|p| p.eq_ignore_ascii_case("application/")) {
+    let bare = if typ.len() > 12
+        && typ
+            .get(..12)
+            .is_some_and(|p| p.eq_ignore_ascii_case("application/"))
+    {
         typ.get(12..).unwrap_or("")
     } else {
         typ
@@ -217,13 +228,28 @@ mod tests {
     #[test]
     fn typ_values() {
         use TokenType::*;
-        for ok in ["at+jwt", "AT+JWT", "application/at+jwt", "Application/At+Jwt", "JWT", "jwt", "application/jwt"] {
+        for ok in [
+            "at+jwt",
+            "AT+JWT",
+            "application/at+jwt",
+            "Application/At+Jwt",
+            "JWT",
+            "jwt",
+            "application/jwt",
+        ] {
             assert!(typ_accepted(ok, AccessOrJwt), "{ok}");
         }
         for ok in ["at+jwt", "application/at+JWT"] {
             assert!(typ_accepted(ok, Rfc9068), "{ok}");
         }
-        for bad in ["JWT", "application/jwt", "JOSE", "id+jwt", "", "application/"] {
+        for bad in [
+            "JWT",
+            "application/jwt",
+            "JOSE",
+            "id+jwt",
+            "",
+            "application/",
+        ] {
             assert!(!typ_accepted(bad, Rfc9068), "{bad}");
         }
         for bad in ["JOSE", "secevent+jwt", "dpop+jwt", "", "application/"] {

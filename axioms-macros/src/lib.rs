@@ -1,5 +1,183 @@
-//! Procedural macros of [axioms](https://docs.rs/axioms).
+//! Procedural macros of [axioms](https://docs.rs/axioms): [`macro@protected`] and [`policy!`].
 //!
-//! Do not depend on this crate directly: use `axioms`, which re-exports its macros with a
-//! version pinned to its own. The `#[protected]` attribute lands with its own issue; until then
-//! this crate is an empty shell that keeps the workspace layout stable.
+//! Do not depend on this crate directly: use `axioms`, which re-exports both macros with a
+//! version pinned to its own (`use axioms::protected;`).
+//!
+//! The macros transcribe; the runtime decides. Expansion is constant data (an
+//! `axioms::policy::Rule` tree) plus calls into `::axioms::__private`, identical in debug and
+//! release builds. Set `AXIOMS_MACROS_DEBUG=1` while compiling to print every expansion.
+
+mod errors;
+mod paths;
+mod protected;
+
+use proc_macro::TokenStream;
+
+/// Declares who may call an axum handler.
+///
+/// ```
+/// use axioms::protected;
+///
+/// #[protected(scopes = any("read:data", "admin"))]
+/// async fn read_data() -> &'static str {
+///     "data"
+/// }
+/// ```
+///
+/// # Grammar
+///
+/// ```ebnf
+/// attribute    = [ item { "," item } [ "," ] ] ;
+/// item         = clause
+///              | "safe_methods" "=" "[" method { "," method } [ "," ] "]"
+///              | "state" "=" Type
+///              | "policy" "=" Path ;                      (* alone *)
+/// clause       = claim_key "=" values
+///              | "owner" "(" owner_arg { "," owner_arg } [ "," ] ")"
+///              | "any_of" "(" clause { "," clause } [ "," ] ")"
+///              | "all_of" "(" clause { "," clause } [ "," ] ")" ;
+/// claim_key    = "scopes" | "roles" | "permissions" ;
+/// values       = string
+///              | "any" "(" string { "," string } [ "," ] ")"
+///              | "all" "(" string { "," string } [ "," ] ")" ;
+/// owner_arg    = "fetch" "=" Path
+///              | "field" "=" string                        (* default "user" *)
+///              | "claim" "=" string                        (* default "sub"  *)
+///              | "mismatch" "=" ( "403" | "404" ) ;        (* default 403    *)
+/// method       = "\"GET\"" | "\"HEAD\"" | "\"OPTIONS\"" | "\"POST\"" | "\"PUT\""
+///              | "\"PATCH\"" | "\"DELETE\"" | "\"TRACE\"" | "\"CONNECT\"" ;
+/// ```
+///
+/// Values are combined with `any`/`all`; whole clauses with `any_of`/`all_of`. The two
+/// cannot be confused: `any(…)` holds strings, `any_of(…)` holds clauses.
+///
+/// # Semantics
+///
+/// * `#[protected]` alone: a valid access token is required.
+/// * `scopes = any("a", "b")`: the token grants `a` or `b`; `all(…)`: every one. A single
+///   string is a one-element list. The same for `roles` and `permissions`; where they are
+///   read from is configured (`AXIOMS_SCOPE_CLAIMS`, …).
+/// * Top-level clauses are all required (AND); `any_of(…)` needs one of its clauses,
+///   `all_of(…)` all of them, nested as deep as you like.
+/// * `owner(fetch = f, field = "created_by", claim = "sub")`: after the token is verified,
+///   `f` loads the object from the request (its arguments are extractors such as `Path` and
+///   `State`); the caller owns it if `object.created_by` equals the token's `sub` (see
+///   `axioms::policy::OwnerValue` for how types compare; a missing claim never owns). If
+///   `f` returns an error response (your 404), that response is sent. The handler receives the
+///   object with `axioms::policy::Owned<T>`, without fetching it again. A denial answers 403,
+///   or 404 with `mismatch = 404` to hide that the object exists. The object is fetched only if
+///   the decision can still depend on it, or if the policy allows (so that the handler gets it).
+/// * `safe_methods = ["GET", "HEAD", "OPTIONS"]`: those methods skip the policy entirely (no
+///   token needed; take `Option<Claims>` to personalize). Without it, the configuration's safe
+///   methods apply (default `OPTIONS`).
+/// * `state = AppState`: the state type `owner`'s fetch function extracts from; inferred from
+///   the handler's `State<AppState>` argument when there is one.
+/// * `policy = Name`: use a policy defined once with [`policy!`].
+///
+/// Rejections: no token → 401; bad token → 401 `invalid_token`; policy denied → 403
+/// `insufficient_scope` (with `scope="…"` when scopes were required). The guard runs before
+/// every other extractor, so a forbidden request with a bad JSON body gets 403, not 422.
+///
+/// What it generates — for
+///
+/// ```
+/// # use axioms::protected;
+/// #[protected(scopes = any("read:data", "admin"), roles = "editor")]
+/// async fn handler() {}
+/// ```
+///
+/// the handler gains a first argument `__axioms_guard: ::axioms::__private::Guard<__axioms_policy_handler>`,
+/// and a hidden unit struct `__axioms_policy_handler` implements `Policy` with
+///
+/// ```text
+/// const RULE: Rule = Rule::AllOf(&[
+///     Rule::Scopes(Mode::Any, &["read:data", "admin"]),
+///     Rule::Roles(Mode::Any, &["editor"]),
+/// ]);
+/// ```
+///
+/// # Typing requirements
+///
+/// * The function is an `async fn` without `self`.
+/// * The router state `S` satisfies `axioms::Axioms: FromRef<S>`.
+/// * With `owner`: `fetch` is an async fn whose arguments (at most 8) implement
+///   `FromRequestParts<State>` and which returns `Result<T, impl IntoResponse>` or
+///   `Option<T>`; `T` has the named field, of a type implementing `OwnerValue`; and the state
+///   type satisfies `State: FromRef<S>`.
+///
+/// # Errors
+///
+/// Every mistake is a compile error at the offending token, all reported together; the
+/// function is still emitted unchanged so the rest of your crate compiles:
+///
+/// ```compile_fail
+/// use axioms::protected;
+///
+/// #[protected(role = "admin")] // error: unknown key `role`; did you mean `roles`?
+/// async fn admin() {}
+/// ```
+///
+/// ```compile_fail
+/// use axioms::protected;
+///
+/// #[protected(scopes = any())] // error: `any()` is empty
+/// async fn nothing() {}
+/// ```
+///
+/// # Examples
+///
+/// The moderation case: the author, or a moderator, may delete.
+///
+/// ```
+/// use axioms::{Axioms, protected, policy::Owned};
+/// use axum::{Router, extract::{FromRef, Path, State}, http::StatusCode, routing::delete};
+///
+/// #[derive(Clone, FromRef)]
+/// struct AppState { axioms: Axioms }
+///
+/// struct Article { id: u64, user: String }
+///
+/// async fn get_article(Path(id): Path<u64>, State(_s): State<AppState>) -> Result<Article, StatusCode> {
+///     if id == 1 { Ok(Article { id, user: "alice".into() }) } else { Err(StatusCode::NOT_FOUND) }
+/// }
+///
+/// #[protected(any_of(owner(fetch = get_article), roles = any("admin", "moderator")))]
+/// async fn delete_article(State(_s): State<AppState>, Owned(article): Owned<Article>) -> StatusCode {
+///     let _ = article.id;
+///     StatusCode::NO_CONTENT
+/// }
+///
+/// fn app(state: AppState) -> Router {
+///     Router::new().route("/articles/{id}", delete(delete_article)).with_state(state)
+/// }
+/// ```
+#[proc_macro_attribute]
+pub fn protected(attr: TokenStream, item: TokenStream) -> TokenStream {
+    debug(
+        "#[protected]",
+        protected::expand_protected(attr.into(), item.into()),
+    )
+    .into()
+}
+
+/// Defines a named policy once, to reuse on many handlers (`#[protected(policy = Name)]`)
+/// and as a router layer (`axioms::policy::PolicyLayer::<Name>`), with the grammar of
+/// [`macro@protected`].
+///
+/// ```
+/// axioms::policy!(pub AdminOnly: roles = any("admin", "superuser"));
+///
+/// #[axioms::protected(policy = AdminOnly)]
+/// async fn list_users() -> &'static str { "users" }
+/// ```
+#[proc_macro]
+pub fn policy(input: TokenStream) -> TokenStream {
+    debug("policy!", protected::expand_policy(input.into())).into()
+}
+
+fn debug(which: &str, tokens: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
+    if std::env::var_os("AXIOMS_MACROS_DEBUG").is_some_and(|v| v != "0") {
+        eprintln!("--- {which} expands to:\n{tokens}\n---");
+    }
+    tokens
+}

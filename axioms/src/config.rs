@@ -13,6 +13,7 @@ use http::Method;
 use url::Url;
 
 use crate::algorithm::Algorithm;
+use crate::check::{Exact, ScopeMatcher};
 use crate::claims::{ClaimName, ClaimNames};
 use crate::clock::{Clock, SystemClock};
 
@@ -94,6 +95,7 @@ pub struct Config {
     pub(crate) realm: Arc<str>,
     pub(crate) safe_methods: Vec<Method>,
     pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) scope_matcher: Arc<dyn ScopeMatcher>,
 }
 
 impl fmt::Debug for Config {
@@ -164,6 +166,11 @@ impl Config {
     /// The realm named in `WWW-Authenticate` challenges.
     pub fn realm(&self) -> &str {
         &self.realm
+    }
+
+    /// How a granted scope satisfies a required one in policies (default [`Exact`]).
+    pub fn scope_matcher(&self) -> &dyn ScopeMatcher {
+        &*self.scope_matcher
     }
 
     /// The methods that pass without a token through the [`Claims`](crate::Claims) extractor
@@ -251,6 +258,7 @@ pub struct ConfigBuilder {
     realm: String,
     safe_methods: Vec<Method>,
     clock: Arc<dyn Clock>,
+    scope_matcher: Arc<dyn ScopeMatcher>,
 }
 
 /// The defaults, in one place (documented in the README's configuration table).
@@ -316,6 +324,7 @@ impl Default for ConfigBuilder {
             realm: defaults::REALM.to_owned(),
             safe_methods: vec![Method::OPTIONS],
             clock: Arc::new(SystemClock),
+            scope_matcher: Arc::new(Exact),
         }
     }
 }
@@ -618,6 +627,14 @@ impl ConfigBuilder {
         self
     }
 
+    /// How policies match scopes (default [`Exact`]); e.g.
+    /// [`Hierarchical`](crate::check::Hierarchical) for `items:*` and `*:read`. Roles and
+    /// permissions always compare exactly.
+    pub fn scope_matcher(mut self, matcher: impl ScopeMatcher + 'static) -> Self {
+        self.scope_matcher = Arc::new(matcher);
+        self
+    }
+
     /// Validates everything and returns the [`Config`].
     pub fn build(self) -> Result<Config, ConfigError> {
         if self.audiences.is_empty() || self.audiences.iter().any(String::is_empty) {
@@ -797,6 +814,7 @@ impl ConfigBuilder {
             realm: Arc::from(self.realm),
             safe_methods: self.safe_methods,
             clock: self.clock,
+            scope_matcher: self.scope_matcher,
         })
     }
 }

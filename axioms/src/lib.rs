@@ -70,6 +70,7 @@ mod config;
 pub mod extract;
 mod jwks;
 mod layer;
+pub mod policy;
 mod rejection;
 mod token;
 mod www_authenticate;
@@ -92,3 +93,7 @@ pub use layer::{Authentication, AxiomsLayer, AxiomsService, ResponseFuture};
 pub use rejection::{AuthError, AuthErrorKind, ErrorCode, ErrorRenderer, Reason, Rejection};
 pub use token::bearer::bearer_token;
 pub use www_authenticate::BearerChallenge;
+
+#[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
+pub use axioms_macros::{policy, protected};

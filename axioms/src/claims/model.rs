@@ -29,7 +29,8 @@ use super::ClaimName;
 /// }))
 /// .unwrap();
 /// assert_eq!(claims.subject(), Some("user-1"));
-/// assert!(claims.scopes().iter().any(|s| s == "read:data"));
+/// assert!(claims.has_scope("read:data"));
+/// assert!(claims.has_role("admin"));
 /// assert_eq!(claims.get::<String>("email").unwrap().as_deref(), Some("ada@example.com"));
 /// ```
 #[derive(Clone)]
@@ -183,6 +184,21 @@ impl Claims {
     /// The granted permissions, from the first configured permissions claim present.
     pub fn permissions(&self) -> &[Box<str>] {
         &self.0.permissions
+    }
+
+    /// Whether the scope `scope` is granted (exact comparison).
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.0.scopes.iter().any(|s| &**s == scope)
+    }
+
+    /// Whether the role `role` is granted (exact comparison).
+    pub fn has_role(&self, role: &str) -> bool {
+        self.0.roles.iter().any(|r| &**r == role)
+    }
+
+    /// Whether the permission `permission` is granted (exact comparison).
+    pub fn has_permission(&self, permission: &str) -> bool {
+        self.0.permissions.iter().any(|p| &**p == permission)
     }
 
     /// The raw value of any claim: a plain name or a `/json/pointer` (see [`ClaimName`]).

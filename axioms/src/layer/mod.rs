@@ -28,6 +28,7 @@ use crate::rejection::AuthError;
 ///         Authentication::Verified(_) => "signed in",
 ///         Authentication::Anonymous => "no token",
 ///         Authentication::Rejected(_) => "bad token",
+///         _ => "unknown",
 ///     }
 /// }
 /// ```

@@ -1,0 +1,59 @@
+//! Policies: what `#[protected]` and [`policy!`](crate::policy!) generate, and what the
+//! runtime evaluates.
+//!
+//! Generated code is constant data — a [`Rule`] tree — plus, for ownership, a call that
+//! fetches the object. Every decision is taken here, identically in debug and release builds.
+
+mod guard;
+mod layer;
+mod owner;
+mod rule;
+
+use std::future::Future;
+
+use axum::response::Response;
+use http::request::Parts;
+
+use crate::claims::Claims;
+
+pub use guard::Guard;
+pub use layer::{PolicyLayer, PolicyService};
+pub use owner::{Fetch, FetchOutput, Owned, OwnerValue};
+pub(crate) use owner::{fetch, hand_over, owns};
+pub use rule::Rule;
+
+/// A policy: a rule, the methods that skip it, and (for ownership) how to fetch the object.
+///
+/// Implemented by `#[protected]` for each handler and by [`policy!`](crate::policy!) for
+/// named policies; you do not implement it by hand.
+///
+/// # Example
+///
+/// ```
+/// use axioms::policy::{Policy, Rule};
+///
+/// axioms::policy!(pub Editors: roles = any("editor", "admin"));
+///
+/// assert!(matches!(<Editors as Policy<()>>::RULE, Rule::AllOf(_)));
+/// ```
+pub trait Policy<S>: Send + Sync + 'static {
+    /// The rule, evaluated against verified claims.
+    const RULE: Rule;
+    /// Methods that pass without a token; `None` uses the configuration's safe methods.
+    const SAFE_METHODS: Option<&'static [&'static str]> = None;
+    /// Whether the rule needs the object fetched.
+    const HAS_OWNER: bool = false;
+    /// Answer 404 instead of 403 when an ownership policy denies (hides existence).
+    const HIDE_FORBIDDEN: bool = false;
+
+    /// Fetches the object and says whether the caller owns it; leaves it for
+    /// [`Owned`]. An `Err` is the fetch's own response (e.g. 404).
+    fn check_owner(
+        parts: &mut Parts,
+        state: &S,
+        claims: &Claims,
+    ) -> impl Future<Output = Result<bool, Response>> + Send {
+        let _ = (parts, state, claims);
+        async { Ok(false) }
+    }
+}

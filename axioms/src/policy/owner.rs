@@ -1,0 +1,325 @@
+//! Object ownership: fetch functions, owner values, and the fetched object's hand-over.
+
+use std::borrow::Cow;
+use std::future::Future;
+use std::rc::Rc;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use axum::extract::FromRequestParts;
+use axum::response::{IntoResponse, Response};
+use http::StatusCode;
+use http::request::Parts;
+use serde_json::Value;
+
+use crate::claims::Claims;
+
+/// A value of an object's owner field that can be compared with a token claim.
+///
+/// The rules, chosen so that nothing compares by accident:
+///
+/// * **strings** (`String`, `str`, `Box<str>`, `Arc<str>`, `Cow<str>`) equal a string claim
+///   exactly (case-sensitive, no trimming);
+/// * **integers** equal a numeric claim of the same value, or a string claim that is exactly
+///   the integer's decimal form (`"42"`, not `"042"` or `"+42"`): many IdPs put numeric user
+///   ids in `sub` as strings;
+/// * **`Option<T>`**: `None` is owned by nobody; `Some(v)` compares `v`;
+/// * **`uuid::Uuid`** (feature `uuid`) equals a string claim that parses to the same UUID
+///   (any case, hyphenated);
+/// * a **missing claim**, or a claim of another JSON type, never matches: ownership is denied.
+///
+/// # Example
+///
+/// ```
+/// use axioms::policy::OwnerValue;
+/// use serde_json::json;
+///
+/// assert!("alice".matches_claim(&json!("alice")));
+/// assert!(!"alice".matches_claim(&json!("Alice")));
+/// assert!(42u64.matches_claim(&json!("42")));
+/// assert!(42u64.matches_claim(&json!(42)));
+/// assert!(!42u64.matches_claim(&json!("042")));
+/// assert!(!None::<String>.matches_claim(&json!("alice")));
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "the owner field of type `{Self}` cannot be compared with a token claim",
+    label = "this field's type does not implement `axioms::policy::OwnerValue`",
+    note = "owner fields may be strings, integers, `Option` of those, or `uuid::Uuid` (feature `uuid`); implement `axioms::policy::OwnerValue` for other types"
+)]
+pub trait OwnerValue {
+    /// Whether this owner value equals the claim.
+    fn matches_claim(&self, claim: &Value) -> bool;
+}
+
+impl OwnerValue for str {
+    fn matches_claim(&self, claim: &Value) -> bool {
+        claim.as_str() == Some(self)
+    }
+}
+
+macro_rules! deref_owner {
+    ($($ty:ty),*) => {$(
+        impl OwnerValue for $ty {
+            fn matches_claim(&self, claim: &Value) -> bool {
+                <str as OwnerValue>::matches_claim(self, claim)
+            }
+        }
+    )*};
+}
+deref_owner!(String, Box<str>, Arc<str>, Rc<str>, Cow<'_, str>);
+
+impl<T: OwnerValue + ?Sized> OwnerValue for &T {
+    fn matches_claim(&self, claim: &Value) -> bool {
+        (**self).matches_claim(claim)
+    }
+}
+
+impl<T: OwnerValue> OwnerValue for Option<T> {
+    fn matches_claim(&self, claim: &Value) -> bool {
+        self.as_ref().is_some_and(|v| v.matches_claim(claim))
+    }
+}
+
+macro_rules! int_owner {
+    ($($ty:ty),*) => {$(
+        impl OwnerValue for $ty {
+            fn matches_claim(&self, claim: &Value) -> bool {
+                let me = i128::from(*self);
+                match claim {
+                    Value::Number(n) => n
+                        .as_i64()
+                        .map(i128::from)
+                        .or_else(|| n.as_u64().map(i128::from))
+                        .is_some_and(|c| c == me),
+                    Value::String(s) => *s == me.to_string(),
+                    _ => false,
+                }
+            }
+        }
+    )*};
+}
+int_owner!(i8, i16, i32, i64, u8, u16, u32, u64);
+
+macro_rules! wide_int_owner {
+    ($($ty:ty),*) => {$(
+        impl OwnerValue for $ty {
+            fn matches_claim(&self, claim: &Value) -> bool {
+                match claim {
+                    Value::Number(n) => n.to_string() == self.to_string(),
+                    Value::String(s) => *s == self.to_string(),
+                    _ => false,
+                }
+            }
+        }
+    )*};
+}
+wide_int_owner!(i128, u128, isize, usize);
+
+#[cfg(feature = "uuid")]
+impl OwnerValue for uuid::Uuid {
+    fn matches_claim(&self, claim: &Value) -> bool {
+        claim
+            .as_str()
+            .and_then(|s| uuid::Uuid::try_parse(s).ok())
+            .is_some_and(|c| c == *self)
+    }
+}
+
+/// What a fetch function may return: the object, or a response that ends the request.
+///
+/// Implemented for `Result<T, E>` where `E: IntoResponse` (return your own 404), and for
+/// `Option<T>` (`None` answers `404 Not Found`).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a valid return type for an `owner(fetch = …)` function",
+    note = "return `Result<YourObject, E>` where `E: IntoResponse` (e.g. `StatusCode::NOT_FOUND`), or `Option<YourObject>`"
+)]
+pub trait FetchOutput {
+    /// The fetched object.
+    type Object: Send + 'static;
+    /// The object, or the response to send instead.
+    fn into_object(self) -> Result<Self::Object, Response>;
+}
+
+impl<T: Send + 'static, E: IntoResponse> FetchOutput for Result<T, E> {
+    type Object = T;
+    fn into_object(self) -> Result<T, Response> {
+        self.map_err(IntoResponse::into_response)
+    }
+}
+
+impl<T: Send + 'static> FetchOutput for Option<T> {
+    type Object = T;
+    fn into_object(self) -> Result<T, Response> {
+        self.ok_or_else(|| StatusCode::NOT_FOUND.into_response())
+    }
+}
+
+/// An async function usable as `owner(fetch = …)`: its arguments are extractors that do not
+/// read the body (`Path`, `Query`, `State`, headers…), and it returns a [`FetchOutput`].
+///
+/// `T` is the tuple of argument types, as in axum's `Handler<T, S>`.
+///
+/// # Example
+///
+/// ```
+/// use axum::extract::Path;
+/// use http::StatusCode;
+///
+/// #[derive(Clone)]
+/// struct Article { user: String }
+///
+/// async fn get_article(Path(id): Path<u32>) -> Result<Article, StatusCode> {
+///     if id == 1 { Ok(Article { user: "alice".into() }) } else { Err(StatusCode::NOT_FOUND) }
+/// }
+///
+/// fn assert_fetch<F: axioms::policy::Fetch<T, ()>, T>(_: F) {}
+/// assert_fetch(get_article);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be used as an `owner(fetch = …)` function",
+    label = "not an async fn of extractors returning `Result<T, impl IntoResponse>` or `Option<T>`",
+    note = "a fetch function is `async fn(…) -> Result<T, E>` (or `Option<T>`) whose arguments (at most 8) are extractors that do not read the body, such as `Path`, `Query` and `State`; its state type must be the one named by `state = …` or the handler's `State<…>`"
+)]
+pub trait Fetch<T, S>: Clone + Send + Sync + 'static {
+    /// The object fetched.
+    type Object: Send + 'static;
+    /// Runs the extractors and the function.
+    fn fetch(
+        self,
+        parts: &mut Parts,
+        state: &S,
+    ) -> impl Future<Output = Result<Self::Object, Response>> + Send;
+}
+
+impl<F, Fut, R, S> Fetch<(), S> for F
+where
+    F: FnOnce() -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = R> + Send,
+    R: FetchOutput,
+    S: Send + Sync,
+{
+    type Object = R::Object;
+
+    async fn fetch(self, _parts: &mut Parts, _state: &S) -> Result<R::Object, Response> {
+        self().await.into_object()
+    }
+}
+
+macro_rules! impl_fetch {
+    ($($ty:ident),+) => {
+        impl<F, Fut, R, S, $($ty,)+> Fetch<($($ty,)+), S> for F
+        where
+            F: FnOnce($($ty,)+) -> Fut + Clone + Send + Sync + 'static,
+            Fut: Future<Output = R> + Send,
+            R: FetchOutput,
+            S: Send + Sync,
+            $($ty: FromRequestParts<S> + Send,)+
+        {
+            type Object = R::Object;
+
+            #[allow(non_snake_case)]
+            async fn fetch(self, parts: &mut Parts, state: &S) -> Result<R::Object, Response> {
+                $(
+                    let $ty = match $ty::from_request_parts(parts, state).await {
+                        Ok(value) => value,
+                        Err(rejection) => return Err(rejection.into_response()),
+                    };
+                )+
+                self($($ty,)+).await.into_object()
+            }
+        }
+    };
+}
+impl_fetch!(T1);
+impl_fetch!(T1, T2);
+impl_fetch!(T1, T2, T3);
+impl_fetch!(T1, T2, T3, T4);
+impl_fetch!(T1, T2, T3, T4, T5);
+impl_fetch!(T1, T2, T3, T4, T5, T6);
+impl_fetch!(T1, T2, T3, T4, T5, T6, T7);
+impl_fetch!(T1, T2, T3, T4, T5, T6, T7, T8);
+
+/// Where the guard leaves the fetched object for [`Owned`].
+pub(crate) struct OwnedSlot<T>(Arc<Mutex<Option<T>>>);
+
+impl<T> Clone for OwnedSlot<T> {
+    fn clone(&self) -> Self {
+        Self(Arc::clone(&self.0))
+    }
+}
+
+/// Runs a fetch function. Called by generated code.
+pub(crate) async fn fetch<F, T, S>(
+    fetch: F,
+    parts: &mut Parts,
+    state: &S,
+) -> Result<F::Object, Response>
+where
+    F: Fetch<T, S>,
+{
+    fetch.fetch(parts, state).await
+}
+
+/// Whether the owner field equals the claim; a missing claim owns nothing.
+pub(crate) fn owns<V: OwnerValue + ?Sized>(field: &V, claims: &Claims, claim: &str) -> bool {
+    claims
+        .value(claim)
+        .is_some_and(|value| field.matches_claim(value))
+}
+
+/// Leaves the fetched object for the handler's [`Owned`] extractor.
+pub(crate) fn hand_over<T: Send + 'static>(parts: &mut Parts, object: T) {
+    parts
+        .extensions
+        .insert(OwnedSlot(Arc::new(Mutex::new(Some(object)))));
+}
+
+/// The object fetched by the handler's `owner(fetch = …)` clause, handed over without a
+/// second fetch.
+///
+/// Take it as an ordinary extractor argument (after the policy ran, which `#[protected]`
+/// guarantees by putting its guard first). Used without an `owner` clause fetching a `T`, it
+/// answers 500 and logs why: that is a programming error.
+///
+/// # Example
+///
+/// ```
+/// use axioms::{protected, policy::Owned};
+/// use axum::extract::Path;
+/// use http::StatusCode;
+///
+/// struct Article { id: u32, user: String }
+///
+/// async fn get_article(Path(id): Path<u32>) -> Result<Article, StatusCode> {
+///     Ok(Article { id, user: "alice".into() })
+/// }
+///
+/// #[protected(owner(fetch = get_article), state = axioms::Axioms)]
+/// async fn show(Owned(article): Owned<Article>) -> String {
+///     format!("article {}", article.id)
+/// }
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Owned<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for Owned<T>
+where
+    S: Send + Sync,
+    T: Send + 'static,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Response> {
+        let object = parts
+            .extensions
+            .get::<OwnedSlot<T>>()
+            .and_then(|slot| slot.0.lock().unwrap_or_else(PoisonError::into_inner).take());
+        object.map(Owned).ok_or_else(|| {
+            tracing::error!(
+                target: "axioms",
+                object = std::any::type_name::<T>(),
+                "Owned<T> extracted but no owner(fetch = …) clause fetched a T for this handler"
+            );
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        })
+    }
+}

@@ -1,0 +1,179 @@
+//! Policies as constant data, and their three-valued evaluation.
+
+use crate::check::{Mode, ScopeMatcher, satisfies_with};
+use crate::claims::Claims;
+use crate::rejection::Reason;
+
+/// One clause of a policy. `#[protected]` and [`policy!`](crate::policy!) write these as
+/// constants; the runtime evaluates them.
+///
+/// # Example
+///
+/// ```
+/// use axioms::check::Mode;
+/// use axioms::policy::Rule;
+///
+/// // "read:data or admin scope, and the editor role"
+/// const RULE: Rule = Rule::AllOf(&[
+///     Rule::Scopes(Mode::Any, &["read:data", "admin"]),
+///     Rule::Roles(Mode::Any, &["editor"]),
+/// ]);
+/// # let _ = RULE;
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Rule {
+    /// A valid token is enough.
+    Authenticated,
+    /// Scopes, combined by the mode.
+    Scopes(Mode, &'static [&'static str]),
+    /// Roles, combined by the mode.
+    Roles(Mode, &'static [&'static str]),
+    /// Permissions, combined by the mode.
+    Permissions(Mode, &'static [&'static str]),
+    /// The caller owns the fetched object.
+    Owner,
+    /// At least one clause holds.
+    AnyOf(&'static [Rule]),
+    /// Every clause holds.
+    AllOf(&'static [Rule]),
+}
+
+/// A three-valued truth: ownership is unknown until the object is fetched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Tri {
+    Yes,
+    No,
+    Unknown,
+}
+
+impl Rule {
+    /// Whether the rule mentions ownership anywhere.
+    pub const fn has_owner(&self) -> bool {
+        match self {
+            Rule::Owner => true,
+            Rule::AnyOf(rules) | Rule::AllOf(rules) => {
+                let mut i = 0;
+                while i < rules.len() {
+                    if rules[i].has_owner() {
+                        return true;
+                    }
+                    i += 1;
+                }
+                false
+            }
+            _ => false,
+        }
+    }
+
+    /// Evaluates the rule; `owner` is `None` while the object has not been fetched.
+    pub(crate) fn eval(&self, claims: &Claims, owner: Option<bool>, m: &dyn ScopeMatcher) -> Tri {
+        let bool_tri = |b: bool| if b { Tri::Yes } else { Tri::No };
+        match self {
+            Rule::Authenticated => Tri::Yes,
+            Rule::Scopes(mode, req) => bool_tri(satisfies_with(m, claims.scopes(), *mode, req)),
+            Rule::Roles(mode, req) => bool_tri(satisfies_with(
+                &crate::check::Exact,
+                claims.roles(),
+                *mode,
+                req,
+            )),
+            Rule::Permissions(mode, req) => bool_tri(satisfies_with(
+                &crate::check::Exact,
+                claims.permissions(),
+                *mode,
+                req,
+            )),
+            Rule::Owner => owner.map_or(Tri::Unknown, bool_tri),
+            Rule::AnyOf(rules) => {
+                let mut unknown = false;
+                for r in *rules {
+                    match r.eval(claims, owner, m) {
+                        Tri::Yes => return Tri::Yes,
+                        Tri::Unknown => unknown = true,
+                        Tri::No => {}
+                    }
+                }
+                if unknown { Tri::Unknown } else { Tri::No }
+            }
+            Rule::AllOf(rules) => {
+                let mut unknown = false;
+                for r in *rules {
+                    match r.eval(claims, owner, m) {
+                        Tri::No => return Tri::No,
+                        Tri::Unknown => unknown = true,
+                        Tri::Yes => {}
+                    }
+                }
+                if unknown { Tri::Unknown } else { Tri::Yes }
+            }
+        }
+    }
+
+    /// Why the rule denied: the first failing clause, and the scopes that would satisfy it.
+    pub(crate) fn denial(
+        &self,
+        claims: &Claims,
+        owner: Option<bool>,
+        m: &dyn ScopeMatcher,
+    ) -> (Reason, &'static [&'static str]) {
+        match self {
+            Rule::Scopes(_, req) => (Reason::MissingScope, req),
+            Rule::Roles(..) => (Reason::MissingRole, &[]),
+            Rule::Permissions(..) => (Reason::MissingPermission, &[]),
+            Rule::Owner => (Reason::NotOwner, &[]),
+            Rule::AllOf(rules) => rules
+                .iter()
+                .find(|r| r.eval(claims, owner, m) != Tri::Yes)
+                .map_or((Reason::PolicyDenied, &[]), |r| r.denial(claims, owner, m)),
+            Rule::AnyOf(rules) => {
+                let scopes = rules.iter().find_map(|r| match r {
+                    Rule::Scopes(_, req) => Some(*req),
+                    _ => None,
+                });
+                (Reason::PolicyDenied, scopes.unwrap_or(&[]))
+            }
+            Rule::Authenticated => (Reason::PolicyDenied, &[]),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::Exact;
+    use serde_json::json;
+
+    fn claims(v: serde_json::Value) -> Claims {
+        Claims::from_json_unverified(v).unwrap()
+    }
+
+    #[test]
+    fn owner_is_unknown_until_fetched() {
+        let c = claims(json!({"roles": ["user"]}));
+        let admin_or_owner = Rule::AnyOf(&[Rule::Roles(Mode::Any, &["admin"]), Rule::Owner]);
+        assert_eq!(admin_or_owner.eval(&c, None, &Exact), Tri::Unknown);
+        assert_eq!(admin_or_owner.eval(&c, Some(true), &Exact), Tri::Yes);
+        assert_eq!(admin_or_owner.eval(&c, Some(false), &Exact), Tri::No);
+        let admin = claims(json!({"roles": ["admin"]}));
+        assert_eq!(admin_or_owner.eval(&admin, None, &Exact), Tri::Yes);
+    }
+
+    #[test]
+    fn all_of_short_circuits_on_a_known_no() {
+        let c = claims(json!({"scope": "a"}));
+        let r = Rule::AllOf(&[Rule::Scopes(Mode::All, &["a", "b"]), Rule::Owner]);
+        assert_eq!(r.eval(&c, None, &Exact), Tri::No);
+        assert_eq!(
+            r.denial(&c, None, &Exact),
+            (Reason::MissingScope, &["a", "b"][..])
+        );
+    }
+
+    #[test]
+    fn has_owner_is_deep() {
+        const R: Rule = Rule::AllOf(&[Rule::AnyOf(&[Rule::Authenticated, Rule::Owner])]);
+        const { assert!(R.has_owner()) };
+        assert!(!Rule::AllOf(&[Rule::Authenticated]).has_owner());
+    }
+}

@@ -94,7 +94,7 @@ pub(crate) fn policy_item(
                 .claim
                 .as_ref()
                 .map_or_else(|| "sub".to_owned(), syn::LitStr::value);
-            let call = quote_spanned!(fetch_span=> #private::fetch(#fetch, parts, &state));
+            let call = quote_spanned!(fetch_span=> #private::fetch::<_, _, #state>(#fetch, parts, &state));
             let access = quote_spanned!(field_span=> &object.#field);
             (
                 quote!(#state: #private::FromRef<S>,),
@@ -150,7 +150,7 @@ pub(crate) fn handler(ast: &PolicyAst, mut item: ItemFn, state: Option<&Type>) -
         Some((_, path)) => (TokenStream::new(), quote!(#path)),
         None => {
             let name = format_ident!("__axioms_policy_{}", item.sig.ident);
-            let doc = format!("The `#[protected]` policy of `{}`.", item.sig.ident);
+            let doc = format!(" The `#[protected]` policy of `{}`.", item.sig.ident);
             let hidden_vis = item.vis.clone();
             let def = policy_item(ast, &hidden_vis, &name, state, &doc);
             (quote!(#[doc(hidden)] #def), quote!(#name))

@@ -40,7 +40,7 @@ pub(crate) fn expand_policy(input: TokenStream) -> TokenStream {
         Ok(parts) => parts,
         Err(err) => return err.to_compile_error(),
     };
-    let doc = format!("The named policy `{name}`: `{}`.", clauses);
+    let doc = format!(" The named policy `{name}`: `{clauses}`.");
     let mut errors = Errors::default();
     let ast = parse::parse_policy(clauses, &mut errors);
     let state = validate::validate(&ast, &validate::Site::Named, &mut errors);

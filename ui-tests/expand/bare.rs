@@ -1,0 +1,4 @@
+#[protected]
+async fn handler() -> &'static str {
+    "ok"
+}

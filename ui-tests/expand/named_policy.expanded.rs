@@ -1,0 +1,23 @@
+/// The named policy `AdminOnly`: `roles = any ("admin" , "superuser")`.
+#[allow(non_camel_case_types)]
+#[derive(Debug, Clone, Copy)]
+pub struct AdminOnly;
+#[automatically_derived]
+impl<S> ::axioms::__private::Policy<S> for AdminOnly
+where
+    S: ::core::marker::Send + ::core::marker::Sync,
+{
+    const RULE: ::axioms::__private::Rule = ::axioms::__private::Rule::AllOf(
+        &[
+            ::axioms::__private::Rule::Roles(
+                ::axioms::__private::Mode::Any,
+                &["admin", "superuser"],
+            ),
+        ],
+    );
+}
+async fn list_users(
+    __axioms_guard: ::axioms::__private::Guard<AdminOnly>,
+) -> Json<Vec<User>> {
+    Json(users())
+}

@@ -1,0 +1,28 @@
+#[doc(hidden)]
+/// The `#[protected]` policy of `public_data`.
+#[allow(non_camel_case_types)]
+#[derive(Debug, Clone, Copy)]
+struct __axioms_policy_public_data;
+#[automatically_derived]
+impl<S> ::axioms::__private::Policy<S> for __axioms_policy_public_data
+where
+    S: ::core::marker::Send + ::core::marker::Sync,
+{
+    const RULE: ::axioms::__private::Rule = ::axioms::__private::Rule::AllOf(
+        &[
+            ::axioms::__private::Rule::Permissions(
+                ::axioms::__private::Mode::Any,
+                &["data:write"],
+            ),
+        ],
+    );
+    const SAFE_METHODS: ::core::option::Option<&'static [&'static str]> = ::core::option::Option::Some(
+        &["GET", "HEAD", "OPTIONS"],
+    );
+}
+async fn public_data(
+    __axioms_guard: ::axioms::__private::Guard<__axioms_policy_public_data>,
+    claims: Option<Claims>,
+) -> String {
+    greeting(claims)
+}

@@ -54,18 +54,25 @@ pub(crate) fn did_you_mean<'a>(word: &str, known: &[&'a str]) -> Option<&'a str>
 }
 
 fn distance(a: &str, b: &str) -> usize {
+    // Levenshtein distance over one rolling row.
     let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            let best = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-            cur.push(best);
+        let mut diagonal = i;
+        let mut left = i + 1;
+        let mut next = Vec::with_capacity(row.len());
+        next.push(left);
+        for (cb, up) in b.iter().zip(row.iter().skip(1)) {
+            let best = (diagonal + usize::from(ca != *cb))
+                .min(up + 1)
+                .min(left + 1);
+            next.push(best);
+            diagonal = *up;
+            left = best;
         }
-        prev = cur;
+        row = next;
     }
-    prev[b.len()]
+    row.last().copied().unwrap_or(0)
 }
 
 #[cfg(test)]

@@ -335,8 +335,8 @@ fn parse_or_report<T: syn::parse::Parse>(
 fn parse_values(key: &Ident, tokens: TokenStream, errors: &mut Errors) -> Option<Values> {
     let items: Vec<TokenTree> = tokens.into_iter().collect();
     match items.as_slice() {
-        [TokenTree::Literal(_)] => {
-            let lit = string_lit(&items[0], errors)?;
+        [tt @ TokenTree::Literal(_)] => {
+            let lit = string_lit(tt, errors)?;
             check_value(&lit, errors);
             Some(Values {
                 any: true,

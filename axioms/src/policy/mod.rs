@@ -4,6 +4,9 @@
 //! Generated code is constant data — a [`Rule`] tree — plus, for ownership, a call that
 //! fetches the object. Every decision is taken here, identically in debug and release builds.
 
+// An extractor's natural error is axum's `Response`, large as it is.
+#![allow(clippy::result_large_err)]
+
 mod guard;
 mod layer;
 mod owner;

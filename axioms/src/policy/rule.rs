@@ -39,6 +39,13 @@ pub enum Rule {
     AllOf(&'static [Rule]),
 }
 
+const fn any_has_owner(rules: &[Rule]) -> bool {
+    match rules {
+        [] => false,
+        [first, rest @ ..] => first.has_owner() || any_has_owner(rest),
+    }
+}
+
 /// A three-valued truth: ownership is unknown until the object is fetched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Tri {
@@ -52,16 +59,7 @@ impl Rule {
     pub const fn has_owner(&self) -> bool {
         match self {
             Rule::Owner => true,
-            Rule::AnyOf(rules) | Rule::AllOf(rules) => {
-                let mut i = 0;
-                while i < rules.len() {
-                    if rules[i].has_owner() {
-                        return true;
-                    }
-                    i += 1;
-                }
-                false
-            }
+            Rule::AnyOf(rules) | Rule::AllOf(rules) => any_has_owner(rules),
             _ => false,
         }
     }

@@ -50,6 +50,10 @@ pub(crate) fn parse<'a>(config: &Config, token: &'a str) -> Result<Parts<'a>, Re
     }
     let (header_b64, payload_b64, signature_b64) = split(token)?;
     let header = parse_header(config, &decode_json(header_b64, Reason::InvalidHeader)?)?;
+    // Refuse a malformed signature before any key lookup (which could trigger a refetch).
+    if !is_strict_base64url(signature_b64) {
+        return Err(Reason::InvalidBase64);
+    }
     // The signing input is the first two segments and the dot between them.
     let signing_input = token
         .get(..header_b64.len() + 1 + payload_b64.len())
@@ -87,6 +91,31 @@ fn split(token: &str) -> Result<(&str, &str, &str), Reason> {
             Err(Reason::EncryptedToken)
         }
         _ => Err(Reason::MalformedToken),
+    }
+}
+
+/// Strict unpadded base64url, canonical trailing bits included, without allocating.
+fn is_strict_base64url(segment: &str) -> bool {
+    let bytes = segment.as_bytes();
+    if bytes.len() % 4 == 1 {
+        return false;
+    }
+    let value = |b: u8| match b {
+        b'A'..=b'Z' => Some(b - b'A'),
+        b'a'..=b'z' => Some(b - b'a' + 26),
+        b'0'..=b'9' => Some(b - b'0' + 52),
+        b'-' => Some(62),
+        b'_' => Some(63),
+        _ => None,
+    };
+    if !bytes.iter().all(|&b| value(b).is_some()) {
+        return false;
+    }
+    // The unused low bits of the last character must be zero.
+    match (bytes.len() % 4, bytes.last().and_then(|&b| value(b))) {
+        (2, Some(last)) => last & 0x0f == 0,
+        (3, Some(last)) => last & 0x03 == 0,
+        _ => true,
     }
 }
 
@@ -223,6 +252,23 @@ mod tests {
         assert_eq!(split(".b.c").err(), Some(Reason::MalformedToken));
         assert_eq!(split("a.b.").err(), Some(Reason::MalformedToken));
         assert_eq!(split("").err(), Some(Reason::MalformedToken));
+    }
+
+    #[test]
+    fn strict_base64url() {
+        use base64::Engine as _;
+        for len in 0..40 {
+            let data: Vec<u8> = (0..len).map(|i| (i * 37 + 11) as u8).collect();
+            let encoded = URL_SAFE_NO_PAD.encode(&data);
+            assert!(is_strict_base64url(&encoded), "{encoded}");
+        }
+        for bad in ["a", "ab=", "a+b/", "AB", "ABC", "a b", "\u{e9}"] {
+            // "AB" and "ABC" have non-zero trailing bits.
+            assert!(!is_strict_base64url(bad), "{bad}");
+        }
+        assert!(is_strict_base64url("AA"));
+        assert!(is_strict_base64url("AAA"));
+        assert!(is_strict_base64url(""));
     }
 
     #[test]

@@ -11,6 +11,7 @@ use crate::config::Config;
 use crate::jwks::FetchError;
 use crate::jwks::cache::KeyCache;
 use crate::rejection::{AuthError, ErrorRenderer, Reason, Rejection};
+use crate::token::cache::{TokenCache, TokenCacheStats};
 use crate::token::{bearer, verify};
 
 /// The token verifier: configuration, the JWKS cache and its background refresher.
@@ -43,6 +44,7 @@ pub struct Axioms {
 struct Inner {
     config: Config,
     keys: Arc<KeyCache>,
+    tokens: Option<TokenCache>,
     refresher: tokio::task::JoinHandle<()>,
 }
 
@@ -91,6 +93,8 @@ impl Axioms {
         let refresher = runtime.spawn(KeyCache::run(Arc::downgrade(&keys)));
         Ok(Self {
             inner: Arc::new(Inner {
+                tokens: (config.token_cache_entries > 0)
+                    .then(|| TokenCache::new(config.token_cache_entries, config.token_cache_bytes)),
                 config,
                 keys,
                 refresher,
@@ -141,9 +145,31 @@ impl Axioms {
     /// # }
     /// ```
     pub async fn verify(&self, token: &str) -> Result<Claims, AuthError> {
-        verify::verify(&self.inner.config, &self.inner.keys, token)
+        let inner = &*self.inner;
+        if let Some(cache) = &inner.tokens
+            && token.len() <= inner.config.max_token_bytes
+            && let Some(claims) = cache.get(token, |claims, key| {
+                verify::check_time(&inner.config, claims).is_ok() && inner.keys.still_published(key)
+            })
+        {
+            return Ok(claims);
+        }
+        let (claims, key) = verify::verify(&inner.config, &inner.keys, token)
             .await
-            .map_err(|reason| self.error(reason))
+            .map_err(|reason| self.error(reason))?;
+        if let Some(cache) = &inner.tokens {
+            cache.insert(token, &claims, &key);
+        }
+        Ok(claims)
+    }
+
+    /// Hit and miss counts of the verified-token cache (all zero when it is off).
+    pub fn token_cache_stats(&self) -> TokenCacheStats {
+        self.inner
+            .tokens
+            .as_ref()
+            .map(TokenCache::stats)
+            .unwrap_or_default()
     }
 
     /// Authenticates a request from its method and headers:

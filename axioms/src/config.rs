@@ -96,6 +96,8 @@ pub struct Config {
     pub(crate) safe_methods: Vec<Method>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) scope_matcher: Arc<dyn ScopeMatcher>,
+    pub(crate) token_cache_entries: usize,
+    pub(crate) token_cache_bytes: usize,
 }
 
 impl fmt::Debug for Config {
@@ -259,6 +261,8 @@ pub struct ConfigBuilder {
     safe_methods: Vec<Method>,
     clock: Arc<dyn Clock>,
     scope_matcher: Arc<dyn ScopeMatcher>,
+    token_cache_entries: usize,
+    token_cache_bytes: usize,
 }
 
 /// The defaults, in one place (documented in the README's configuration table).
@@ -290,6 +294,10 @@ pub mod defaults {
     pub const MAX_JWKS_BYTES: usize = 512 * 1024;
     /// Most keys taken from one JWKS: 100.
     pub const MAX_KEYS: usize = 100;
+    /// Verified tokens kept in the token cache: 4096 (0 turns the cache off).
+    pub const TOKEN_CACHE_ENTRIES: usize = 4096;
+    /// Memory ceiling of the token cache: 8 MiB.
+    pub const TOKEN_CACHE_BYTES: usize = 8 * 1024 * 1024;
     /// Realm of the `WWW-Authenticate` challenge: `api`.
     pub const REALM: &str = "api";
 }
@@ -325,6 +333,8 @@ impl Default for ConfigBuilder {
             safe_methods: vec![Method::OPTIONS],
             clock: Arc::new(SystemClock),
             scope_matcher: Arc::new(Exact),
+            token_cache_entries: defaults::TOKEN_CACHE_ENTRIES,
+            token_cache_bytes: defaults::TOKEN_CACHE_BYTES,
         }
     }
 }
@@ -353,7 +363,7 @@ impl ConfigBuilder {
     /// (comma-separated, tried in order), `AXIOMS_LEEWAY_SECS`, `AXIOMS_ALGORITHMS`,
     /// `AXIOMS_TOKEN_TYPE` (`jwt` or `rfc9068`), `AXIOMS_MAX_TOKEN_BYTES`,
     /// `AXIOMS_JWKS_REFRESH_SECS`, `AXIOMS_JWKS_COOLDOWN_SECS`, `AXIOMS_HTTP_TIMEOUT_SECS`,
-    /// `AXIOMS_REALM`, `AXIOMS_INSECURE_ALLOW_HTTP`.
+    /// `AXIOMS_REALM`, `AXIOMS_TOKEN_CACHE_ENTRIES`, `AXIOMS_INSECURE_ALLOW_HTTP`.
     ///
     /// ```
     /// use std::collections::HashMap;
@@ -428,6 +438,10 @@ impl ConfigBuilder {
         }
         if let Some(v) = get("AXIOMS_HTTP_TIMEOUT_SECS") {
             b.request_timeout = Duration::from_secs(parse_num("AXIOMS_HTTP_TIMEOUT_SECS", &v)?);
+        }
+        if let Some(v) = get("AXIOMS_TOKEN_CACHE_ENTRIES") {
+            b.token_cache_entries =
+                usize::try_from(parse_num("AXIOMS_TOKEN_CACHE_ENTRIES", &v)?).unwrap_or(usize::MAX);
         }
         if let Some(v) = get("AXIOMS_REALM") {
             b.realm = v;
@@ -635,6 +649,21 @@ impl ConfigBuilder {
         self
     }
 
+    /// The verified-token cache (`AXIOMS_TOKEN_CACHE_ENTRIES`): at most `entries` tokens
+    /// (default 4096) in at most 8 MiB. `0` turns it off. A hit costs a hash and a comparison
+    /// instead of a signature verification, and re-checks `exp`/`nbf`/`iat` and the key; see
+    /// the README's "Verified-token cache" section for why it is safe.
+    pub fn token_cache(mut self, entries: usize) -> Self {
+        self.token_cache_entries = entries;
+        self
+    }
+
+    /// The token cache's memory ceiling in bytes (default 8 MiB).
+    pub fn token_cache_bytes(mut self, bytes: usize) -> Self {
+        self.token_cache_bytes = bytes;
+        self
+    }
+
     /// Validates everything and returns the [`Config`].
     pub fn build(self) -> Result<Config, ConfigError> {
         if self.audiences.is_empty() || self.audiences.iter().any(String::is_empty) {
@@ -757,11 +786,12 @@ impl ConfigBuilder {
             ));
         }
         if self.refresh_interval < Duration::from_secs(1)
+            || self.min_refresh_interval < Duration::from_secs(1)
             || self.min_refresh_interval > self.max_refresh_interval
         {
             return Err(ConfigError::new(
                 "AXIOMS_JWKS_REFRESH_SECS",
-                "the refresh interval must be at least 1 s and its bounds ordered (min <= max)",
+                "the refresh interval and its lower bound must be at least 1 s, and the bounds ordered (min <= max)",
                 "use the default (300 s) or a positive interval",
             ));
         }
@@ -815,6 +845,8 @@ impl ConfigBuilder {
             safe_methods: self.safe_methods,
             clock: self.clock,
             scope_matcher: self.scope_matcher,
+            token_cache_entries: self.token_cache_entries,
+            token_cache_bytes: self.token_cache_bytes,
         })
     }
 }

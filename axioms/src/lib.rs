@@ -92,6 +92,7 @@ pub use jwks::FetchError;
 pub use layer::{Authentication, AxiomsLayer, AxiomsService, ResponseFuture};
 pub use rejection::{AuthError, AuthErrorKind, ErrorCode, ErrorRenderer, Reason, Rejection};
 pub use token::bearer::bearer_token;
+pub use token::cache::TokenCacheStats;
 pub use www_authenticate::BearerChallenge;
 
 #[cfg(feature = "macros")]

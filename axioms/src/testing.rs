@@ -723,8 +723,8 @@ pub fn verify_jws_signature(jwks: &Value, token: &str) -> Result<(), Reason> {
         .max_token_bytes(64 * 1024)
         .build()
         .map_err(|_| Reason::InvalidHeader)?;
-    let set =
-        KeySet::parse(jwks, &config.algorithms, config.max_keys).map_err(|_| Reason::UnknownKid)?;
+    let set = KeySet::parse(jwks, &config.algorithms, config.max_keys, None)
+        .map_err(|_| Reason::UnknownKid)?;
     let parts = verify::parse(&config, token)?;
     let key = set.find(parts.kid.as_deref())?;
     verify::check_signature(&parts, key)

@@ -2,8 +2,9 @@
 //! retry with backoff, stale-if-error.
 //!
 //! * Reads load an `Arc` snapshot through `ArcSwap`: no lock, no await.
-//! * An unknown `kid` triggers at most one fetch per cooldown; concurrent misses wait for
-//!   that one fetch (an async mutex held only by fetchers, never by readers).
+//! * An unknown `kid` triggers at most one fetch per cooldown; concurrent misses, and misses
+//!   during any fetch in flight, wait for that one fetch and share its result (an async mutex
+//!   taken only on the miss path, never by readers of known keys).
 //! * A background task refreshes on the IdP's `Cache-Control: max-age` (within bounds) or the
 //!   configured interval; after a failure it retries after 1 s, 2 s, 4 s … up to the maximum
 //!   backoff, so service resumes within seconds of the IdP's recovery.
@@ -97,6 +98,15 @@ impl KeyCache {
         }
     }
 
+    /// Whether `key` is still the key its `kid` selects in the current key set.
+    pub(crate) fn still_published(&self, key: &Arc<VerifyingKey>) -> bool {
+        let snapshot = self.state.load();
+        snapshot.keys.as_ref().is_some_and(|keys| {
+            keys.find(key.kid.as_deref())
+                .is_ok_and(|current| Arc::ptr_eq(current, key))
+        })
+    }
+
     /// Whether any key set is loaded.
     pub(crate) fn is_loaded(&self) -> bool {
         self.state.load().keys.is_some()
@@ -128,13 +138,12 @@ impl KeyCache {
 
     async fn refetch_for_miss(&self) {
         let seen = self.generation.load(Ordering::Acquire);
-        if self.in_cooldown() {
-            return;
-        }
+        // Waiting here also means waiting for a fetch already in flight, whose result is
+        // then shared (single-flight) instead of answering from the stale snapshot.
         let _flight = self.fetch_lock.lock().await;
         if self.generation.load(Ordering::Acquire) != seen || self.in_cooldown() {
-            // Another request fetched while we waited, or the cooldown started: share its
-            // result instead of fetching again.
+            // Another request fetched while we waited, or the cooldown is running: use what
+            // is loaded now.
             return;
         }
         *self
@@ -199,8 +208,14 @@ impl KeyCache {
             },
         };
         let fetched = self.fetcher.get_json(&url).await?;
-        let set = KeySet::parse(&fetched.body, &self.algorithms, self.max_keys)
-            .map_err(|e| FetchError::KeySet(e.to_string()))?;
+        let previous = self.state.load().keys.clone();
+        let set = KeySet::parse(
+            &fetched.body,
+            &self.algorithms,
+            self.max_keys,
+            previous.as_deref(),
+        )
+        .map_err(|e| FetchError::KeySet(e.to_string()))?;
         Ok((set, fetched.max_age))
     }
 
@@ -214,9 +229,22 @@ impl KeyCache {
             let Some(cache) = cache.upgrade() else {
                 return;
             };
+            let seen = cache.generation.load(Ordering::Acquire);
             let result = {
                 let _flight = cache.fetch_lock.lock().await;
-                cache.fetch_and_store().await
+                let fresh = cache
+                    .state
+                    .load()
+                    .last_success
+                    .is_some_and(|t| t.elapsed() < cache.min_refresh);
+                if fresh || (cache.generation.load(Ordering::Acquire) != seen && cache.is_loaded())
+                {
+                    // A request fetched the keys just now (at start-up, typically): do not
+                    // fetch them again.
+                    Ok(None)
+                } else {
+                    cache.fetch_and_store().await
+                }
             };
             delay = match result {
                 Ok(max_age) => {

@@ -38,10 +38,14 @@ pub(crate) enum SetError {
 impl KeySet {
     /// Parses a JWKS document, admitting keys one by one (RFC 7517 §5: unusable keys are
     /// ignored). Fails only if the document is malformed, oversized, or has no usable key.
+    ///
+    /// Keys identical to one in `previous` (same kid, algorithm and material) keep their
+    /// identity, so tokens they verified stay cached across refreshes.
     pub(crate) fn parse(
         doc: &Value,
         allowed: &[Algorithm],
         max_keys: usize,
+        previous: Option<&KeySet>,
     ) -> Result<Self, SetError> {
         let keys = doc
             .get("keys")
@@ -53,7 +57,7 @@ impl KeySet {
         let mut set = KeySet::default();
         for (index, jwk) in keys.iter().enumerate() {
             match admit(jwk, allowed) {
-                Ok(key) => set.insert(key),
+                Ok(key) => set.insert(reuse(key, previous)),
                 Err(skip) => {
                     let kid = jwk.get("kid").and_then(Value::as_str).map(escape_kid);
                     tracing::warn!(target: "axioms::jwks", index, kid, reason = %skip, "JWK skipped");
@@ -66,8 +70,7 @@ impl KeySet {
         Ok(set)
     }
 
-    fn insert(&mut self, key: VerifyingKey) {
-        let key = Arc::new(key);
+    fn insert(&mut self, key: Arc<VerifyingKey>) {
         if let Some(kid) = key.kid.clone() {
             match self.by_kid.get_mut(&kid) {
                 None => {
@@ -112,6 +115,17 @@ impl KeySet {
     pub(crate) fn len(&self) -> usize {
         self.all.len()
     }
+}
+
+/// The previous set's `Arc` for an identical key, or a new one.
+fn reuse(key: VerifyingKey, previous: Option<&KeySet>) -> Arc<VerifyingKey> {
+    previous
+        .and_then(|p| {
+            p.all.iter().find(|old| {
+                old.kid == key.kid && old.alg == key.alg && old.material == key.material
+            })
+        })
+        .map_or_else(|| Arc::new(key), Arc::clone)
 }
 
 /// A `kid` made safe for a log line: printable ASCII only, at most 64 characters.

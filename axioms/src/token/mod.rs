@@ -1,5 +1,6 @@
 //! Bearer extraction and token verification.
 
 pub(crate) mod bearer;
+pub(crate) mod cache;
 pub(crate) mod json;
 pub(crate) mod verify;

@@ -1,6 +1,8 @@
 //! Token verification: compact serialization, JOSE header, key, signature, claims — in that
 //! order, with no claim trusted before the signature verifies (RFC 8725 §3.3).
 
+use std::sync::Arc;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
@@ -28,19 +30,19 @@ pub(crate) struct Parts<'a> {
     signature_b64: &'a str,
 }
 
-/// Verifies `token` and returns its claims.
+/// Verifies `token` and returns its claims and the key that verified it.
 pub(crate) async fn verify(
     config: &Config,
     keys: &KeyCache,
     token: &str,
-) -> Result<Claims, Reason> {
+) -> Result<(Claims, Arc<VerifyingKey>), Reason> {
     let parts = parse(config, token)?;
     let key = keys.lookup(parts.kid.as_deref()).await?;
     check_signature(&parts, &key)?;
     let payload = decode_json(parts.payload_b64, Reason::InvalidPayload)?;
     let claims = Claims::build(payload, &config.claim_names).map_err(|_| Reason::ClaimType)?;
     check_claims(config, &claims)?;
-    Ok(claims)
+    Ok((claims, key))
 }
 
 /// Size cap, segments, base64url and the strict header checks.
@@ -192,8 +194,6 @@ fn typ_accepted(typ: &str, mode: TokenType) -> bool {
 }
 
 fn check_claims(config: &Config, claims: &Claims) -> Result<(), Reason> {
-    let now = config.clock.now();
-    let leeway = config.leeway;
     if let Some(issuer) = &config.issuer {
         match claims.issuer() {
             None => return Err(Reason::MissingIssuer),
@@ -211,6 +211,22 @@ fn check_claims(config: &Config, claims: &Claims) -> Result<(), Reason> {
     {
         return Err(Reason::AudienceMismatch);
     }
+    check_time(config, claims)?;
+    if config.token_type == TokenType::Rfc9068
+        && (claims.subject().is_none()
+            || claims.client_id().is_none()
+            || claims.issued_at().is_none()
+            || claims.jwt_id().is_none())
+    {
+        return Err(Reason::MissingRequiredClaim);
+    }
+    Ok(())
+}
+
+/// The time rules: `now < exp + leeway`, `nbf - leeway <= now`, `iat - leeway <= now`.
+pub(crate) fn check_time(config: &Config, claims: &Claims) -> Result<(), Reason> {
+    let now = config.clock.now();
+    let leeway = config.leeway;
     let exp = claims.expires_at().ok_or(Reason::MissingExpiry)?;
     if exp.saturating_add(leeway) <= now {
         return Err(Reason::Expired);
@@ -226,14 +242,6 @@ fn check_claims(config: &Config, claims: &Claims) -> Result<(), Reason> {
         .is_some_and(|iat| iat.saturating_sub(leeway) > now)
     {
         return Err(Reason::IssuedInFuture);
-    }
-    if config.token_type == TokenType::Rfc9068
-        && (claims.subject().is_none()
-            || claims.client_id().is_none()
-            || claims.issued_at().is_none()
-            || claims.jwt_id().is_none())
-    {
-        return Err(Reason::MissingRequiredClaim);
     }
     Ok(())
 }
@@ -256,6 +264,8 @@ mod tests {
 
     #[test]
     fn strict_base64url() {
+        use std::sync::Arc;
+
         use base64::Engine as _;
         for len in 0..40 {
             let data: Vec<u8> = (0..len).map(|i| (i * 37 + 11) as u8).collect();

@@ -120,9 +120,12 @@ impl Rule {
             Rule::Roles(..) => (Reason::MissingRole, &[]),
             Rule::Permissions(..) => (Reason::MissingPermission, &[]),
             Rule::Owner => (Reason::NotOwner, &[]),
+            // Blame a clause that said no; one that is only unknown (ownership not yet
+            // fetched) is not the reason for a denial.
             Rule::AllOf(rules) => rules
                 .iter()
-                .find(|r| r.eval(claims, owner, m) != Tri::Yes)
+                .find(|r| r.eval(claims, owner, m) == Tri::No)
+                .or_else(|| rules.iter().find(|r| r.eval(claims, owner, m) != Tri::Yes))
                 .map_or((Reason::PolicyDenied, &[]), |r| r.denial(claims, owner, m)),
             Rule::AnyOf(rules) => {
                 let scopes = rules.iter().find_map(|r| match r {

@@ -2,7 +2,10 @@
 //!
 //! ```sh
 //! AXIOMS_AUDIENCE=my-api AXIOMS_ISS_URL=https://tenant.eu.auth0.com/ cargo run --example minimal
+//! curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8000/hello
 //! ```
+//!
+//! `BIND_ADDR` (default `127.0.0.1:8000`) says where to listen.
 
 use axioms::{Axioms, Claims};
 use axum::{Router, routing::get};
@@ -17,7 +20,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let app = Router::new().route("/hello", get(hello)).with_state(axioms);
     let addr = std::env::var("BIND_ADDR").unwrap_or_else(|_| "127.0.0.1:8000".to_owned());
     let listener = tokio::net::TcpListener::bind(&addr).await?;
-    println!("listening on http://{addr}");
+    println!("listening on http://{}", listener.local_addr()?);
     axum::serve(listener, app).await?;
     Ok(())
 }

@@ -1,5 +1,11 @@
 //! A first end-to-end check: a real issuer on 127.0.0.1, a real router, a real token.
-#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use axioms::testing::TestIssuer;
 use axioms::{Axioms, Claims};

@@ -5,7 +5,14 @@
 //! compared with the committed `expand/*.expanded.rs`. CI checks; it never rewrites. After an
 //! intended change, regenerate with `AXIOMS_BLESS=1 cargo test -p axioms-ui-tests --test expand`
 //! and read the diff.
-#![allow(missing_docs, dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    missing_docs,
+    dead_code,
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 #[path = "../../axioms-macros/src/errors.rs"]
 mod errors;
@@ -71,7 +78,10 @@ fn inputs() -> Vec<PathBuf> {
 fn expansions_match_snapshots() {
     let bless = std::env::var_os("AXIOMS_BLESS").is_some();
     let files = inputs();
-    assert!(files.len() >= 5, "expected the snapshot inputs in ui-tests/expand/");
+    assert!(
+        files.len() >= 5,
+        "expected the snapshot inputs in ui-tests/expand/"
+    );
     let mut stale = Vec::new();
     for input in files {
         let source = std::fs::read_to_string(&input).expect("input readable");

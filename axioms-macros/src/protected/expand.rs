@@ -94,7 +94,8 @@ pub(crate) fn policy_item(
                 .claim
                 .as_ref()
                 .map_or_else(|| "sub".to_owned(), syn::LitStr::value);
-            let call = quote_spanned!(fetch_span=> #private::fetch::<_, _, #state>(#fetch, parts, &state));
+            let call =
+                quote_spanned!(fetch_span=> #private::fetch::<_, _, #state>(#fetch, parts, &state));
             let access = quote_spanned!(field_span=> &object.#field);
             (
                 quote!(#state: #private::FromRef<S>,),

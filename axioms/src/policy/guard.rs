@@ -38,29 +38,42 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
         let axioms = Axioms::from_ref(state);
-        let safe = match P::SAFE_METHODS {
-            Some(methods) => methods.iter().any(|m| *m == parts.method.as_str()),
-            None => axioms.config().safe_methods().contains(&parts.method),
-        };
-        if safe {
+        if is_safe::<S, P>(&axioms, &parts.method) {
             return Ok(Guard(PhantomData));
         }
-        let claims = match authenticate(&axioms, parts).await {
-            Ok(Some(claims)) => claims,
-            Ok(None) => {
-                return Err(axioms
-                    .rejection(axioms.error(Reason::MissingToken))
-                    .into_response());
-            }
-            Err(rejection) => return Err(rejection.into_response()),
-        };
-        // Later `Claims` extractors reuse this verdict instead of verifying again.
-        parts
-            .extensions
-            .insert(Authentication::Verified(claims.clone()));
+        let claims = verified_claims(&axioms, parts).await?;
         decide::<S, P>(&axioms, parts, state, &claims).await?;
         Ok(Guard(PhantomData))
     }
+}
+
+/// Whether the request's method skips the policy.
+pub(crate) fn is_safe<S, P: Policy<S>>(axioms: &Axioms, method: &http::Method) -> bool {
+    match P::SAFE_METHODS {
+        Some(methods) => methods.iter().any(|m| *m == method.as_str()),
+        None => axioms.config().safe_methods().contains(method),
+    }
+}
+
+/// The request's verified claims, recorded for later `Claims` extractors; or the rejection.
+pub(crate) async fn verified_claims(
+    axioms: &Axioms,
+    parts: &mut Parts,
+) -> Result<Claims, Response> {
+    let claims = match authenticate(axioms, parts).await {
+        Ok(Some(claims)) => claims,
+        Ok(None) => {
+            return Err(axioms
+                .rejection(axioms.error(Reason::MissingToken))
+                .into_response());
+        }
+        Err(rejection) => return Err(rejection.into_response()),
+    };
+    // Later `Claims` extractors reuse this verdict instead of verifying again.
+    parts
+        .extensions
+        .insert(Authentication::Verified(claims.clone()));
+    Ok(claims)
 }
 
 /// Evaluates the policy for verified claims, fetching the object only if the answer can

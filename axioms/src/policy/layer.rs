@@ -3,17 +3,15 @@
 use std::marker::PhantomData;
 use std::task::{Context, Poll};
 
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use http::Request;
 use http::request::Parts;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::Policy;
+use super::{Policy, guard};
 use crate::authorizer::Axioms;
-use crate::extract::claims::authenticate;
-use crate::layer::{Authentication, ResponseFuture};
-use crate::rejection::Reason;
+use crate::layer::ResponseFuture;
 
 /// Enforces the named policy `P` (from [`policy!`](crate::policy!)) on every request of a
 /// router; rejected requests never reach it.
@@ -141,24 +139,9 @@ where
 }
 
 async fn enforce<P: Policy<()>>(axioms: &Axioms, parts: &mut Parts) -> Result<(), Response> {
-    let safe = match P::SAFE_METHODS {
-        Some(methods) => methods.iter().any(|m| *m == parts.method.as_str()),
-        None => axioms.config().safe_methods().contains(&parts.method),
-    };
-    if safe {
+    if guard::is_safe::<(), P>(axioms, &parts.method) {
         return Ok(());
     }
-    let claims = match authenticate(axioms, parts).await {
-        Ok(Some(claims)) => claims,
-        Ok(None) => {
-            return Err(axioms
-                .rejection(axioms.error(Reason::MissingToken))
-                .into_response());
-        }
-        Err(rejection) => return Err(rejection.into_response()),
-    };
-    parts
-        .extensions
-        .insert(Authentication::Verified(claims.clone()));
-    super::guard::decide::<(), P>(axioms, parts, &(), &claims).await
+    let claims = guard::verified_claims(axioms, parts).await?;
+    guard::decide::<(), P>(axioms, parts, &(), &claims).await
 }

@@ -264,8 +264,6 @@ mod tests {
 
     #[test]
     fn strict_base64url() {
-        use std::sync::Arc;
-
         use base64::Engine as _;
         for len in 0..40 {
             let data: Vec<u8> = (0..len).map(|i| (i * 37 + 11) as u8).collect();

@@ -1,7 +1,8 @@
 //! Every runtime path the expansion names, in one table.
 
+use proc_macro2::Span;
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{quote, quote_spanned};
 
 pub(crate) fn private() -> TokenStream {
     quote!(::axioms::__private)
@@ -17,4 +18,9 @@ pub(crate) fn rule() -> TokenStream {
 }
 pub(crate) fn mode() -> TokenStream {
     quote!(::axioms::__private::Mode)
+}
+
+/// `__private::fetch`, spanned at the user's `fetch = …` so type errors land there alone.
+pub(crate) fn fetch_at(span: Span) -> TokenStream {
+    quote_spanned!(span=> ::axioms::__private::fetch)
 }

@@ -5,7 +5,7 @@
 
 pub use crate::check::Mode;
 pub use crate::claims::Claims;
-pub use crate::policy::{Guard, Policy, Rule};
+pub use crate::policy::{Guard, LayerPolicy, Policy, Rule};
 pub use axum::extract::FromRef;
 pub use axum::response::Response;
 pub use http::request::Parts;

@@ -16,6 +16,8 @@ where
         ],
     );
 }
+#[automatically_derived]
+impl ::axioms::__private::LayerPolicy for AdminOnly {}
 async fn list_users(
     __axioms_guard: ::axioms::__private::Guard<AdminOnly>,
 ) -> Json<Vec<User>> {

@@ -94,8 +94,10 @@ pub(crate) fn policy_item(
                 .claim
                 .as_ref()
                 .map_or_else(|| "sub".to_owned(), syn::LitStr::value);
-            let call =
-                quote_spanned!(fetch_span=> #private::fetch::<_, _, #state>(#fetch, parts, &state));
+            let fetch_fn = paths::fetch_at(fetch_span);
+            let call = quote_spanned!(fetch_span=>
+                #fetch_fn::<_, _, #state>(#fetch, parts, &state).await?
+            );
             let access = quote_spanned!(field_span=> &object.#field);
             (
                 quote!(#state: #private::FromRef<S>,),
@@ -108,7 +110,7 @@ pub(crate) fn policy_item(
                         claims: &#private::Claims,
                     ) -> ::core::result::Result<bool, #private::Response> {
                         let state = <#state as #private::FromRef<S>>::from_ref(state);
-                        let object = #call.await?;
+                        let object = #call;
                         let owns = #private::owns(#access, claims, #claim);
                         #private::hand_over(parts, object);
                         ::core::result::Result::Ok(owns)
@@ -133,6 +135,18 @@ pub(crate) fn policy_item(
             #safe
             #owner_items
         }
+    }
+}
+
+/// For a named policy without `owner(…)`: the marker that lets it be a router layer.
+pub(crate) fn layer_marker(ast: &PolicyAst, name: &Ident) -> TokenStream {
+    if owner_of(ast).is_some() {
+        return TokenStream::new();
+    }
+    let private = paths::private();
+    quote! {
+        #[automatically_derived]
+        impl #private::LayerPolicy for #name {}
     }
 }
 

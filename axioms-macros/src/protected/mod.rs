@@ -45,7 +45,11 @@ pub(crate) fn expand_policy(input: TokenStream) -> TokenStream {
     let ast = parse::parse_policy(clauses, &mut errors);
     let state = validate::validate(&ast, &validate::Site::Named, &mut errors);
     match errors.finish() {
-        Ok(()) => expand::policy_item(&ast, &vis, &name, state.as_ref(), &doc),
+        Ok(()) => {
+            let item = expand::policy_item(&ast, &vis, &name, state.as_ref(), &doc);
+            let marker = expand::layer_marker(&ast, &name);
+            quote!(#item #marker)
+        }
         Err(err) => {
             let err = err.to_compile_error();
             quote! {

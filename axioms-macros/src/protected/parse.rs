@@ -41,7 +41,7 @@ fn split(tokens: TokenStream, errors: &mut Errors) -> Vec<Vec<TokenTree>> {
         match &tt {
             TokenTree::Punct(p) if p.as_char() == ',' => {
                 if items.last().is_some_and(Vec::is_empty) {
-                    errors.at(p.span(), "unexpected `,`: an item is missing before it");
+                    errors.at(p.span(), "unexpected `,` with nothing before it; remove it");
                 }
                 items.push(Vec::new());
             }
@@ -104,7 +104,11 @@ pub(crate) fn parse_policy(tokens: TokenStream, errors: &mut Errors) -> PolicyAs
                     "a type, e.g. `state = AppState`",
                 )
                 .and_then(|ts| {
-                    parse_or_report::<Type>(ts, errors, "expected a type, e.g. `state = AppState`")
+                    let message = match quoted(&ts) {
+                        Some(name) => format!("write the type without quotes: `state = {name}`"),
+                        None => "expected a type, e.g. `state = AppState`".to_owned(),
+                    };
+                    parse_or_report::<Type>(ts, errors, &message)
                 }) {
                     ast.state = Some((key, ty));
                 }
@@ -117,11 +121,13 @@ pub(crate) fn parse_policy(tokens: TokenStream, errors: &mut Errors) -> PolicyAs
                     "a policy name, e.g. `policy = AdminOnly`",
                 )
                 .and_then(|ts| {
-                    parse_or_report::<Path>(
-                        ts,
-                        errors,
-                        "expected the name of a policy defined with `axioms::policy!`",
-                    )
+                    let message = match quoted(&ts) {
+                        Some(name) => format!(
+                            "write the policy's name without quotes: `policy = {name}`"
+                        ),
+                        None => "expected the name of a policy defined with `axioms::policy!`, e.g. `policy = AdminOnly`".to_owned(),
+                    };
+                    parse_or_report::<Path>(ts, errors, &message)
                 }) {
                     ast.policy = Some((key, path));
                 }
@@ -316,6 +322,18 @@ fn single_group(
     }
 }
 
+/// The contents of `tokens` if they are one string literal (a name written in quotes).
+fn quoted(tokens: &TokenStream) -> Option<String> {
+    let items: Vec<TokenTree> = tokens.clone().into_iter().collect();
+    match items.as_slice() {
+        [tt @ TokenTree::Literal(_)] => match syn::parse2::<syn::Lit>(tt.clone().into()) {
+            Ok(syn::Lit::Str(s)) => Some(s.value()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 fn parse_or_report<T: syn::parse::Parse>(
     tokens: TokenStream,
     errors: &mut Errors,
@@ -399,6 +417,13 @@ fn parse_values(key: &Ident, tokens: TokenStream, errors: &mut Errors) -> Option
             );
             None
         }
+        [TokenTree::Ident(word)] if word != "any" && word != "all" => {
+            errors.at(
+                word.span(),
+                format!("write the value as a string: `{key} = \"{word}\"`, or list several with `{key} = any(\"a\", \"b\")`"),
+            );
+            None
+        }
         [first, ..] => {
             errors.at(
                 first.span(),
@@ -413,6 +438,10 @@ fn parse_values(key: &Ident, tokens: TokenStream, errors: &mut Errors) -> Option
 fn string_lit(tt: &TokenTree, errors: &mut Errors) -> Option<LitStr> {
     match syn::parse2::<syn::Lit>(tt.clone().into()) {
         Ok(syn::Lit::Str(s)) => Some(s),
+        _ if matches!(tt, TokenTree::Ident(_)) => {
+            errors.at(tt.span(), format!("write the value as a string: \"{tt}\""));
+            None
+        }
         _ => {
             errors.at(tt.span(), "expected a string literal such as \"read:data\"");
             None
@@ -425,10 +454,16 @@ fn check_value(lit: &LitStr, errors: &mut Errors) {
     if v.is_empty() {
         errors.at(lit.span(), "empty string: name a scope, role or permission");
     } else if v.trim() != v || v.contains(' ') {
-        errors.at(
-            lit.span(),
-            "values cannot contain spaces (a space separates scopes in a token); list them separately",
-        );
+        let words: Vec<String> = v.split_whitespace().map(|w| format!("{w:?}")).collect();
+        let message = match words.as_slice() {
+            [] => "blank value: name a scope, role or permission".to_owned(),
+            [word] => format!("stray whitespace around the value: write {word}"),
+            _ => format!(
+                "values cannot contain spaces (a space separates scopes in a token); list them separately: `all({list})` (all required) or `any({list})` (one is enough)",
+                list = words.join(", ")
+            ),
+        };
+        errors.at(lit.span(), message);
     }
 }
 
@@ -465,7 +500,7 @@ fn parse_owner(kw: Ident, group: proc_macro2::Group, errors: &mut Errors) -> Own
         if seen.contains(&name) {
             errors.at(
                 arg.span(),
-                format!("duplicate argument `{name}` in `owner(…)`"),
+                format!("duplicate argument `{name}` in `owner(…)`; give it once"),
             );
             continue;
         }
@@ -494,12 +529,18 @@ fn parse_owner(kw: Ident, group: proc_macro2::Group, errors: &mut Errors) -> Own
                     {
                         errors.at(
                             lit.span(),
-                            "`field` names a field of the fetched type, e.g. \"created_by\"",
+                            format!(
+                                "{:?} is not a field name: `field` names the owner field of the fetched type, e.g. `field = \"created_by\"` (or `field = \"0\"` for a tuple struct)",
+                                lit.value()
+                            ),
                         );
                         continue;
                     }
                     if name == "claim" && lit.value().is_empty() {
-                        errors.at(lit.span(), "empty claim name; e.g. `claim = \"sub\"`");
+                        errors.at(
+                            lit.span(),
+                            "empty claim name: `claim` names the token claim that holds the caller's id, e.g. `claim = \"sub\"` (the default)",
+                        );
                         continue;
                     }
                     if name == "field" {
@@ -592,7 +633,10 @@ fn parse_safe_methods(
             continue;
         }
         if methods.iter().any(|m| m.value() == v) {
-            errors.at(lit.span(), format!("duplicate method {v:?}"));
+            errors.at(
+                lit.span(),
+                format!("duplicate method {v:?}; list each method once"),
+            );
             continue;
         }
         methods.push(lit);
@@ -612,10 +656,24 @@ pub(crate) fn parse_named(
                 "expected a policy name: `axioms::policy!(pub AdminOnly: roles = \"admin\")`",
             )
         })?;
+        if !input.peek(syn::Token![:])
+            && (input.peek(syn::Token![=]) || input.peek(syn::token::Paren))
+            && TOP_KEYS.contains(&name.to_string().as_str())
+        {
+            // `policy!(pub roles = "admin")`: what was read as the name is a clause key.
+            return Err(syn::Error::new(
+                name.span(),
+                format!(
+                    "the policy needs a name before its clauses: `axioms::policy!(pub AdminOnly: {name} …)`"
+                ),
+            ));
+        }
         input.parse::<syn::Token![:]>().map_err(|e| {
             syn::Error::new(
                 e.span(),
-                "expected `:` after the policy name, then its clauses",
+                format!(
+                    "expected `:` after the policy name, then its clauses: `axioms::policy!(pub {name}: roles = \"admin\")`"
+                ),
             )
         })?;
         let rest: TokenStream = input.parse()?;

@@ -9,7 +9,7 @@ use http::request::Parts;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::{Policy, guard};
+use super::{LayerPolicy, Policy, guard};
 use crate::authorizer::Axioms;
 use crate::layer::ResponseFuture;
 
@@ -39,15 +39,12 @@ pub struct PolicyLayer<P> {
     policy: PhantomData<fn() -> P>,
 }
 
-impl<P: Policy<()>> PolicyLayer<P> {
+impl<P> PolicyLayer<P> {
     /// A layer enforcing `P` with `axioms`.
-    pub fn new(axioms: Axioms) -> Self {
-        const {
-            assert!(
-                !P::HAS_OWNER,
-                "a policy with `owner(…)` cannot be a layer: use it in #[protected] on the handler"
-            );
-        }
+    pub fn new(axioms: Axioms) -> Self
+    where
+        P: LayerPolicy,
+    {
         Self {
             axioms,
             policy: PhantomData,
@@ -114,7 +111,7 @@ where
     S: Service<Request<B>, Response = Response> + Clone + Send + 'static,
     S::Future: Send + 'static,
     B: Send + 'static,
-    P: Policy<()>,
+    P: LayerPolicy,
 {
     type Response = Response;
     type Error = S::Error;

@@ -25,6 +25,23 @@ pub use owner::{Fetch, FetchOutput, Owned, OwnerValue};
 pub(crate) use owner::{fetch, hand_over, owns};
 pub use rule::Rule;
 
+/// A named policy that can protect a whole router: [`policy!`](crate::policy!) implements it
+/// for every policy without `owner(…)` (ownership needs a handler's object).
+///
+/// # Example
+///
+/// ```
+/// axioms::policy!(pub Staff: roles = any("staff", "admin"));
+/// fn assert_layer<P: axioms::policy::LayerPolicy>() {}
+/// assert_layer::<Staff>();
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "the policy `{Self}` cannot protect a router as a layer",
+    label = "not a named policy without `owner(…)`",
+    note = "`PolicyLayer` takes a policy defined with `axioms::policy!` that has no `owner(…)` clause: ownership needs the handler's object, so put such a policy on the handler with `#[protected(policy = …)]`"
+)]
+pub trait LayerPolicy: Policy<()> {}
+
 /// A policy: a rule, the methods that skip it, and (for ownership) how to fetch the object.
 ///
 /// Implemented by `#[protected]` for each handler and by [`policy!`](crate::policy!) for

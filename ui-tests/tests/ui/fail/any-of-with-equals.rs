@@ -1,0 +1,14 @@
+//! `any_of = (…)` instead of `any_of(…)`.
+use axioms::{Axioms, protected};
+use axum::{Router, routing::get};
+
+#[protected(any_of = (roles = "admin", scopes = "write"))]
+async fn handler() {}
+
+fn app(axioms: Axioms) -> Router {
+    Router::new().route("/", get(handler)).with_state(axioms)
+}
+
+fn main() {
+    let _ = app;
+}

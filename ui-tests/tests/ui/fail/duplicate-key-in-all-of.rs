@@ -1,0 +1,14 @@
+//! The same key twice in `all_of(…)`.
+use axioms::{Axioms, protected};
+use axum::{Router, routing::get};
+
+#[protected(all_of(roles = "a", roles = "b"))]
+async fn handler() {}
+
+fn app(axioms: Axioms) -> Router {
+    Router::new().route("/", get(handler)).with_state(axioms)
+}
+
+fn main() {
+    let _ = app;
+}

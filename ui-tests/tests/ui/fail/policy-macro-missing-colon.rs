@@ -1,0 +1,4 @@
+//! `policy!` without the `:` between the name and the clauses.
+axioms::policy!(pub AdminOnly roles = "admin");
+
+fn main() {}

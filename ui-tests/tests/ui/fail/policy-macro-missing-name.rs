@@ -1,0 +1,4 @@
+//! `policy!` without a name.
+axioms::policy!(pub roles = "admin");
+
+fn main() {}

@@ -1,0 +1,15 @@
+//! Two `#[protected]` attributes on one function.
+use axioms::{Axioms, protected};
+use axum::{Router, routing::get};
+
+#[protected(roles = "admin")]
+#[protected(scopes = "write")]
+async fn handler() {}
+
+fn app(axioms: Axioms) -> Router {
+    Router::new().route("/", get(handler)).with_state(axioms)
+}
+
+fn main() {
+    let _ = app;
+}

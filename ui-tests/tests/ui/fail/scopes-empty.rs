@@ -1,0 +1,14 @@
+//! `any()` without values.
+use axioms::{Axioms, protected};
+use axum::{Router, routing::get};
+
+#[protected(scopes = any())]
+async fn handler() {}
+
+fn app(axioms: Axioms) -> Router {
+    Router::new().route("/", get(handler)).with_state(axioms)
+}
+
+fn main() {
+    let _ = app;
+}

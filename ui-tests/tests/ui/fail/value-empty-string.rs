@@ -1,0 +1,14 @@
+//! An empty string as a value.
+use axioms::{Axioms, protected};
+use axum::{Router, routing::get};
+
+#[protected(scopes = "")]
+async fn handler() {}
+
+fn app(axioms: Axioms) -> Router {
+    Router::new().route("/", get(handler)).with_state(axioms)
+}
+
+fn main() {
+    let _ = app;
+}

@@ -1,0 +1,14 @@
+//! An identifier inside `any(…)` where a string is expected.
+use axioms::{Axioms, protected};
+use axum::{Router, routing::get};
+
+#[protected(scopes = any("read:data", admin))]
+async fn handler() {}
+
+fn app(axioms: Axioms) -> Router {
+    Router::new().route("/", get(handler)).with_state(axioms)
+}
+
+fn main() {
+    let _ = app;
+}

@@ -1,0 +1,14 @@
+//! A value with a stray leading space.
+use axioms::{Axioms, protected};
+use axum::{Router, routing::get};
+
+#[protected(roles = " admin")]
+async fn handler() {}
+
+fn app(axioms: Axioms) -> Router {
+    Router::new().route("/", get(handler)).with_state(axioms)
+}
+
+fn main() {
+    let _ = app;
+}

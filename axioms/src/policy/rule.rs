@@ -64,6 +64,27 @@ impl Rule {
         }
     }
 
+    /// Evaluates the rule for verified claims, with the default exact scope matching:
+    /// `Some(true)` allows, `Some(false)` denies, `None` means the answer still depends on
+    /// ownership (`owner` is `None` until the object is fetched).
+    ///
+    /// ```
+    /// use axioms::{Claims, check::Mode, policy::Rule};
+    /// use serde_json::json;
+    ///
+    /// const ADMIN_OR_OWNER: Rule = Rule::AnyOf(&[Rule::Roles(Mode::Any, &["admin"]), Rule::Owner]);
+    /// let user = Claims::from_json_unverified(json!({"roles": ["user"]})).unwrap();
+    /// assert_eq!(ADMIN_OR_OWNER.evaluate(&user, None), None);
+    /// assert_eq!(ADMIN_OR_OWNER.evaluate(&user, Some(true)), Some(true));
+    /// ```
+    pub fn evaluate(&self, claims: &Claims, owner: Option<bool>) -> Option<bool> {
+        match self.eval(claims, owner, &crate::check::Exact) {
+            Tri::Yes => Some(true),
+            Tri::No => Some(false),
+            Tri::Unknown => None,
+        }
+    }
+
     /// Evaluates the rule; `owner` is `None` while the object has not been fetched.
     pub(crate) fn eval(&self, claims: &Claims, owner: Option<bool>, m: &dyn ScopeMatcher) -> Tri {
         let bool_tri = |b: bool| if b { Tri::Yes } else { Tri::No };

@@ -74,6 +74,11 @@ use proc_macro::TokenStream;
 ///   the handler's `State<AppState>` argument when there is one.
 /// * `policy = Name`: use a policy defined once with [`policy!`].
 ///
+/// Stacking: `#[protected]` goes **above** `#[axum::debug_handler]` (debug_handler must see
+/// the guard argument); OpenAPI attributes such as `#[utoipa::path]` work above or below.
+/// With `owner(…)` and no explicit `field`, the owner field is `user`: a type without it gets
+/// rustc's "no field `user`" pointing at `owner`.
+///
 /// Rejections: no token → 401; bad token → 401 `invalid_token`; policy denied → 403
 /// `insufficient_scope` (with `scope="…"` when scopes were required). The guard runs before
 /// every other extractor, so a forbidden request with a bad JSON body gets 403, not 422.

@@ -314,8 +314,22 @@ fn scaling(c: &mut Criterion) {
     group.finish();
 
     let issuer = rt.block_on(TestIssuer::start_with(&[Algorithm::EdDSA]));
-    let cached = axioms_for(&rt, &issuer, true);
-    let uncached = axioms_for(&rt, &issuer, false);
+    // 1,000 scopes make a ~12 KiB token: over the 8 KiB default cap, so raise it here.
+    let large = |cache: usize| {
+        rt.block_on(async {
+            let config = issuer
+                .config(AUD)
+                .token_cache(cache)
+                .max_token_bytes(64 * 1024)
+                .build()
+                .unwrap();
+            let axioms = Axioms::new(config).unwrap();
+            assert!(axioms.ready(Duration::from_secs(10)).await);
+            axioms
+        })
+    };
+    let cached = large(4096);
+    let uncached = large(0);
     let mut group = c.benchmark_group("scopes");
     for n in [10usize, 1000] {
         // The required scopes sit at the end of the list: the worst case for the check.

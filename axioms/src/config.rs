@@ -43,6 +43,32 @@ pub enum TokenType {
     Rfc9068,
 }
 
+/// Which claim carries the audience.
+///
+/// # Example
+///
+/// ```
+/// use axioms::{AudienceClaim, Config};
+/// // AWS Cognito access tokens have no `aud`: the app client is in `client_id`.
+/// let config = Config::builder()
+///     .issuer("https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf")
+///     .audience("1example23456789")
+///     .audience_claim(AudienceClaim::ClientId)
+///     .build()
+///     .unwrap();
+/// assert_eq!(config.audience_claim(), AudienceClaim::ClientId);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AudienceClaim {
+    /// `aud` (a string or an array of strings) must name an accepted audience. The default,
+    /// and what RFC 9068 requires.
+    #[default]
+    Aud,
+    /// `client_id` must equal an accepted audience (AWS Cognito access tokens, which carry no
+    /// `aud`). `aud`, if present anyway, must still be well-typed.
+    ClientId,
+}
+
 /// Where the signing keys come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum KeySource {
@@ -74,6 +100,7 @@ pub(crate) enum KeySource {
 #[derive(Clone)]
 pub struct Config {
     pub(crate) audiences: Vec<String>,
+    pub(crate) audience_claim: AudienceClaim,
     pub(crate) issuer: Option<String>,
     pub(crate) key_source: KeySource,
     pub(crate) claim_names: ClaimNames,
@@ -132,6 +159,11 @@ impl Config {
     /// The accepted audiences.
     pub fn audiences(&self) -> &[String] {
         &self.audiences
+    }
+
+    /// Which claim carries the audience.
+    pub fn audience_claim(&self) -> AudienceClaim {
+        self.audience_claim
     }
 
     /// The issuer every token's `iss` must equal exactly.
@@ -234,6 +266,7 @@ impl ConfigError {
 #[must_use]
 pub struct ConfigBuilder {
     audiences: Vec<String>,
+    audience_claim: AudienceClaim,
     issuer: Option<String>,
     jwks_url: Option<String>,
     domain: Option<String>,
@@ -306,6 +339,7 @@ impl Default for ConfigBuilder {
     fn default() -> Self {
         Self {
             audiences: Vec::new(),
+            audience_claim: AudienceClaim::Aud,
             issuer: None,
             jwks_url: None,
             domain: None,
@@ -357,7 +391,7 @@ impl ConfigBuilder {
     /// A builder seeded from variables looked up by `var` — the environment, a `.env` map, a
     /// test fixture. Unset or empty variables keep their defaults. Reads:
     ///
-    /// `AXIOMS_AUDIENCE` (comma-separated), `AXIOMS_ISS_URL`, `AXIOMS_JWKS_URL`,
+    /// `AXIOMS_AUDIENCE` (comma-separated), `AXIOMS_AUDIENCE_CLAIM`, `AXIOMS_ISS_URL`, `AXIOMS_JWKS_URL`,
     /// `AXIOMS_DOMAIN` (deprecated), `AXIOMS_DISCOVERY` (`true`/`false`),
     /// `AXIOMS_SCOPE_CLAIMS`, `AXIOMS_ROLES_CLAIMS`, `AXIOMS_PERMISSIONS_CLAIMS`
     /// (comma-separated, tried in order), `AXIOMS_LEEWAY_SECS`, `AXIOMS_ALGORITHMS`,
@@ -385,6 +419,19 @@ impl ConfigBuilder {
         let mut b = Self::default();
         if let Some(v) = get("AXIOMS_AUDIENCE") {
             b.audiences = list(&v);
+        }
+        if let Some(v) = get("AXIOMS_AUDIENCE_CLAIM") {
+            b.audience_claim = match v.as_str() {
+                "aud" => AudienceClaim::Aud,
+                "client_id" => AudienceClaim::ClientId,
+                _ => {
+                    return Err(ConfigError::new(
+                        "AXIOMS_AUDIENCE_CLAIM",
+                        format!("`{v}` is not an audience claim"),
+                        "use `aud` (the default) or `client_id` (AWS Cognito access tokens)",
+                    ));
+                }
+            };
         }
         b.issuer = get("AXIOMS_ISS_URL");
         b.jwks_url = get("AXIOMS_JWKS_URL");
@@ -465,6 +512,13 @@ impl ConfigBuilder {
         S: Into<String>,
     {
         self.audiences = audiences.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Which claim carries the audience (`AXIOMS_AUDIENCE_CLAIM`: `aud`, the default, or
+    /// `client_id` for AWS Cognito access tokens).
+    pub fn audience_claim(mut self, claim: AudienceClaim) -> Self {
+        self.audience_claim = claim;
         self
     }
 
@@ -822,6 +876,7 @@ impl ConfigBuilder {
         }
         Ok(Config {
             audiences: self.audiences,
+            audience_claim: self.audience_claim,
             issuer,
             key_source,
             claim_names,

@@ -222,7 +222,7 @@ impl Reason {
             InvalidSignature => "signature does not verify",
             MissingIssuer => "iss claim absent",
             IssuerMismatch => "iss is not the configured issuer",
-            MissingAudience => "aud claim absent or empty",
+            MissingAudience => "audience claim (aud, or client_id) absent or empty",
             AudienceMismatch => "aud names no configured audience",
             MissingExpiry => "exp claim absent",
             Expired => "token expired (exp + leeway <= now)",

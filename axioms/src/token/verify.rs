@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use super::json::{JsonError, parse_object};
 use crate::algorithm::Algorithm;
 use crate::claims::Claims;
-use crate::config::{Config, TokenType};
+use crate::config::{AudienceClaim, Config, TokenType};
 use crate::jwks::cache::KeyCache;
 use crate::jwks::key::{MAX_KID_BYTES, VerifyingKey};
 use crate::rejection::Reason;
@@ -201,15 +201,26 @@ fn check_claims(config: &Config, claims: &Claims) -> Result<(), Reason> {
             Some(_) => {}
         }
     }
-    let aud = claims.audience();
-    if aud.is_empty() {
-        return Err(Reason::MissingAudience);
-    }
-    if !aud
-        .iter()
-        .any(|a| config.audiences.iter().any(|c| c.as_str() == &**a))
-    {
-        return Err(Reason::AudienceMismatch);
+    match config.audience_claim {
+        AudienceClaim::Aud => {
+            let aud = claims.audience();
+            if aud.is_empty() {
+                return Err(Reason::MissingAudience);
+            }
+            if !aud
+                .iter()
+                .any(|a| config.audiences.iter().any(|c| c.as_str() == &**a))
+            {
+                return Err(Reason::AudienceMismatch);
+            }
+        }
+        AudienceClaim::ClientId => match claims.client_id() {
+            None => return Err(Reason::MissingAudience),
+            Some(id) if !config.audiences.iter().any(|c| c == id) => {
+                return Err(Reason::AudienceMismatch);
+            }
+            Some(_) => {}
+        },
     }
     check_time(config, claims)?;
     if config.token_type == TokenType::Rfc9068

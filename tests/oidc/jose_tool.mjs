@@ -1,0 +1,86 @@
+// An independent JOSE implementation (`jose`) for cross-checking axioms (tests/oidc_provider.rs).
+//
+// Reads a JSON array of operations on stdin, runs them in order, and prints a JSON array of
+// their results on stdout (one element per operation):
+//
+//   {"op": "keygen", "alg": "PS256", "kid": "k1"}
+//     -> {"private": JWK, "public": JWK}       (public has kid, alg and use "sig")
+//   {"op": "sign", "jwk": PRIVATE_JWK, "alg": "ES256", "claims": {...}, "header": {...}}
+//     -> {"token": "eyJ..."}                   (header: alg, kid of the JWK, typ at+jwt,
+//                                               then `header` over them)
+//   {"op": "verify", "token": "...", "jwks": {"keys": [...]}, "issuer": "...",
+//    "audience": "...", "algorithms": ["RS256", ...], "typ": "at+jwt"}
+//     -> {"ok": true, "header": {...}, "payload": {...}}  or  {"ok": false, "code": "ERR_...",
+//        "message": "..."}
+//
+// A malformed operation makes the whole run fail (exit status 1, message on stderr); a token
+// that does not verify is a result, not a failure.
+import process from 'node:process';
+
+import * as jose from 'jose';
+
+async function keygen({ alg, kid }) {
+  const options = { extractable: true };
+  if (alg === 'EdDSA') {
+    options.crv = 'Ed25519';
+  }
+  const { privateKey, publicKey } = await jose.generateKeyPair(alg, options);
+  const priv = await jose.exportJWK(privateKey);
+  const pub = await jose.exportJWK(publicKey);
+  const id = kid ?? (await jose.calculateJwkThumbprint(pub));
+  for (const jwk of [priv, pub]) {
+    Object.assign(jwk, { kid: id, alg, use: 'sig' });
+  }
+  return { private: priv, public: pub };
+}
+
+async function sign({ jwk, alg, claims, header }) {
+  const algorithm = alg ?? jwk.alg;
+  const key = await jose.importJWK(jwk, algorithm);
+  const protectedHeader = { alg: algorithm, typ: 'at+jwt', ...(jwk.kid ? { kid: jwk.kid } : {}), ...header };
+  const token = await new jose.SignJWT(claims).setProtectedHeader(protectedHeader).sign(key);
+  return { token };
+}
+
+async function verify({ token, jwks, issuer, audience, algorithms, typ }) {
+  const keys = jose.createLocalJWKSet(jwks);
+  try {
+    const { payload, protectedHeader } = await jose.jwtVerify(token, keys, {
+      issuer,
+      audience,
+      algorithms,
+      typ,
+      requiredClaims: ['exp', 'iat', 'sub'],
+    });
+    return { ok: true, header: protectedHeader, payload };
+  } catch (err) {
+    return { ok: false, code: err.code ?? 'ERR_UNKNOWN', message: err.message };
+  }
+}
+
+const OPS = { keygen, sign, verify };
+
+async function main() {
+  const chunks = [];
+  for await (const chunk of process.stdin) {
+    chunks.push(chunk);
+  }
+  const ops = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  if (!Array.isArray(ops)) {
+    throw new Error('stdin must be a JSON array of operations');
+  }
+  const results = [];
+  for (const op of ops) {
+    const run = OPS[op?.op];
+    if (!run) {
+      throw new Error(`unknown operation ${JSON.stringify(op?.op)}`);
+    }
+    results.push(await run(op));
+  }
+  process.stdout.write(`${JSON.stringify(results)}\n`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`jose_tool: ${err?.stack ?? err}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,1044 @@
+//! axioms against things it did not write: a real OpenID provider and a second JOSE library.
+//!
+//! * **`oidc-provider`** (the certified Node.js OpenID Connect server, configured in
+//!   `tests/oidc/provider.mjs`) runs as a child process on 127.0.0.1. Real access tokens come
+//!   from its token endpoint (client-credentials grant, resource indicators, JWT access tokens
+//!   signed RS256 or ES256); the tutorial example, started as its own process and configured
+//!   only by discovery (`AXIOMS_ISS_URL`, `AXIOMS_DISCOVERY`, `AXIOMS_AUDIENCE`), must allow and
+//!   deny them as its routes say, follow a key rotation without a restart, and keep serving
+//!   from its cached keys once the provider is gone.
+//! * **`jose`** (`tests/oidc/jose_tool.mjs`): tokens it signs with keys it generates (RS256,
+//!   PS256, ES256, EdDSA) verify in axioms, and tokens minted by axioms' `TestIssuer` verify in
+//!   `jose.jwtVerify` — so neither side's reading of the standards is only our own.
+//!
+//! Both need Node.js and the packages of `tests/oidc/package-lock.json`: if `node_modules` is
+//! missing, the tests run `npm ci` there first (`.ci/run` does it before every run).
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use axioms::testing::TestIssuer;
+use axioms::{Algorithm, Axioms, Config, Reason, TokenType};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Value, json};
+
+/// The resource server of the provider's configuration: the audience of its tokens.
+const RESOURCE: &str = "https://api.axioms.test";
+/// A second resource server of the same provider.
+const OTHER_RESOURCE: &str = "https://other.axioms.test";
+
+/// A client of the provider (see `CLIENTS` in `provider.mjs`).
+#[derive(Clone, Copy)]
+struct Client {
+    id: &'static str,
+    secret: &'static str,
+}
+
+/// May ask for `read:data write:data`; RS256 tokens; roles `["editor"]`.
+const RS_CLIENT: Client = Client {
+    id: "axioms-rs",
+    secret: "axioms-rs-secret",
+};
+/// May ask for `read:data write:data admin`; ES256 tokens; roles `["admin"]`, permissions
+/// `["resource:create"]`.
+const ES_CLIENT: Client = Client {
+    id: "axioms-es",
+    secret: "axioms-es-secret",
+};
+
+// ---------------------------------------------------------------------------------------------
+// Node.js: the provider and the jose tool
+
+/// `tests/oidc`, with its `node_modules` installed (`npm ci` once, if they are missing).
+fn node_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oidc");
+        let installed = ["oidc-provider", "jose"].iter().all(|package| {
+            dir.join("node_modules")
+                .join(package)
+                .join("package.json")
+                .is_file()
+        });
+        if !installed {
+            let status = Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+                .current_dir(&dir)
+                .stdin(Stdio::null())
+                .status()
+                .unwrap_or_else(|e| {
+                    panic!(
+                        "these tests need Node.js and npm (`npm ci` in {}): {e}",
+                        dir.display()
+                    )
+                });
+            assert!(
+                status.success(),
+                "npm ci in {} failed: {status}",
+                dir.display()
+            );
+        }
+        dir
+    })
+}
+
+/// Runs `jose_tool.mjs` on a list of operations; returns one result per operation.
+fn jose(ops: &[Value]) -> Vec<Value> {
+    let mut child = Command::new("node")
+        .arg("jose_tool.mjs")
+        .current_dir(node_dir())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run node jose_tool.mjs");
+    let input = serde_json::to_vec(ops).unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let out = child.wait_with_output().expect("jose_tool output");
+    writer.join().unwrap().expect("write to jose_tool");
+    assert!(
+        out.status.success(),
+        "jose_tool failed ({}): {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let results: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "jose_tool printed no JSON array ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    });
+    assert_eq!(results.len(), ops.len(), "one result per operation");
+    results
+}
+
+/// A child process that prints `listening on http://ADDR`; killed on drop.
+struct Process {
+    name: String,
+    child: Child,
+    url: String,
+    output: Arc<Mutex<String>>,
+}
+
+impl Process {
+    /// Spawns `command` and waits (at most 60 s) for its `listening on` line.
+    fn spawn(name: &str, mut command: Command) -> Self {
+        command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = command
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {name}: {e}"));
+        let output = Arc::new(Mutex::new(String::new()));
+        let (tx, rx) = mpsc::channel();
+        let stdout = child.stdout.take().expect("stdout");
+        let out = Arc::clone(&output);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                {
+                    let mut out = out.lock().unwrap();
+                    out.push_str(&line);
+                    out.push('\n');
+                }
+                if let Some(url) = line.strip_prefix("listening on ") {
+                    let _ = tx.send(url.trim().to_owned());
+                }
+            }
+        });
+        let mut stderr = child.stderr.take().expect("stderr");
+        let err = Arc::clone(&output);
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stderr.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                err.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        let mut process = Self {
+            name: name.to_owned(),
+            child,
+            url: String::new(),
+            output,
+        };
+        match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(url) => process.url = url,
+            Err(_) => {
+                let status = process.child.try_wait().ok().flatten();
+                panic!(
+                    "{name} did not print `listening on` (exit: {status:?}); output:\n{}",
+                    process.output()
+                );
+            }
+        }
+        assert!(
+            process.url.starts_with("http://127.0.0.1:"),
+            "{name} listens on {}",
+            process.url
+        );
+        process
+    }
+
+    fn output(&self) -> String {
+        self.output.lock().unwrap().clone()
+    }
+
+    /// Sends a signal (`TERM`, `USR2`, …) with `kill`.
+    fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .args([format!("-{signal}"), self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -{signal} {} failed", self.name);
+    }
+
+    /// Kills the process (SIGKILL: no goodbye) and reaps it.
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            self.kill();
+        }
+    }
+}
+
+/// `oidc-provider` running `tests/oidc/provider.mjs`.
+struct Provider {
+    process: Process,
+    http: reqwest::Client,
+}
+
+impl Provider {
+    /// Starts a provider on a free port.
+    fn start() -> Self {
+        Self::start_on(0)
+    }
+
+    /// Starts a provider on `port` (0: a free one), with a fresh key set.
+    fn start_on(port: u16) -> Self {
+        let mut command = Command::new("node");
+        command
+            .arg("provider.mjs")
+            .arg(port.to_string())
+            .current_dir(node_dir());
+        let process = Process::spawn("oidc-provider", command);
+        Self {
+            process,
+            http: http_client(),
+        }
+    }
+
+    /// The issuer: exactly the URL the provider printed, `http://127.0.0.1:PORT`.
+    fn issuer(&self) -> &str {
+        &self.process.url
+    }
+
+    fn port(&self) -> u16 {
+        self.issuer().rsplit(':').next().unwrap().parse().unwrap()
+    }
+
+    /// A client-credentials token request; the token endpoint's status and JSON answer.
+    async fn request_token(&self, client: Client, resource: &str, scope: &str) -> (u16, Value) {
+        let body = form(&[
+            ("grant_type", "client_credentials"),
+            ("resource", resource),
+            ("scope", scope),
+        ]);
+        let response = self
+            .http
+            .post(format!("{}/token", self.issuer()))
+            .basic_auth(client.id, Some(client.secret))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("POST /token: {e}"));
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap();
+        let json = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("token endpoint answered {status} {text}: {e}"));
+        (status, json)
+    }
+
+    /// An access token for `client`, `resource` and `scope` (space-separated).
+    async fn token(&self, client: Client, resource: &str, scope: &str) -> String {
+        let (status, answer) = self.request_token(client, resource, scope).await;
+        assert_eq!(status, 200, "token for {} {scope}: {answer}", client.id);
+        assert_eq!(answer["token_type"], "Bearer", "{answer}");
+        answer["access_token"].as_str().unwrap().to_owned()
+    }
+
+    async fn admin(&self, method: reqwest::Method, path: &str) -> Value {
+        let response = self
+            .http
+            .request(method, format!("{}{path}", self.issuer()))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{path}: {e}"));
+        assert_eq!(response.status().as_u16(), 200, "{path}");
+        response.json().await.unwrap()
+    }
+
+    /// Rotates through the HTTP admin route: a new `alg` key signs from now on; the old keys
+    /// stay published. Returns the new kid.
+    async fn rotate(&self, alg: &str) -> String {
+        let answer = self
+            .admin(reqwest::Method::POST, &format!("/admin/rotate?alg={alg}"))
+            .await;
+        answer["kid"].as_str().unwrap().to_owned()
+    }
+
+    /// The kids of the provider's key set, the signing ones first.
+    async fn kids(&self) -> Vec<String> {
+        let answer = self.admin(reqwest::Method::GET, "/admin/keys").await;
+        answer["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k["kid"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    /// How many times the JWKS was fetched.
+    async fn jwks_fetches(&self) -> u64 {
+        let stats = self.admin(reqwest::Method::GET, "/admin/stats").await;
+        stats["jwks"].as_u64().unwrap()
+    }
+}
+
+/// `application/x-www-form-urlencoded`.
+fn form(pairs: &[(&str, &str)]) -> String {
+    let encode = |s: &str| {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                    char::from(b).to_string()
+                }
+                b' ' => "+".to_owned(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect::<String>()
+    };
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The tutorial example, configured by discovery
+
+/// Builds every example of this package once, with the cargo and profile running this test
+/// (the same command as `tests/tutorial.rs`, so the two share the build); returns
+/// `target/<profile>/examples`.
+fn examples_dir() -> &'static Path {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        // This test binary is target/<profile>/deps/oidc_provider-<hash>.
+        let exe = std::env::current_exe().expect("current_exe");
+        let profile_dir = exe
+            .parent()
+            .and_then(Path::parent)
+            .expect("target/<profile>")
+            .to_path_buf();
+        let profile = match profile_dir.file_name().and_then(|n| n.to_str()) {
+            Some("debug") | None => "dev".to_owned(),
+            Some(other) => other.to_owned(),
+        };
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| env!("CARGO").to_owned());
+        let status = Command::new(cargo)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args([
+                "build",
+                "--quiet",
+                "--workspace",
+                "--all-features",
+                "--examples",
+            ])
+            .args(["--profile", &profile])
+            .stdin(Stdio::null())
+            .status()
+            .expect("run cargo build --examples");
+        assert!(status.success(), "cargo build --examples failed: {status}");
+        profile_dir.join("examples")
+    })
+}
+
+/// The tutorial server, protecting [`RESOURCE`] for `issuer` found by discovery.
+struct Tutorial {
+    process: Process,
+    http: reqwest::Client,
+    _cwd: tempfile::TempDir,
+}
+
+#[derive(Debug)]
+struct Resp {
+    status: u16,
+    challenge: String,
+    text: String,
+}
+
+impl Resp {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.text)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {} {}", self.status, self.text))
+    }
+}
+
+impl Tutorial {
+    /// Starts the tutorial for `issuer`; `extra` adds or overrides variables.
+    fn start(issuer: &str, extra: &[(&str, &str)]) -> Self {
+        // An empty directory: no `.env` of the developer's is read.
+        let cwd = tempfile::tempdir().unwrap();
+        let mut command = Command::new(examples_dir().join("tutorial"));
+        for (key, _) in std::env::vars_os() {
+            let strip = key.to_str().is_some_and(|k| {
+                k.starts_with("AXIOMS_")
+                    || matches!(k, "DATABASE_URL" | "BIND_ADDR" | "PROVIDER" | "RUST_LOG")
+            });
+            if strip {
+                command.env_remove(key);
+            }
+        }
+        command
+            .env("BIND_ADDR", "127.0.0.1:0")
+            .env("RUST_LOG", "info,axioms=debug")
+            .env("AXIOMS_ISS_URL", issuer)
+            .env("AXIOMS_DISCOVERY", "true")
+            .env("AXIOMS_AUDIENCE", RESOURCE)
+            .envs(extra.iter().copied())
+            .current_dir(cwd.path());
+        let process = Process::spawn("tutorial", command);
+        let output = process.output();
+        assert!(
+            output.contains(issuer) && !output.contains("DEVELOPMENT MODE"),
+            "the tutorial is not in production mode for {issuer}:\n{output}"
+        );
+        Self {
+            process,
+            http: http_client(),
+            _cwd: cwd,
+        }
+    }
+
+    async fn send(&self, method: reqwest::Method, path: &str, token: Option<&str>) -> Resp {
+        let mut request = self
+            .http
+            .request(method.clone(), format!("{}{path}", self.process.url));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        Resp {
+            status: response.status().as_u16(),
+            challenge: response
+                .headers()
+                .get("www-authenticate")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned(),
+            text: response.text().await.unwrap(),
+        }
+    }
+
+    async fn get(&self, path: &str, token: &str) -> Resp {
+        self.send(reqwest::Method::GET, path, Some(token)).await
+    }
+
+    /// Asserts the status of `GET path` with `token`, showing the server's log if it differs.
+    #[track_caller]
+    fn check(&self, resp: &Resp, status: u16, what: &str) {
+        assert_eq!(
+            resp.status,
+            status,
+            "{what}: {resp:?}\ntutorial output:\n{}",
+            self.process.output()
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Token surgery
+
+fn segment(token: &str, index: usize) -> Value {
+    let part = token.split('.').nth(index).expect("segment");
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).expect("base64url")).expect("JSON")
+}
+
+fn header(token: &str) -> Value {
+    segment(token, 0)
+}
+
+fn payload(token: &str) -> Value {
+    segment(token, 1)
+}
+
+/// The token with its payload changed by `edit`, the header and signature kept.
+fn with_payload(token: &str, edit: impl FnOnce(&mut Value)) -> String {
+    let parts: Vec<&str> = token.split('.').collect();
+    let mut claims = payload(token);
+    edit(&mut claims);
+    let claims = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).unwrap());
+    format!("{}.{claims}.{}", parts[0], parts[2])
+}
+
+/// The token with its header changed by `edit`, the payload and signature kept.
+fn with_header(token: &str, edit: impl FnOnce(&mut Value)) -> String {
+    let parts: Vec<&str> = token.split('.').collect();
+    let mut head = header(token);
+    edit(&mut head);
+    let head = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&head).unwrap());
+    format!("{head}.{}.{}", parts[1], parts[2])
+}
+
+/// The token with one bit of its signature flipped.
+fn with_bad_signature(token: &str) -> String {
+    let parts: Vec<&str> = token.split('.').collect();
+    let mut sig = URL_SAFE_NO_PAD.decode(parts[2]).unwrap();
+    sig[0] ^= 1;
+    format!("{}.{}.{}", parts[0], parts[1], URL_SAFE_NO_PAD.encode(sig))
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        .try_into()
+        .unwrap()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The tutorial against oidc-provider
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tutorial_allows_and_denies_real_provider_tokens() {
+    let provider = Provider::start();
+    let tutorial = Tutorial::start(provider.issuer(), &[]);
+
+    // The provider issues what a resource server expects (RFC 9068).
+    let rs_read = provider.token(RS_CLIENT, RESOURCE, "read:data").await;
+    let head = header(&rs_read);
+    assert_eq!(
+        (&head["alg"], &head["typ"]),
+        (&json!("RS256"), &json!("at+jwt"))
+    );
+    let claims = payload(&rs_read);
+    assert_eq!(claims["iss"], provider.issuer());
+    assert_eq!(claims["aud"], RESOURCE);
+    assert_eq!(claims["sub"], RS_CLIENT.id);
+    assert_eq!(claims["scope"], "read:data");
+
+    // Allowed: a valid token; a scope the token has.
+    let r = tutorial.get("/protected", &rs_read).await;
+    tutorial.check(&r, 200, "GET /protected, RS256 token");
+    assert_eq!(r.json()["user_id"], RS_CLIENT.id);
+    assert_eq!(r.json()["issuer"], provider.issuer());
+    let r = tutorial.get("/api/read", &rs_read).await;
+    tutorial.check(&r, 200, "GET /api/read with read:data");
+    assert_eq!(r.json()["user_scopes"], json!(["read:data"]));
+    let r = tutorial.get("/me", &rs_read).await;
+    tutorial.check(&r, 200, "GET /me");
+    assert_eq!(r.json()["roles"], json!(["editor"]));
+
+    // ES256, with roles and permissions from the provider's extra token claims.
+    let es_admin = provider.token(ES_CLIENT, RESOURCE, "admin").await;
+    assert_eq!(header(&es_admin)["alg"], "ES256");
+    let r = tutorial.get("/api/read", &es_admin).await;
+    tutorial.check(&r, 200, "GET /api/read with admin (ES256)");
+    let r = tutorial.get("/admin/users", &es_admin).await;
+    tutorial.check(&r, 200, "GET /admin/users as admin");
+    let r = tutorial
+        .send(reqwest::Method::POST, "/api/resource", Some(&es_admin))
+        .await;
+    tutorial.check(&r, 201, "POST /api/resource with resource:create");
+    assert_eq!(r.json()["created_by"], ES_CLIENT.id);
+
+    // Denied, 403: a scope, a role or a permission the token lacks.
+    let rs_write = provider.token(RS_CLIENT, RESOURCE, "write:data").await;
+    let r = tutorial.get("/api/read", &rs_write).await;
+    tutorial.check(&r, 403, "GET /api/read with write:data only");
+    assert!(
+        r.challenge.contains(r#"error="insufficient_scope""#),
+        "{r:?}"
+    );
+    assert!(r.challenge.contains("read:data"), "{r:?}");
+    let r = tutorial.get("/api/write", &rs_write).await;
+    tutorial.check(&r, 403, "GET /api/write without openid");
+    let r = tutorial.get("/admin/users", &rs_read).await;
+    tutorial.check(&r, 403, "GET /admin/users as editor");
+    let r = tutorial
+        .send(reqwest::Method::POST, "/api/resource", Some(&rs_read))
+        .await;
+    tutorial.check(&r, 403, "POST /api/resource without permission");
+    // The provider itself refuses a scope the client may not ask for.
+    let (status, answer) = provider.request_token(RS_CLIENT, RESOURCE, "admin").await;
+    assert_eq!((status, &answer["error"]), (400, &json!("invalid_scope")));
+
+    // Denied, 401: tampered tokens, a token for another resource, no token.
+    let escalated = with_payload(&rs_read, |c| c["scope"] = json!("read:data admin"));
+    let bad_sig = with_bad_signature(&rs_read);
+    let other = provider.token(RS_CLIENT, OTHER_RESOURCE, "read:data").await;
+    assert_eq!(payload(&other)["aud"], OTHER_RESOURCE);
+    for (token, what) in [
+        (&escalated, "payload changed (scope added)"),
+        (&bad_sig, "signature bit flipped"),
+        (&other, "token for another resource"),
+    ] {
+        for path in ["/protected", "/api/read"] {
+            let r = tutorial.get(path, token).await;
+            tutorial.check(&r, 401, &format!("GET {path}, {what}"));
+            assert!(r.challenge.contains(r#"error="invalid_token""#), "{r:?}");
+        }
+    }
+    let r = tutorial
+        .send(reqwest::Method::GET, "/protected", None)
+        .await;
+    tutorial.check(&r, 401, "no token");
+
+    // The original tokens are still fine after all that.
+    let r = tutorial.get("/protected", &rs_read).await;
+    tutorial.check(&r, 200, "GET /protected again");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tutorial_follows_key_rotation_without_restart() {
+    const COOLDOWN: Duration = Duration::from_secs(2);
+    let provider = Provider::start();
+    let tutorial = Tutorial::start(
+        provider.issuer(),
+        &[("AXIOMS_JWKS_COOLDOWN_SECS", &COOLDOWN.as_secs().to_string())],
+    );
+
+    let before = provider.token(RS_CLIENT, RESOURCE, "read:data").await;
+    let old_kid = header(&before)["kid"].as_str().unwrap().to_owned();
+    let r = tutorial.get("/protected", &before).await;
+    tutorial.check(&r, 200, "token signed before the rotation");
+    let fetches = provider.jwks_fetches().await;
+    assert!(fetches >= 1, "the tutorial fetched the provider's JWKS");
+
+    // Rotation through the admin route: a new RS256 key signs, the old one stays published.
+    let new_kid = provider.rotate("RS256").await;
+    assert_ne!(new_kid, old_kid);
+    assert_eq!(
+        provider.kids().await[..2],
+        [new_kid.clone(), old_kid.clone()]
+    );
+    let after = provider.token(RS_CLIENT, RESOURCE, "read:data").await;
+    assert_eq!(header(&after)["kid"], new_kid.as_str());
+
+    // The first use of the new kid makes the tutorial fetch the key set again: accepted at once.
+    let first_use = Instant::now();
+    let r = tutorial.get("/protected", &after).await;
+    tutorial.check(&r, 200, "first token signed by the rotated-in key");
+    assert!(
+        provider.jwks_fetches().await > fetches,
+        "the unknown kid caused no JWKS fetch"
+    );
+    let r = tutorial.get("/api/read", &after).await;
+    tutorial.check(&r, 200, "rotated-in key, scope route");
+    // The old key is still published: tokens signed before the rotation keep working, and so
+    // does a token of the old key the tutorial has never seen (no token cache involved).
+    let r = tutorial.get("/protected", &before).await;
+    tutorial.check(&r, 200, "old token after the rotation");
+    let es = provider.token(ES_CLIENT, RESOURCE, "read:data").await;
+    let r = tutorial.get("/protected", &es).await;
+    tutorial.check(&r, 200, "ES256 key untouched by the RS256 rotation");
+
+    // A second rotation (ES256 this time, by the admin route) and a third (RS256, by SIGUSR2):
+    // each new key is accepted at most one cooldown after the previous refetch.
+    let es_kid = provider.rotate("ES256").await;
+    let es_after = provider.token(ES_CLIENT, RESOURCE, "read:data").await;
+    assert_eq!(header(&es_after)["kid"], es_kid.as_str());
+    assert_eq!(header(&es_after)["alg"], "ES256");
+    accepted_within(
+        &tutorial,
+        &es_after,
+        first_use + COOLDOWN + Duration::from_secs(5),
+    )
+    .await;
+
+    let kids_before_signal = provider.kids().await;
+    provider.process.signal("USR2");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let signalled_kid = loop {
+        let kids = provider.kids().await;
+        if kids.len() > kids_before_signal.len() {
+            break kids[0].clone();
+        }
+        assert!(Instant::now() < deadline, "SIGUSR2 rotated no key");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let signalled = provider.token(RS_CLIENT, RESOURCE, "read:data").await;
+    assert_eq!(header(&signalled)["kid"], signalled_kid.as_str());
+    accepted_within(
+        &tutorial,
+        &signalled,
+        Instant::now() + COOLDOWN + Duration::from_secs(5),
+    )
+    .await;
+
+    // Every token of every generation still verifies: no key was retired.
+    for (token, what) in [
+        (&before, "first RS256 key"),
+        (&after, "second RS256 key"),
+        (&es, "first ES256 key"),
+        (&es_after, "second ES256 key"),
+        (&signalled, "third RS256 key"),
+    ] {
+        let r = tutorial.get("/protected", token).await;
+        tutorial.check(&r, 200, what);
+    }
+    // A kid the provider never published is still refused.
+    let forged = with_header(&after, |h| h["kid"] = json!("never-published"));
+    let r = tutorial.get("/protected", &forged).await;
+    tutorial.check(&r, 401, "unknown kid");
+}
+
+/// Retries `GET /protected` with `token` until 200, failing after `deadline`. A refusal
+/// before then must be a 401 (the unknown-kid cooldown), never anything else.
+async fn accepted_within(tutorial: &Tutorial, token: &str, deadline: Instant) {
+    loop {
+        let r = tutorial.get("/protected", token).await;
+        if r.status == 200 {
+            return;
+        }
+        tutorial.check(&r, 401, "new kid inside the cooldown");
+        assert!(
+            Instant::now() < deadline,
+            "a newly published key was still refused after the cooldown: {r:?}\n{}",
+            tutorial.process.output()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tutorial_keeps_working_when_the_provider_stops() {
+    let mut provider = Provider::start();
+    let port = provider.port();
+    let issuer = provider.issuer().to_owned();
+    let tutorial = Tutorial::start(&issuer, &[("AXIOMS_JWKS_COOLDOWN_SECS", "1")]);
+
+    let used = provider.token(RS_CLIENT, RESOURCE, "read:data").await;
+    let unused_rs = provider.token(RS_CLIENT, RESOURCE, "read:data").await;
+    let unused_es = provider.token(ES_CLIENT, RESOURCE, "admin").await;
+    let r = tutorial.get("/protected", &used).await;
+    tutorial.check(&r, 200, "before the provider stops");
+
+    // The provider dies without a word.
+    provider.process.kill();
+    let refused = reqwest::get(format!("{issuer}/jwks")).await;
+    assert!(refused.is_err(), "the provider still answers");
+
+    // Cached keys keep verifying: the token seen before, and tokens never seen (so not from
+    // the token cache), RS256 and ES256, on every kind of route.
+    let r = tutorial.get("/protected", &used).await;
+    tutorial.check(&r, 200, "token used before the stop");
+    let r = tutorial.get("/api/read", &unused_rs).await;
+    tutorial.check(&r, 200, "RS256 token never presented before");
+    let r = tutorial.get("/admin/users", &unused_es).await;
+    tutorial.check(&r, 200, "ES256 token never presented before");
+    // Still refused: a forged token, and an unknown kid (the refetch fails fast, 401 not 5xx).
+    let r = tutorial.get("/protected", &with_bad_signature(&used)).await;
+    tutorial.check(&r, 401, "bad signature while the provider is down");
+    let started = Instant::now();
+    let forged = with_header(&used, |h| h["kid"] = json!("unknown-while-down"));
+    let r = tutorial.get("/protected", &forged).await;
+    tutorial.check(&r, 401, "unknown kid while the provider is down");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "an unknown kid with the provider down took {:?}",
+        started.elapsed()
+    );
+    let r = tutorial.get("/protected", &used).await;
+    tutorial.check(&r, 200, "a failed refetch does not drop the cached keys");
+
+    // The provider comes back on the same port with a new key set: its tokens are accepted
+    // (one cooldown at most), and those of the vanished keys are refused once the new set is in.
+    let provider = Provider::start_on(port);
+    assert_eq!(provider.issuer(), issuer);
+    let fresh = provider.token(RS_CLIENT, RESOURCE, "read:data").await;
+    assert_ne!(header(&fresh)["kid"], header(&used)["kid"]);
+    accepted_within(&tutorial, &fresh, Instant::now() + Duration::from_secs(10)).await;
+    for (token, what) in [(&used, "RS256"), (&unused_es, "ES256")] {
+        let r = tutorial.get("/protected", token).await;
+        tutorial.check(
+            &r,
+            401,
+            &format!("{what} token of a key no longer published"),
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// axioms::Axioms against oidc-provider, directly
+
+#[tokio::test(flavor = "multi_thread")]
+async fn axioms_verifies_provider_tokens_directly() {
+    let provider = Provider::start();
+    // Strict RFC 9068: oidc-provider's access tokens carry every required claim and `at+jwt`.
+    let config = Config::builder()
+        .issuer(provider.issuer())
+        .audience(RESOURCE)
+        .discovery(true)
+        .token_type(TokenType::Rfc9068)
+        .build()
+        .unwrap();
+    let axioms = Axioms::new(config).unwrap();
+    assert!(axioms.ready(Duration::from_secs(10)).await, "keys loaded");
+    assert_eq!(axioms.key_count(), 2, "RS256 and ES256");
+
+    for (client, scope) in [
+        (RS_CLIENT, "read:data write:data"),
+        (ES_CLIENT, "admin read:data"),
+    ] {
+        let token = provider.token(client, RESOURCE, scope).await;
+        let claims = axioms
+            .verify(&token)
+            .await
+            .unwrap_or_else(|e| panic!("{} token refused: {}", client.id, e.reason()));
+        assert_eq!(claims.subject(), Some(client.id));
+        assert_eq!(claims.client_id(), Some(client.id));
+        assert_eq!(claims.issuer(), Some(provider.issuer()));
+        assert_eq!(claims.audience(), [Box::from(RESOURCE)]);
+        let mut scopes: Vec<&str> = claims.scopes().iter().map(AsRef::as_ref).collect();
+        scopes.sort_unstable();
+        let mut want: Vec<&str> = scope.split(' ').collect();
+        want.sort_unstable();
+        assert_eq!(scopes, want);
+    }
+    let token = provider.token(ES_CLIENT, RESOURCE, "admin").await;
+    let claims = axioms.verify(&token).await.unwrap();
+    assert!(claims.has_role("admin") && claims.has_permission("resource:create"));
+
+    let other = provider.token(RS_CLIENT, OTHER_RESOURCE, "read:data").await;
+    let refused = |token: String, reason: Reason| {
+        let axioms = axioms.clone();
+        async move {
+            let err = axioms.verify(&token).await.err();
+            assert_eq!(err.map(|e| e.reason()), Some(reason), "{token}");
+        }
+    };
+    refused(other, Reason::AudienceMismatch).await;
+    refused(with_bad_signature(&token), Reason::InvalidSignature).await;
+    refused(
+        with_payload(&token, |c| c["sub"] = json!("someone-else")),
+        Reason::InvalidSignature,
+    )
+    .await;
+    refused(
+        with_header(&token, |h| h["typ"] = json!("JWT")),
+        Reason::InvalidType,
+    )
+    .await;
+
+    // The issuer must match the provider's exactly: with a trailing slash, discovery is
+    // refused (the document names `http://127.0.0.1:PORT`), so no key is ever loaded.
+    let slash = Config::builder()
+        .issuer(format!("{}/", provider.issuer()))
+        .audience(RESOURCE)
+        .discovery(true)
+        .build()
+        .unwrap();
+    let slash = Axioms::new(slash).unwrap();
+    assert!(!slash.ready(Duration::from_secs(2)).await);
+    let err = slash.verify(&token).await.unwrap_err();
+    assert_eq!(err.reason(), Reason::KeysUnavailable);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The independent JOSE implementation
+
+const JOSE_ALGS: [&str; 4] = ["RS256", "PS256", "ES256", "EdDSA"];
+
+/// Tokens signed by `jose`, with keys `jose` generated, served by a `TestIssuer`.
+#[tokio::test(flavor = "multi_thread")]
+async fn jose_signed_tokens_verify_in_axioms() {
+    let issuer = TestIssuer::start().await;
+    let keygen: Vec<Value> = JOSE_ALGS
+        .iter()
+        .map(|alg| json!({"op": "keygen", "alg": alg, "kid": format!("jose-{alg}")}))
+        .chain([json!({"op": "keygen", "alg": "RS256", "kid": "jose-unpublished"})])
+        .collect();
+    let keys = jose(&keygen);
+    let published: Vec<Value> = keys[..JOSE_ALGS.len()]
+        .iter()
+        .map(|k| k["public"].clone())
+        .collect();
+    for key in &published {
+        assert!(key.get("d").is_none(), "a private member in {key}");
+    }
+    issuer.set_jwks(Some(json!({ "keys": published })));
+
+    let now = now();
+    let claims = |sub: &str| {
+        json!({
+            "iss": issuer.issuer(), "aud": "jose-api", "sub": sub, "client_id": "jose",
+            "iat": now, "exp": now + 600, "jti": format!("jti-{sub}"), "scope": "read:data",
+        })
+    };
+    let mut ops: Vec<Value> = JOSE_ALGS
+        .iter()
+        .zip(&keys)
+        .map(|(alg, key)| {
+            json!({"op": "sign", "jwk": key["private"], "alg": alg, "claims": claims(&format!("sub-{alg}"))})
+        })
+        .collect();
+    // Ones axioms must refuse: an unpublished key, an expired token, another audience, a
+    // `kid` naming an ES256 key on an RS256 signature, a token valid only in an hour.
+    let rs = &keys[0]["private"];
+    let mut expired = claims("expired");
+    expired["exp"] = json!(now - 3600);
+    expired["iat"] = json!(now - 7200);
+    let mut elsewhere = claims("elsewhere");
+    elsewhere["aud"] = json!("another-api");
+    let mut early = claims("early");
+    early["nbf"] = json!(now + 3600);
+    ops.extend([
+        json!({"op": "sign", "jwk": keys[JOSE_ALGS.len()]["private"], "alg": "RS256", "claims": claims("unpublished")}),
+        json!({"op": "sign", "jwk": rs, "alg": "RS256", "claims": expired}),
+        json!({"op": "sign", "jwk": rs, "alg": "RS256", "claims": elsewhere}),
+        json!({"op": "sign", "jwk": rs, "alg": "RS256", "claims": claims("mismatch"), "header": {"kid": "jose-ES256"}}),
+        json!({"op": "sign", "jwk": rs, "alg": "RS256", "claims": early}),
+    ]);
+    let signed: Vec<String> = jose(&ops)
+        .iter()
+        .map(|r| r["token"].as_str().unwrap().to_owned())
+        .collect();
+
+    let config = issuer.config("jose-api").build().unwrap();
+    let axioms = Axioms::new(config).unwrap();
+    assert!(axioms.ready(Duration::from_secs(10)).await);
+    assert_eq!(axioms.key_count(), JOSE_ALGS.len());
+    for (alg, token) in JOSE_ALGS.iter().zip(&signed) {
+        assert_eq!(header(token)["alg"], *alg);
+        let claims = axioms
+            .verify(token)
+            .await
+            .unwrap_or_else(|e| panic!("jose {alg} token refused: {}", e.reason()));
+        assert_eq!(claims.subject(), Some(format!("sub-{alg}").as_str()));
+        assert!(claims.has_scope("read:data"));
+        // And the same bytes, altered, are refused.
+        let err = axioms.verify(&with_bad_signature(token)).await.unwrap_err();
+        assert_eq!(err.reason(), Reason::InvalidSignature, "{alg}");
+    }
+    let expected = [
+        Reason::UnknownKid,
+        Reason::Expired,
+        Reason::AudienceMismatch,
+        Reason::AlgorithmKeyMismatch,
+        Reason::NotYetValid,
+    ];
+    for (token, reason) in signed[JOSE_ALGS.len()..].iter().zip(expected) {
+        let err = axioms.verify(token).await.err();
+        assert_eq!(err.map(|e| e.reason()), Some(reason), "{}", payload(token));
+    }
+}
+
+/// Tokens minted by axioms' `TestIssuer`, with every algorithm axioms supports, verify in
+/// `jose.jwtVerify`; altered ones do not.
+#[tokio::test(flavor = "multi_thread")]
+async fn test_issuer_tokens_verify_in_jose() {
+    let issuer = TestIssuer::start_with(&Algorithm::ALL).await;
+    let jwks = issuer.public_jwks();
+    assert_eq!(jwks["keys"].as_array().unwrap().len(), Algorithm::ALL.len());
+    let tokens: Vec<(Algorithm, String)> = Algorithm::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, alg)| {
+            let token = issuer
+                .token()
+                .signed_with(&format!("key-{}", i + 1))
+                .subject(&format!("sub-{}", alg.as_str()))
+                .scope("read:data")
+                .sign();
+            assert_eq!(header(&token)["alg"], alg.as_str());
+            (*alg, token)
+        })
+        .collect();
+    let verify = |token: &str| {
+        json!({
+            "op": "verify", "token": token, "jwks": jwks, "issuer": issuer.issuer(),
+            "audience": "test-api", "typ": "at+jwt",
+        })
+    };
+    let mut ops: Vec<Value> = tokens.iter().map(|(_, t)| verify(t)).collect();
+    // Altered tokens, which jose must refuse too (the check is not vacuous).
+    let rs = &tokens[0].1;
+    let forged_alg = issuer
+        .token()
+        .signed_with("key-1")
+        .header("alg", json!("RS512"))
+        .signature_alg(Algorithm::RS256)
+        .sign();
+    ops.extend([
+        verify(&with_payload(rs, |c| c["sub"] = json!("mallory"))),
+        verify(&with_bad_signature(&tokens[6].1)),
+        verify(&forged_alg),
+        verify(&issuer.token().signed_with("key-1").audience("other").sign()),
+    ]);
+    let results = jose(&ops);
+    for ((alg, _), result) in tokens.iter().zip(&results) {
+        assert_eq!(
+            result["ok"],
+            true,
+            "jose refused axioms' {} token: {result}",
+            alg.as_str()
+        );
+        assert_eq!(result["header"]["alg"], alg.as_str());
+        assert_eq!(
+            result["payload"]["sub"],
+            format!("sub-{}", alg.as_str()),
+            "{result}"
+        );
+        assert_eq!(result["payload"]["scope"], "read:data");
+    }
+    let refusals = &results[tokens.len()..];
+    for (result, code) in refusals.iter().zip([
+        "ERR_JWS_SIGNATURE_VERIFICATION_FAILED",
+        "ERR_JWS_SIGNATURE_VERIFICATION_FAILED",
+        "ERR_JWKS_NO_MATCHING_KEY",
+        "ERR_JWT_CLAIM_VALIDATION_FAILED",
+    ]) {
+        assert_eq!(
+            result["ok"], false,
+            "jose accepted an altered token: {result}"
+        );
+        assert_eq!(result["code"], code, "{result}");
+    }
+}

@@ -299,6 +299,10 @@ pub struct ConfigBuilder {
 }
 
 /// The defaults, in one place (documented in the README's configuration table).
+///
+/// ```
+/// assert_eq!(axioms::defaults::MAX_TOKEN_BYTES, 8 * 1024);
+/// ```
 pub mod defaults {
     use std::time::Duration;
 

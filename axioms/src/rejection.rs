@@ -449,6 +449,14 @@ impl IntoResponse for AuthError {
 }
 
 /// A function that renders an [`AuthError`] as your application's response.
+///
+/// ```
+/// use axioms::{AuthError, ErrorRenderer};
+/// use axum::response::IntoResponse;
+/// use std::sync::Arc;
+/// let plain: ErrorRenderer = Arc::new(|err: &AuthError| (err.status(), err.description()).into_response());
+/// # let _ = plain;
+/// ```
 pub type ErrorRenderer = Arc<dyn Fn(&AuthError) -> Response + Send + Sync>;
 
 /// The rejection of the axioms extractors: an [`AuthError`] plus the application's renderer.

@@ -179,6 +179,18 @@ impl Inner {
 ///
 /// Dropping it (or [`stop`](Self::stop)) shuts the server down. See the
 /// [module documentation](self) for an example.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use axioms::{Algorithm, testing::{Behavior, TestIssuer}};
+/// let issuer = TestIssuer::start_with(&[Algorithm::ES256]).await;
+/// let new_kid = issuer.rotate(Algorithm::EdDSA);        // publish a key and sign with it
+/// issuer.set_behavior(Behavior::Status(503));             // the IdP starts failing
+/// assert!(issuer.jwks_url().starts_with("http://127.0.0.1:"));
+/// # let _ = new_kid;
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct TestIssuer {
     inner: Arc<Inner>,

@@ -15,6 +15,11 @@ use crate::config::{Config, check_url_scheme};
 use crate::token::json::parse_object;
 
 /// Why a fetch failed. Logged by the cache; never shown to clients.
+///
+/// ```
+/// let err = axioms::FetchError::Status(503);
+/// assert_eq!(err.to_string(), "the authorization server answered HTTP 503");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum FetchError {

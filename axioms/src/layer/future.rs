@@ -6,6 +6,19 @@ use std::task::{Context, Poll};
 use axum::response::Response;
 
 /// The response future of [`AxiomsService`](super::AxiomsService).
+///
+/// ```
+/// use axioms::{AxiomsService, ResponseFuture};
+/// use tower_service::Service;
+/// // The future `AxiomsService` returns for any inner service.
+/// fn future_of<S>(svc: &mut AxiomsService<S>, req: http::Request<axum::body::Body>) -> ResponseFuture<S::Error>
+/// where
+///     S: Service<http::Request<axum::body::Body>, Response = axum::response::Response> + Clone + Send + 'static,
+///     S::Future: Send + 'static,
+/// {
+///     svc.call(req)
+/// }
+/// ```
 pub struct ResponseFuture<E> {
     inner: Pin<Box<dyn Future<Output = Result<Response, E>> + Send>>,
 }

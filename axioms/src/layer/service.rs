@@ -8,6 +8,14 @@ use super::{Authentication, ResponseFuture};
 use crate::authorizer::Axioms;
 
 /// The service of an [`AxiomsLayer`](super::AxiomsLayer).
+///
+/// ```
+/// use axioms::{Axioms, AxiomsLayer, AxiomsService};
+/// use tower_layer::Layer;
+/// fn wrap<S>(axioms: Axioms, inner: S) -> AxiomsService<S> {
+///     AxiomsLayer::require(axioms).layer(inner)
+/// }
+/// ```
 #[derive(Debug, Clone)]
 pub struct AxiomsService<S> {
     inner: S,

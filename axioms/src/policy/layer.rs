@@ -82,6 +82,15 @@ impl<S, P> Layer<S> for PolicyLayer<P> {
 }
 
 /// The service of a [`PolicyLayer`].
+///
+/// ```
+/// use axioms::policy::{PolicyLayer, PolicyService};
+/// use tower_layer::Layer;
+/// axioms::policy!(pub Admins: roles = "admin");
+/// fn wrap<S>(layer: &PolicyLayer<Admins>, inner: S) -> PolicyService<S, Admins> {
+///     layer.layer(inner)
+/// }
+/// ```
 pub struct PolicyService<S, P> {
     inner: S,
     axioms: Axioms,

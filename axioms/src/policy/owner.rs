@@ -128,6 +128,14 @@ impl OwnerValue for uuid::Uuid {
 ///
 /// Implemented for `Result<T, E>` where `E: IntoResponse` (return your own 404), and for
 /// `Option<T>` (`None` answers `404 Not Found`).
+///
+/// ```
+/// use axioms::policy::FetchOutput;
+/// let found: Option<u32> = Some(7);
+/// assert_eq!(found.into_object().ok(), Some(7));
+/// let missing: Option<u32> = None;
+/// assert_eq!(missing.into_object().unwrap_err().status(), 404);
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a valid return type for an `owner(fetch = …)` function",
     note = "return `Result<YourObject, E>` where `E: IntoResponse` (e.g. `StatusCode::NOT_FOUND`), or `Option<YourObject>`"

@@ -9,6 +9,7 @@ where
     S: ::core::marker::Send + ::core::marker::Sync,
 {
     const RULE: ::axioms::__private::Rule = ::axioms::__private::Rule::Authenticated;
+    const RECORD_CLAIMS: bool = false;
 }
 async fn handler(
     __axioms_guard: ::axioms::__private::Guard<__axioms_policy_handler>,

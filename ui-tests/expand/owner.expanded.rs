@@ -18,6 +18,7 @@ where
             ::axioms::__private::Rule::Owner,
         ],
     );
+    const RECORD_CLAIMS: bool = false;
     const HAS_OWNER: bool = true;
     async fn check_owner(
         parts: &mut ::axioms::__private::Parts,

@@ -22,6 +22,7 @@ where
             ),
         ],
     );
+    const RECORD_CLAIMS: bool = false;
     const HAS_OWNER: bool = true;
     const HIDE_FORBIDDEN: bool = true;
     async fn check_owner(

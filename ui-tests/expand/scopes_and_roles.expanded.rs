@@ -20,6 +20,7 @@ where
             ),
         ],
     );
+    const RECORD_CLAIMS: bool = false;
 }
 /// Reads data.
 pub async fn read_data(

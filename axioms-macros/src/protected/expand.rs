@@ -1,7 +1,7 @@
 //! Expansion: constant rule data, one hidden policy type, and the guard argument.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::{FnArg, Ident, ItemFn, Member, Type, Visibility};
 
 use super::ast::{Clause, Owner, PolicyAst};
@@ -58,12 +58,18 @@ pub(crate) fn policy_item(
     name: &Ident,
     state: Option<&Type>,
     doc: &str,
+    record_claims: bool,
 ) -> TokenStream {
     let policy = paths::policy();
     let private = paths::private();
     let rule = rule(ast);
     let safe = ast.safe_methods.as_ref().map(|(_, methods)| {
         quote!(const SAFE_METHODS: ::core::option::Option<&'static [&'static str]> = ::core::option::Option::Some(&[#(#methods),*]);)
+    });
+    let record = (!record_claims).then(|| {
+        quote!(
+            const RECORD_CLAIMS: bool = false;
+        )
     });
     let owner = owner_of(ast).zip(state);
     let (bounds, owner_items) = match owner {
@@ -133,6 +139,7 @@ pub(crate) fn policy_item(
         {
             const RULE: #private::Rule = #rule;
             #safe
+            #record
             #owner_items
         }
     }
@@ -148,6 +155,22 @@ pub(crate) fn layer_marker(ast: &PolicyAst, name: &Ident) -> TokenStream {
         #[automatically_derived]
         impl #private::LayerPolicy for #name {}
     }
+}
+
+/// Whether any argument's type names `Claims` (`Claims`, `Option<Claims>`, a path to it):
+/// only then does the guard record the verified claims for a later extractor.
+fn takes_claims(item: &ItemFn) -> bool {
+    fn mentions(tokens: TokenStream) -> bool {
+        tokens.into_iter().any(|tt| match tt {
+            proc_macro2::TokenTree::Ident(id) => id == "Claims",
+            proc_macro2::TokenTree::Group(g) => mentions(g.stream()),
+            _ => false,
+        })
+    }
+    item.sig.inputs.iter().any(|arg| match arg {
+        FnArg::Typed(pat) => mentions(pat.ty.to_token_stream()),
+        FnArg::Receiver(_) => false,
+    })
 }
 
 fn member(name: &str, span: Span) -> Member {
@@ -167,7 +190,7 @@ pub(crate) fn handler(ast: &PolicyAst, mut item: ItemFn, state: Option<&Type>) -
             let name = format_ident!("__axioms_policy_{}", item.sig.ident);
             let doc = format!(" The `#[protected]` policy of `{}`.", item.sig.ident);
             let hidden_vis = item.vis.clone();
-            let def = policy_item(ast, &hidden_vis, &name, state, &doc);
+            let def = policy_item(ast, &hidden_vis, &name, state, &doc, takes_claims(&item));
             (quote!(#[doc(hidden)] #def), quote!(#name))
         }
     };

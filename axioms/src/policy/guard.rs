@@ -48,7 +48,7 @@ where
         if is_safe::<S, P>(&axioms, &parts.method) {
             return Ok(Guard(PhantomData));
         }
-        let claims = verified_claims(&axioms, parts).await?;
+        let claims = verified_claims(&axioms, parts, P::RECORD_CLAIMS).await?;
         decide::<S, P>(&axioms, parts, state, &claims).await?;
         Ok(Guard(PhantomData))
     }
@@ -62,10 +62,12 @@ pub(crate) fn is_safe<S, P: Policy<S>>(axioms: &Axioms, method: &http::Method) -
     }
 }
 
-/// The request's verified claims, recorded for later `Claims` extractors; or the rejection.
+/// The request's verified claims, recorded for later `Claims` extractors when `record`; or
+/// the rejection.
 pub(crate) async fn verified_claims(
     axioms: &Axioms,
     parts: &mut Parts,
+    record: bool,
 ) -> Result<Claims, Response> {
     let claims = match authenticate(axioms, parts).await {
         Ok(Some(claims)) => claims,
@@ -76,10 +78,12 @@ pub(crate) async fn verified_claims(
         }
         Err(rejection) => return Err(rejection.into_response()),
     };
-    // Later `Claims` extractors reuse this verdict instead of verifying again.
-    parts
-        .extensions
-        .insert(Authentication::Verified(claims.clone()));
+    if record {
+        // Later `Claims` extractors reuse this verdict instead of verifying again.
+        parts
+            .extensions
+            .insert(Authentication::Verified(claims.clone()));
+    }
     Ok(claims)
 }
 

@@ -148,6 +148,6 @@ async fn enforce<P: Policy<()>>(axioms: &Axioms, parts: &mut Parts) -> Result<()
     if guard::is_safe::<(), P>(axioms, &parts.method) {
         return Ok(());
     }
-    let claims = guard::verified_claims(axioms, parts).await?;
+    let claims = guard::verified_claims(axioms, parts, true).await?;
     guard::decide::<(), P>(axioms, parts, &(), &claims).await
 }

@@ -65,6 +65,9 @@ pub trait Policy<S>: Send + Sync + 'static {
     const HAS_OWNER: bool = false;
     /// Answer 404 instead of 403 when an ownership policy denies (hides existence).
     const HIDE_FORBIDDEN: bool = false;
+    /// Record the verified claims in the request extensions for later `Claims` extractors.
+    /// `#[protected]` turns it off for handlers that take no `Claims`, saving an allocation.
+    const RECORD_CLAIMS: bool = true;
 
     /// Fetches the object and says whether the caller owns it; leaves it for
     /// [`Owned`]. An `Err` is the fetch's own response (e.g. 404).

@@ -298,3 +298,69 @@ fn preset_urls() {
         "https://t.auth0.com/.well-known/jwks.json"
     );
 }
+
+#[tokio::test]
+async fn entra_multi_tenant_issuer_template() {
+    let issuer = TestIssuer::start().await;
+    let app = "6e74172b-be56-4843-9ff4-e66a39bb12e3";
+    let preset = ConfigBuilder::entra_multi_tenant(app);
+    let config = preset.clone().build().unwrap();
+    assert_eq!(
+        config.jwks_url().unwrap().as_str(),
+        "https://login.microsoftonline.com/common/discovery/v2.0/keys"
+    );
+    // Repoint the template at the local issuer: `http://127.0.0.1:PORT/{tenantid}/v2.0`.
+    let axioms = Axioms::new(
+        preset
+            .issuer(format!("{}/{{tenantid}}/v2.0", issuer.issuer()))
+            .jwks_url(issuer.jwks_url())
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    let tenant_a = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+    let tenant_b = "f8cdef31-a31e-4b4a-93e4-5f571e91255a";
+    let token = |iss_tenant: &str, tid: Option<&str>| {
+        let t = issuer
+            .token()
+            .claim(
+                "iss",
+                json!(format!("{}/{iss_tenant}/v2.0", issuer.issuer())),
+            )
+            .claim("aud", json!(app));
+        match tid {
+            Some(tid) => t.claim("tid", json!(tid)).sign(),
+            None => t.sign(),
+        }
+    };
+    for tenant in [tenant_a, tenant_b] {
+        let claims = axioms.verify(&token(tenant, Some(tenant))).await.unwrap();
+        assert_eq!(
+            claims.get::<String>("tid").unwrap().as_deref(),
+            Some(tenant)
+        );
+    }
+    for (iss_tenant, tid) in [
+        (tenant_a, Some(tenant_b)),     // iss names another tenant than tid
+        (tenant_a, None),               // no tid
+        ("common", Some("common")),     // tid is not a GUID
+        ("{tenantid}", Some(tenant_a)), // the template itself is not an issuer
+    ] {
+        assert_eq!(
+            axioms
+                .verify(&token(iss_tenant, tid))
+                .await
+                .unwrap_err()
+                .reason(),
+            Reason::IssuerMismatch,
+            "iss tenant {iss_tenant}, tid {tid:?}"
+        );
+    }
+    // A template without a key location is a configuration error.
+    let err = ConfigBuilder::default()
+        .issuer("https://login.microsoftonline.com/{tenantid}/v2.0")
+        .audience(app)
+        .build()
+        .unwrap_err();
+    assert_eq!(err.setting(), "AXIOMS_JWKS_URL");
+}

@@ -751,7 +751,9 @@ impl ConfigBuilder {
             issuer = Some(format!("https://{domain}"));
         }
         if let Some(iss) = &issuer {
-            let url = parse_url("AXIOMS_ISS_URL", iss, allow_http)?;
+            // A multi-tenant template (`{tenantid}`) is validated with a sample tenant.
+            let sample = iss.replace("{tenantid}", "00000000-0000-0000-0000-000000000000");
+            let url = parse_url("AXIOMS_ISS_URL", &sample, allow_http)?;
             if url.query().is_some() || url.fragment().is_some() {
                 return Err(ConfigError::new(
                     "AXIOMS_ISS_URL",
@@ -766,6 +768,13 @@ impl ConfigBuilder {
                 "set AXIOMS_ISS_URL to the exact `iss` of your tokens (e.g. \
                  `https://tenant.auth0.com/`), or call `.insecure_skip_issuer_check()` if you \
                  really mean it",
+            ));
+        }
+        if self.jwks_url.is_none() && issuer.as_deref().is_some_and(|i| i.contains("{tenantid}")) {
+            return Err(ConfigError::new(
+                "AXIOMS_JWKS_URL",
+                "a multi-tenant issuer template has no key location of its own",
+                "set AXIOMS_JWKS_URL, e.g. https://login.microsoftonline.com/common/discovery/v2.0/keys (or use ConfigBuilder::entra_multi_tenant)",
             ));
         }
         let key_source = if let Some(jwks) = &self.jwks_url {

@@ -92,6 +92,24 @@ impl ConfigBuilder {
             .issuer(format!("https://sts.windows.net/{tenant_id}/"))
     }
 
+    /// **Microsoft Entra ID, multi-tenant** (v2.0 tokens from any tenant): the issuer is the
+    /// template `https://login.microsoftonline.com/{tenantid}/v2.0`, where `{tenantid}` must
+    /// be the token's own `tid` claim (a GUID) — exactly the `issuer` Entra's `common`
+    /// discovery document publishes; keys from the common key set. Any Entra tenant can then
+    /// obtain tokens for your application: check `tid` against the tenants you serve
+    /// (`claims.get::<String>("tid")`) if it is not meant for everyone.
+    ///
+    /// ```
+    /// let config = axioms::ConfigBuilder::entra_multi_tenant("6e74172b-be56-4843-9ff4-e66a39bb12e3").build()?;
+    /// assert_eq!(config.issuer(), Some("https://login.microsoftonline.com/{tenantid}/v2.0"));
+    /// # Ok::<(), axioms::ConfigError>(())
+    /// ```
+    pub fn entra_multi_tenant(audience: &str) -> Self {
+        ConfigBuilder::entra("{tenantid}", audience)
+            .discovery(false)
+            .jwks_url("https://login.microsoftonline.com/common/discovery/v2.0/keys")
+    }
+
     /// **Okta** custom authorization server. Issuer
     /// `https://<org_domain>/oauth2/<server_id>` (`default` for the default server), keys by
     /// discovery, `aud` = the server's audience, scopes in `scp` (a JSON array).

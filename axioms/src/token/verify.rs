@@ -197,7 +197,9 @@ fn check_claims(config: &Config, claims: &Claims) -> Result<(), Reason> {
     if let Some(issuer) = &config.issuer {
         match claims.issuer() {
             None => return Err(Reason::MissingIssuer),
-            Some(iss) if iss != issuer => return Err(Reason::IssuerMismatch),
+            Some(iss) if !issuer_matches(issuer, iss, claims) => {
+                return Err(Reason::IssuerMismatch);
+            }
             Some(_) => {}
         }
     }
@@ -232,6 +234,36 @@ fn check_claims(config: &Config, claims: &Claims) -> Result<(), Reason> {
         return Err(Reason::MissingRequiredClaim);
     }
     Ok(())
+}
+
+/// The placeholder of Microsoft Entra ID's multi-tenant issuer template.
+pub(crate) const TENANT_PLACEHOLDER: &str = "{tenantid}";
+
+/// `iss` equals the configured issuer exactly; for a multi-tenant template
+/// (`https://login.microsoftonline.com/{tenantid}/v2.0`), `{tenantid}` is the token's own
+/// `tid` claim, which must be a GUID, and the rest must match exactly.
+fn issuer_matches(configured: &str, iss: &str, claims: &Claims) -> bool {
+    let Some((prefix, suffix)) = configured.split_once(TENANT_PLACEHOLDER) else {
+        return iss == configured;
+    };
+    let Some(tid) = claims.value("tid").and_then(serde_json::Value::as_str) else {
+        return false;
+    };
+    is_guid(tid)
+        && iss.len() == prefix.len() + tid.len() + suffix.len()
+        && iss.starts_with(prefix)
+        && iss.ends_with(suffix)
+        && iss.get(prefix.len()..prefix.len() + tid.len()) == Some(tid)
+}
+
+/// `8-4-4-4-12` hexadecimal digits.
+fn is_guid(s: &str) -> bool {
+    let groups: Vec<&str> = s.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// The time rules: `now < exp + leeway`, `nbf - leeway <= now`, `iat - leeway <= now`.

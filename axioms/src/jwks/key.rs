@@ -171,7 +171,10 @@ fn rsa(jwk: &Map<String, Value>, declared: Option<Algorithm>) -> Result<Admitted
         let zeros = e.iter().take_while(|&&b| b == 0).count();
         e.get(zeros..).unwrap_or(&[])
     };
-    let bits = n_trimmed.len() * 8 - n_trimmed.first().map_or(8, |b| b.leading_zeros() as usize);
+    // An all-zero modulus trims to nothing: zero bits.
+    let bits = n_trimmed.first().map_or(0, |b| {
+        (n_trimmed.len() * 8).saturating_sub(b.leading_zeros() as usize)
+    });
     if !(2048..=8192).contains(&bits) {
         return Err(Skip::WeakKey);
     }
@@ -293,6 +296,8 @@ mod tests {
             ),
             (json!({"kty":"RSA","n":small,"e":"AQAB"}), Skip::WeakKey),
             (json!({"kty":"RSA","n":n2048(),"e":"AQ"}), Skip::WeakKey),
+            (json!({"kty":"RSA","n":"AAAA","e":"AQAB"}), Skip::WeakKey),
+            (json!({"kty":"RSA","n":"","e":"AQAB"}), Skip::WeakKey),
             (json!({"kty":"RSA","n":n2048(),"e":"Ag"}), Skip::WeakKey),
             (
                 json!({"kty":"RSA","n":n2048()+"=","e":"AQAB"}),

@@ -4,7 +4,6 @@
 #   fuzz/run.sh                    # bearer, verify and jwks, $FUZZ_SECONDS (60) each
 #   FUZZ_SECONDS=600 fuzz/run.sh verify
 #   FUZZ_SANITIZER=none fuzz/run.sh  # faster, without AddressSanitizer
-#   AXIOMS_FUZZ_SKIP_KNOWN=1 fuzz/run.sh  # skip inputs hitting bugs already reported
 #
 # The committed seeds in corpus/<target> are read, never written: what the fuzzer finds goes
 # to work/<target> (ignored by git). Crashes land in artifacts/<target>; replay one with

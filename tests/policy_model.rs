@@ -378,3 +378,27 @@ proptest! {
         prop_assert!(pointer.parse::<ClaimName>().is_err(), "{} parsed", pointer);
     }
 }
+
+/// The generators are not degenerate: random policies over random claims allow, deny and
+/// wait for ownership each in at least 5% of cases.
+#[test]
+fn generated_policies_cover_every_outcome() {
+    use proptest::strategy::ValueTree as _;
+    use proptest::test_runner::TestRunner;
+    let mut runner = TestRunner::deterministic();
+    let (mut allow, mut deny, mut undecided) = (0u32, 0u32, 0u32);
+    let n = 4000;
+    for _ in 0..n {
+        let policy = model().new_tree(&mut runner).unwrap().current();
+        let g = grants().new_tree(&mut runner).unwrap().current();
+        match policy.rule().evaluate(&g.claims(), None) {
+            Some(true) => allow += 1,
+            Some(false) => deny += 1,
+            None => undecided += 1,
+        }
+    }
+    eprintln!("allow {allow}, deny {deny}, undecided {undecided} of {n}");
+    for (what, count) in [("allow", allow), ("deny", deny), ("undecided", undecided)] {
+        assert!(count * 20 >= n, "only {count} of {n} policies {what}");
+    }
+}

@@ -16,8 +16,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use axioms::testing::{TestIssuer, verify_jws_signature};
-use axioms::{Axioms, Claims, Config, ManualClock, Reason, bearer_token};
+use axioms::testing::{TestIssuer, bearer_token, verify_jws_signature};
+use axioms::{Axioms, Claims, Config, ManualClock, Reason};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use http::header::AUTHORIZATION;

@@ -22,7 +22,7 @@ use axioms::{
 use axum::body::Body;
 use axum::response::IntoResponse;
 use axum::routing::get;
-use axum::{Extension, Json, Router};
+use axum::{Json, Router};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
 use http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
@@ -1516,7 +1516,7 @@ async fn custom_error_renderer() {
 // Layer
 // ---------------------------------------------------------------------------------------------
 
-async fn verdict(Extension(auth): Extension<Authentication>) -> String {
+async fn verdict(auth: Authentication) -> String {
     match auth {
         Authentication::Verified(c) => format!("verified:{}", c.subject().unwrap_or("")),
         Authentication::Anonymous => "anonymous".to_owned(),
@@ -1534,8 +1534,8 @@ async fn recording_layer_never_rejects() {
             "/claims",
             get(|c: Claims| async move { c.subject().unwrap_or("").to_owned() }),
         )
-        .layer(AxiomsLayer::new(fx.axioms.clone()))
-        .with_state(fx.axioms.clone());
+        .with_state(fx.axioms.clone())
+        .layer(AxiomsLayer::record(fx.axioms.clone()));
     let good = fx.issuer.token().sign();
     let expired = fx.issuer.token().expires_in(-3600).sign();
     let cases: Vec<(&str, Vec<HeaderValue>, &str)> = vec![
@@ -1583,6 +1583,7 @@ async fn recording_layer_never_rejects() {
 fn required_app(axioms: Axioms) -> Router {
     Router::new()
         .route("/", get(verdict).options(verdict).post(verdict))
+        .with_state(axioms.clone())
         .layer(AxiomsLayer::require(axioms))
 }
 
@@ -1610,7 +1611,19 @@ async fn requiring_layer() {
         (StatusCode::OK, "verified:user-1")
     );
 
-    // OPTIONS is a safe method by default (CORS preflight).
+    // No method is safe by default: OPTIONS needs a token too (CORS preflight is the
+    // CorsLayer's job, before routing: tests/pipeline.rs).
+    let r = send_to(&app, Method::OPTIONS, "/", &[]).await;
+    assert_missing_token(&r, "OPTIONS without a token");
+}
+
+#[tokio::test]
+async fn requiring_layer_with_safe_methods() {
+    let issuer = TestIssuer::start().await;
+    let fx = Fixture::with(issuer, |c| c.safe_methods([Method::OPTIONS])).await;
+    let app = required_app(fx.axioms.clone());
+    let good = fx.issuer.token().sign();
+    let expired = fx.issuer.token().expires_in(-3600).sign();
     let r = send_to(&app, Method::OPTIONS, "/", &[]).await;
     assert_eq!(
         (r.status, r.text.as_str()),
@@ -1631,21 +1644,9 @@ async fn requiring_layer() {
     // A token that is present is still verified on a safe method.
     let r = send_to(&app, Method::OPTIONS, "/", &[bearer(&expired)]).await;
     assert_invalid_token(&r, "OPTIONS with an expired token");
-}
-
-#[tokio::test]
-async fn requiring_layer_without_safe_methods() {
-    let issuer = TestIssuer::start().await;
-    let fx = Fixture::with(issuer, |c| c.safe_methods(vec![])).await;
-    let app = required_app(fx.axioms.clone());
-    let r = send_to(&app, Method::OPTIONS, "/", &[]).await;
-    assert_missing_token(&r, "OPTIONS with no safe methods");
-    let good = fx.issuer.token().sign();
-    let r = send_to(&app, Method::OPTIONS, "/", &[bearer(&good)]).await;
-    assert_eq!(
-        (r.status, r.text.as_str()),
-        (StatusCode::OK, "verified:user-1")
-    );
+    // Other methods still need one.
+    let r = send_to(&app, Method::POST, "/", &[]).await;
+    assert_missing_token(&r, "POST with OPTIONS safe");
 }
 
 // ---------------------------------------------------------------------------------------------

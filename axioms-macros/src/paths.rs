@@ -20,7 +20,14 @@ pub(crate) fn mode() -> TokenStream {
     quote!(::axioms::__private::Mode)
 }
 
-/// `__private::fetch`, spanned at the user's `fetch = …` so type errors land there alone.
-pub(crate) fn fetch_at(span: Span) -> TokenStream {
-    quote_spanned!(span=> ::axioms::__private::fetch)
+pub(crate) fn safe_methods() -> TokenStream {
+    quote!(::axioms::__private::SafeMethods)
+}
+pub(crate) fn mismatch() -> TokenStream {
+    quote!(::axioms::__private::Mismatch)
+}
+
+/// `__private::check_owner`, spanned at the user's `fetch = …` so type errors land there.
+pub(crate) fn check_owner_at(span: Span) -> TokenStream {
+    quote_spanned!(span=> ::axioms::__private::check_owner)
 }

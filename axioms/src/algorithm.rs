@@ -35,13 +35,16 @@ pub enum Algorithm {
     ES256,
     /// ECDSA on P-384 with SHA-384.
     ES384,
+    /// ECDSA on P-521 with SHA-512 (verified by aws-lc-rs directly: jsonwebtoken has no
+    /// ES512).
+    ES512,
     /// Ed25519 (RFC 8037).
     EdDSA,
 }
 
 impl Algorithm {
     /// Every supported algorithm: the default allow-list.
-    pub const ALL: [Algorithm; 9] = [
+    pub const ALL: [Algorithm; 10] = [
         Self::RS256,
         Self::RS384,
         Self::RS512,
@@ -50,6 +53,7 @@ impl Algorithm {
         Self::PS512,
         Self::ES256,
         Self::ES384,
+        Self::ES512,
         Self::EdDSA,
     ];
 
@@ -64,6 +68,7 @@ impl Algorithm {
             Self::PS512 => "PS512",
             Self::ES256 => "ES256",
             Self::ES384 => "ES384",
+            Self::ES512 => "ES512",
             Self::EdDSA => "EdDSA",
         }
     }
@@ -80,8 +85,9 @@ impl Algorithm {
         )
     }
 
-    pub(crate) const fn to_jwt(self) -> jsonwebtoken::Algorithm {
-        match self {
+    /// jsonwebtoken's name for the algorithm, where jsonwebtoken implements it.
+    pub(crate) const fn to_jwt(self) -> Option<jsonwebtoken::Algorithm> {
+        Some(match self {
             Self::RS256 => jsonwebtoken::Algorithm::RS256,
             Self::RS384 => jsonwebtoken::Algorithm::RS384,
             Self::RS512 => jsonwebtoken::Algorithm::RS512,
@@ -91,7 +97,8 @@ impl Algorithm {
             Self::ES256 => jsonwebtoken::Algorithm::ES256,
             Self::ES384 => jsonwebtoken::Algorithm::ES384,
             Self::EdDSA => jsonwebtoken::Algorithm::EdDSA,
-        }
+            Self::ES512 => return None,
+        })
     }
 }
 
@@ -112,7 +119,7 @@ impl fmt::Display for Algorithm {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "`{0}` is not a supported algorithm; use one of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, EdDSA"
+    "`{0}` is not a supported algorithm; use one of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA"
 )]
 pub struct UnsupportedAlgorithm(String);
 

@@ -4,15 +4,16 @@ use std::fmt;
 use std::sync::{Arc, Once};
 use std::time::Duration;
 
-use http::{HeaderMap, Method};
+use http::request::Parts;
 
 use crate::claims::Claims;
 use crate::config::Config;
 use crate::jwks::FetchError;
 use crate::jwks::cache::KeyCache;
+use crate::pipeline::{self, Authentication, VerifierId};
 use crate::rejection::{AuthError, ErrorRenderer, Reason, Rejection};
 use crate::token::cache::{TokenCache, TokenCacheStats};
-use crate::token::{bearer, verify};
+use crate::token::verify;
 
 /// The token verifier: configuration, the JWKS cache and its background refresher.
 ///
@@ -42,6 +43,7 @@ pub struct Axioms {
 }
 
 struct Inner {
+    id: VerifierId,
     config: Config,
     keys: Arc<KeyCache>,
     tokens: Option<TokenCache>,
@@ -91,10 +93,13 @@ impl Axioms {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| InitError::NoRuntime)?;
         let keys = Arc::new(KeyCache::new(&config)?);
         let refresher = runtime.spawn(KeyCache::run(Arc::downgrade(&keys)));
+        let requests = &config.requests;
         Ok(Self {
             inner: Arc::new(Inner {
-                tokens: (config.token_cache_entries > 0)
-                    .then(|| TokenCache::new(config.token_cache_entries, config.token_cache_bytes)),
+                id: VerifierId::next(),
+                tokens: (requests.token_cache_entries > 0).then(|| {
+                    TokenCache::new(requests.token_cache_entries, requests.token_cache_bytes)
+                }),
                 config,
                 keys,
                 refresher,
@@ -146,17 +151,24 @@ impl Axioms {
     /// ```
     pub async fn verify(&self, token: &str) -> Result<Claims, AuthError> {
         let inner = &*self.inner;
+        let validation = &inner.config.validation;
         if let Some(cache) = &inner.tokens
-            && token.len() <= inner.config.max_token_bytes
+            && token.len() <= validation.max_token_bytes
             && let Some(claims) = cache.get(token, |claims, key| {
-                verify::check_time(&inner.config, claims).is_ok() && inner.keys.still_published(key)
+                verify::check_time(validation, claims).is_ok() && inner.keys.still_published(key)
             })
         {
             return Ok(claims);
         }
         let (claims, key) = verify::verify(&inner.config, &inner.keys, token)
             .await
-            .map_err(|reason| self.error(reason))?;
+            .map_err(|failure| {
+                let err = self.error(failure.reason);
+                match failure.detail {
+                    Some(detail) => err.with_detail(detail),
+                    None => err,
+                }
+            })?;
         if let Some(cache) = &inner.tokens {
             cache.insert(token, &claims, &key);
         }
@@ -172,30 +184,46 @@ impl Axioms {
             .unwrap_or_default()
     }
 
-    /// Authenticates a request from its method and headers:
+    /// Authenticates a request through the one pipeline every extractor, guard and layer
+    /// uses: a verdict this verifier already recorded for the request is reused; otherwise the
+    /// credentials are read and verified, and the verdict recorded (and a rejection logged).
     ///
-    /// * `Ok(Some(claims))` — a valid bearer token;
-    /// * `Ok(None)` — no credentials on a safe method (see
-    ///   [`ConfigBuilder::safe_methods`](crate::ConfigBuilder::safe_methods));
-    /// * `Err(_)` — anything else, ready to be returned as the response.
-    pub async fn authenticate(
-        &self,
-        method: &Method,
-        headers: &HeaderMap,
-    ) -> Result<Option<Claims>, AuthError> {
-        let safe = self.inner.config.safe_methods.contains(method);
-        match bearer::bearer_token(headers) {
-            Ok(Some(token)) => self.verify(token).await.map(Some),
-            Ok(None) | Err(Reason::NotBearer) if safe => Ok(None),
-            Ok(None) => Err(self.error(Reason::MissingToken)),
-            Err(reason) => Err(self.error(reason)),
-        }
+    /// For front ends of your own (a tonic interceptor, a custom middleware).
+    ///
+    /// ```no_run
+    /// # async fn f(axioms: axioms::Axioms, request: http::Request<()>) {
+    /// let (mut parts, _body) = request.into_parts();
+    /// match axioms.authenticate(&mut parts).await {
+    ///     axioms::Authentication::Verified(claims) => println!("{:?}", claims.subject()),
+    ///     other => println!("{other:?}"),
+    /// }
+    /// # }
+    /// ```
+    pub async fn authenticate(&self, parts: &mut Parts) -> Authentication {
+        pipeline::authenticate(self, parts).await
+    }
+
+    /// This verifier's identity in recorded verdicts.
+    pub(crate) fn id(&self) -> VerifierId {
+        self.inner.id
     }
 
     /// An [`AuthError`] for `reason` with this verifier's realm (and `Retry-After` when the
-    /// keys are unavailable).
+    /// keys are unavailable): for checks written by hand.
+    ///
+    /// ```no_run
+    /// use axioms::{Axioms, Claims, Reason};
+    /// use axum::{extract::State, response::{IntoResponse, Response}};
+    ///
+    /// async fn export(State(axioms): State<Axioms>, claims: Claims) -> Response {
+    ///     if !claims.has_scope("export") {
+    ///         return axioms.error(Reason::MissingScope).with_scopes(["export"]).into_response();
+    ///     }
+    ///     "data".into_response()
+    /// }
+    /// ```
     pub fn error(&self, reason: Reason) -> AuthError {
-        let err = AuthError::new(reason).with_realm(Arc::clone(&self.inner.config.realm));
+        let err = AuthError::new(reason).with_realm(Arc::clone(&self.inner.config.requests.realm));
         if reason == Reason::KeysUnavailable {
             err.with_retry_after(self.inner.keys.retry_after())
         } else {
@@ -203,9 +231,9 @@ impl Axioms {
         }
     }
 
-    /// Wraps an error as the extractors' [`Rejection`], with this verifier's renderer.
-    pub fn rejection(&self, error: AuthError) -> Rejection {
-        error.log();
+    /// Wraps an error as the extractors' [`Rejection`], with this verifier's renderer. Does
+    /// not log: the pipeline logs each rejection once, where it is decided.
+    pub(crate) fn reject(&self, error: AuthError) -> Rejection {
         Rejection::new(error, self.renderer.clone())
     }
 

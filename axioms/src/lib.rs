@@ -64,12 +64,13 @@
 
 mod algorithm;
 mod authorizer;
-pub mod claims;
+mod claims;
 mod clock;
 mod config;
-pub mod extract;
+mod extract;
 mod jwks;
 mod layer;
+mod pipeline;
 pub mod policy;
 mod providers;
 mod rejection;
@@ -90,9 +91,9 @@ pub use claims::{ClaimName, Claims, InvalidClaimName};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{AudienceClaim, Config, ConfigBuilder, ConfigError, TokenType, defaults};
 pub use jwks::FetchError;
-pub use layer::{Authentication, AxiomsLayer, AxiomsService, ResponseFuture};
+pub use layer::{AxiomsLayer, AxiomsService, ResponseFuture};
+pub use pipeline::Authentication;
 pub use rejection::{AuthError, AuthErrorKind, ErrorCode, ErrorRenderer, Reason, Rejection};
-pub use token::bearer::bearer_token;
 pub use token::cache::TokenCacheStats;
 pub use www_authenticate::BearerChallenge;
 

@@ -73,6 +73,13 @@ pub enum AuthErrorKind {
     /// No signing key could ever be loaded from the issuer: 503 with `Retry-After`. The token
     /// may be perfectly good, so clients must not discard it.
     Unavailable,
+    /// The token is larger than this server accepts: 431 `invalid_request`. Fetching a new
+    /// token would not help (it would be as large), so the status is not 401; the operator
+    /// raises `AXIOMS_MAX_TOKEN_BYTES` or trims the token at the IdP.
+    TokenTooLarge,
+    /// An ownership policy with `mismatch = 404` denied: 404, with no challenge, so the
+    /// response does not reveal that the object exists.
+    NotFound,
 }
 
 /// The precise, internal reason for a rejection. Logged, never sent to the client.
@@ -162,6 +169,15 @@ pub enum Reason {
     ClaimType,
     /// A claim required by the strict RFC 9068 profile is absent.
     MissingRequiredClaim,
+    /// `sub` is absent (RFC 9068 §2.2 requires it).
+    MissingSubject,
+    /// The token is an ID, refresh or logout token, not an access token: it carries
+    /// `at_hash`/`c_hash`/`s_hash`, a `nonce` without an access-token type, a Keycloak `typ`
+    /// claim such as `ID`, or a Cognito `token_use` other than `access`.
+    NotAccessToken,
+    /// The token is sender-constrained (`cnf`: DPoP or mTLS-bound) and its proof of
+    /// possession cannot be checked here, so presenting it as a bearer token is refused.
+    SenderConstrained,
     // --- keys ---
     /// The JWKS has never been loaded (the issuer is unreachable).
     KeysUnavailable,
@@ -174,6 +190,9 @@ pub enum Reason {
     MissingPermission,
     /// The caller does not own the object.
     NotOwner,
+    /// The caller does not own the object, and the policy hides its existence
+    /// (`mismatch = 404`).
+    NotOwnerHidden,
     /// A policy denied the request.
     PolicyDenied,
 }
@@ -186,6 +205,8 @@ impl Reason {
             MissingToken | NotBearer => AuthErrorKind::MissingToken,
             MultipleAuthorizationHeaders | MalformedAuthorization => AuthErrorKind::InvalidRequest,
             KeysUnavailable => AuthErrorKind::Unavailable,
+            TokenTooLarge => AuthErrorKind::TokenTooLarge,
+            NotOwnerHidden => AuthErrorKind::NotFound,
             MissingScope | MissingRole | MissingPermission | NotOwner | PolicyDenied => {
                 AuthErrorKind::InsufficientScope
             }
@@ -200,7 +221,10 @@ impl Reason {
             NotBearer => "Authorization scheme is not Bearer",
             MultipleAuthorizationHeaders => "more than one Authorization header",
             MalformedAuthorization => "Authorization header is not `Bearer <b64token>`",
-            TokenTooLarge => "token longer than the configured maximum",
+            TokenTooLarge => {
+                "token longer than the configured maximum; raise AXIOMS_MAX_TOKEN_BYTES (at most \
+                 65536) or make the IdP issue smaller tokens"
+            }
             MalformedToken => "token is not three dot-separated segments",
             EncryptedToken => "token is a JWE (five segments); only JWS is accepted",
             InvalidBase64 => "token segment is not unpadded base64url",
@@ -218,7 +242,10 @@ impl Reason {
             MissingKid => "no kid and the key set has several keys",
             UnknownKid => "kid not found in the issuer's key set",
             AmbiguousKid => "kid names several different keys",
-            AlgorithmKeyMismatch => "alg differs from the algorithm the key is pinned to",
+            AlgorithmKeyMismatch => {
+                "alg differs from the algorithm the key is pinned to (its JWK `alg`; for an RSA \
+                 key without `alg`, AXIOMS_RSA_KEY_ALG, default RS256)"
+            }
             InvalidSignature => "signature does not verify",
             MissingIssuer => "iss claim absent",
             IssuerMismatch => "iss is not the configured issuer",
@@ -230,11 +257,25 @@ impl Reason {
             IssuedInFuture => "token issued in the future (iat - leeway > now)",
             ClaimType => "a claim has the wrong JSON type",
             MissingRequiredClaim => "a claim required by RFC 9068 is absent",
+            MissingSubject => {
+                "sub claim absent (RFC 9068 §2.2 requires it); fix the IdP (Keycloak 25+: add the \
+                 `basic` client scope, or turn off lightweight access tokens), or set \
+                 AXIOMS_ALLOW_TOKENS_WITHOUT_SUB=true"
+            }
+            NotAccessToken => {
+                "not an access token: at_hash/c_hash/s_hash, nonce, typ or token_use mark an ID, \
+                 refresh or logout token"
+            }
+            SenderConstrained => {
+                "token is sender-constrained (cnf) and its proof of possession cannot be checked \
+                 here; it cannot be used as a bearer token"
+            }
             KeysUnavailable => "no signing keys have been loaded from the issuer",
             MissingScope => "required scope missing",
             MissingRole => "required role missing",
             MissingPermission => "required permission missing",
             NotOwner => "caller does not own the object",
+            NotOwnerHidden => "caller does not own the object (answered 404: mismatch = 404)",
             PolicyDenied => "policy denied the request",
         }
     }
@@ -273,6 +314,9 @@ pub struct AuthError {
     realm: Arc<str>,
     scopes: Option<Arc<[Box<str>]>>,
     retry_after: Option<Duration>,
+    /// Operator-only context for the log line (never sent): e.g. which key refused which
+    /// algorithm. Holds no token material beyond an escaped `kid`.
+    detail: Option<Arc<str>>,
 }
 
 impl AuthError {
@@ -283,7 +327,14 @@ impl AuthError {
             realm: Arc::from("api"),
             scopes: None,
             retry_after: None,
+            detail: None,
         }
+    }
+
+    /// Adds operator-only context to the log line.
+    pub(crate) fn with_detail(mut self, detail: impl Into<Arc<str>>) -> Self {
+        self.detail = Some(detail.into());
+        self
     }
 
     /// Sets the realm named in the challenge.
@@ -337,12 +388,15 @@ impl AuthError {
         self.retry_after
     }
 
-    /// The HTTP status: 400, 401, 403 or 503.
+    /// The HTTP status: 400, 401, 403, 404 (a hidden ownership denial), 431 (an oversized
+    /// token) or 503.
     pub fn status(&self) -> StatusCode {
         match self.kind() {
             AuthErrorKind::MissingToken | AuthErrorKind::InvalidToken => StatusCode::UNAUTHORIZED,
             AuthErrorKind::InvalidRequest => StatusCode::BAD_REQUEST,
             AuthErrorKind::InsufficientScope => StatusCode::FORBIDDEN,
+            AuthErrorKind::NotFound => StatusCode::NOT_FOUND,
+            AuthErrorKind::TokenTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             AuthErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
@@ -351,8 +405,12 @@ impl AuthError {
     /// none (RFC 6750 §3.1), nor does an unavailable issuer.
     pub fn code(&self) -> Option<ErrorCode> {
         match self.kind() {
-            AuthErrorKind::MissingToken | AuthErrorKind::Unavailable => None,
-            AuthErrorKind::InvalidRequest => Some(ErrorCode::InvalidRequest),
+            AuthErrorKind::MissingToken | AuthErrorKind::Unavailable | AuthErrorKind::NotFound => {
+                None
+            }
+            AuthErrorKind::InvalidRequest | AuthErrorKind::TokenTooLarge => {
+                Some(ErrorCode::InvalidRequest)
+            }
             AuthErrorKind::InvalidToken => Some(ErrorCode::InvalidToken),
             AuthErrorKind::InsufficientScope => Some(ErrorCode::InsufficientScope),
         }
@@ -366,15 +424,22 @@ impl AuthError {
             AuthErrorKind::InvalidRequest => "the Authorization header is malformed",
             AuthErrorKind::InvalidToken => "the access token is invalid or expired",
             AuthErrorKind::InsufficientScope => "the access token does not grant this request",
+            AuthErrorKind::NotFound => "not found",
+            AuthErrorKind::TokenTooLarge => {
+                "the access token is larger than this server accepts; a new token would not help"
+            }
             AuthErrorKind::Unavailable => {
                 "the authorization server's keys are unavailable; retry later"
             }
         }
     }
 
-    /// The `WWW-Authenticate` challenge for this error (none for 503).
+    /// The `WWW-Authenticate` challenge for this error (none for 503, nor for a hidden 404).
     pub fn challenge(&self) -> Option<HeaderValue> {
-        if self.kind() == AuthErrorKind::Unavailable {
+        if matches!(
+            self.kind(),
+            AuthErrorKind::Unavailable | AuthErrorKind::NotFound
+        ) {
             return None;
         }
         let mut challenge = BearerChallenge::new(&*self.realm);
@@ -389,19 +454,23 @@ impl AuthError {
 
     /// Emits the one tracing event of this rejection, at a level that cannot flood the logs:
     /// `debug` for missing credentials and insufficient privileges (routine), `info` for bad
-    /// tokens and malformed requests, `warn` when the issuer's keys are unavailable.
+    /// tokens and malformed requests, `warn` when the issuer's keys are unavailable or a
+    /// token exceeds the size limit (both need the operator).
     pub fn log(&self) {
         let reason = self.reason;
         let status = self.status().as_u16();
+        let detail = self.detail.as_deref().unwrap_or("");
         match self.kind() {
-            AuthErrorKind::MissingToken | AuthErrorKind::InsufficientScope => {
-                tracing::debug!(target: "axioms", %reason, status, "request rejected");
+            AuthErrorKind::MissingToken
+            | AuthErrorKind::InsufficientScope
+            | AuthErrorKind::NotFound => {
+                tracing::debug!(target: "axioms", %reason, status, detail, "request rejected");
             }
             AuthErrorKind::InvalidRequest | AuthErrorKind::InvalidToken => {
-                tracing::info!(target: "axioms", %reason, status, "request rejected");
+                tracing::info!(target: "axioms", %reason, status, detail, "request rejected");
             }
-            AuthErrorKind::Unavailable => {
-                tracing::warn!(target: "axioms", %reason, status, "request rejected");
+            AuthErrorKind::Unavailable | AuthErrorKind::TokenTooLarge => {
+                tracing::warn!(target: "axioms", %reason, status, detail, "request rejected");
             }
         }
     }
@@ -410,6 +479,7 @@ impl AuthError {
     pub fn body(&self) -> serde_json::Value {
         let error = match self.kind() {
             AuthErrorKind::MissingToken => "unauthorized",
+            AuthErrorKind::NotFound => "not_found",
             AuthErrorKind::Unavailable => "temporarily_unavailable",
             _ => self.code().map_or("unauthorized", ErrorCode::as_str),
         };

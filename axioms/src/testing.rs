@@ -36,7 +36,8 @@ use std::time::Duration;
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::KeySize;
 use aws_lc_rs::signature::{
-    self, ECDSA_P256_SHA256_FIXED_SIGNING, ECDSA_P384_SHA384_FIXED_SIGNING, EcdsaKeyPair,
+    self, ECDSA_P256_SHA256_FIXED_SIGNING, ECDSA_P384_SHA384_FIXED_SIGNING,
+    ECDSA_P521_SHA512_FIXED_SIGNING, EcdsaKeyPair,
     Ed25519KeyPair, KeyPair as _, RsaKeyPair,
 };
 use axum::Router;
@@ -103,6 +104,9 @@ impl Key {
             ))),
             Algorithm::ES384 => Signer::Ec(must(EcdsaKeyPair::generate(
                 &ECDSA_P384_SHA384_FIXED_SIGNING,
+            ))),
+            Algorithm::ES512 => Signer::Ec(must(EcdsaKeyPair::generate(
+                &ECDSA_P521_SHA512_FIXED_SIGNING,
             ))),
             Algorithm::EdDSA => Signer::Ed(must(Ed25519KeyPair::generate())),
             _ => Signer::Rsa(must(RsaKeyPair::generate(KeySize::Rsa2048))),
@@ -474,9 +478,13 @@ fn public_jwk(key: &Key) -> Value {
             json!({"kty":"RSA","n":b64(&parts.n),"e":b64(&parts.e)})
         }
         Signer::Ec(pair) => {
-            let len = if key.alg == Algorithm::ES256 { 32 } else { 48 };
+            let (len, crv) = match key.alg {
+                Algorithm::ES256 => (32, "P-256"),
+                Algorithm::ES384 => (48, "P-384"),
+                _ => (66, "P-521"),
+            };
             let point = pair.public_key().as_ref();
-            json!({"kty":"EC","crv": if len == 32 {"P-256"} else {"P-384"},
+            json!({"kty":"EC","crv": crv,
                    "x": b64(point.get(1..=len).unwrap_or_default()),
                    "y": b64(point.get(len + 1..).unwrap_or_default())})
         }
@@ -735,9 +743,33 @@ pub fn verify_jws_signature(jwks: &Value, token: &str) -> Result<(), Reason> {
         .max_token_bytes(64 * 1024)
         .build()
         .map_err(|_| Reason::InvalidHeader)?;
-    let set = KeySet::parse(jwks, &config.algorithms, config.max_keys, None)
+    let keys = &config.keys;
+    let set = KeySet::parse(jwks, &keys.algorithms, keys.rsa_key_alg, keys.max_keys, None)
         .map_err(|_| Reason::UnknownKid)?;
-    let parts = verify::parse(&config, token)?;
+    let parts = verify::parse(&config.validation, &keys.algorithms, token)?;
     let key = set.find(parts.kid.as_deref())?;
     verify::check_signature(&parts, key)
+}
+
+/// The bearer token of request headers, per RFC 6750 §2.1: what the pipeline reads. For
+/// fuzzers and conformance tests; applications never need it.
+///
+/// * `Ok(Some(token))`: one well-formed `Authorization: Bearer <b64token>` header;
+/// * `Ok(None)`: no `Authorization` header at all;
+/// * `Err(Reason::NotBearer)`: another scheme (treated as no credentials, RFC 6750 §3.1);
+/// * `Err(Reason::MultipleAuthorizationHeaders | Reason::MalformedAuthorization)`: 400.
+///
+/// ```
+/// use axioms::{Reason, testing::bearer_token};
+/// use http::HeaderMap;
+///
+/// let mut headers = HeaderMap::new();
+/// headers.insert("authorization", "bearer abc.def.ghi".parse().unwrap());
+/// assert_eq!(bearer_token(&headers), Ok(Some("abc.def.ghi")));
+///
+/// headers.insert("authorization", "Bearer\tabc.def.ghi".parse().unwrap());
+/// assert_eq!(bearer_token(&headers), Err(Reason::MalformedAuthorization));
+/// ```
+pub fn bearer_token(headers: &http::HeaderMap) -> Result<Option<&str>, Reason> {
+    crate::token::bearer::bearer_token(headers)
 }

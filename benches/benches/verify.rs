@@ -26,7 +26,7 @@ use std::time::Duration;
 
 use axioms::check::{Mode, satisfies};
 use axioms::testing::TestIssuer;
-use axioms::{Algorithm, Axioms, Claims, Reason, Rejection, protected};
+use axioms::{Algorithm, AuthError, Axioms, Claims, Reason, protected};
 use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
@@ -137,14 +137,12 @@ async fn strict() -> &'static str {
 async fn strict_by_hand(
     State(axioms): State<Axioms>,
     claims: Claims,
-) -> Result<&'static str, Rejection> {
-    let deny = |reason| axioms.rejection(axioms.error(reason));
+) -> Result<&'static str, AuthError> {
+    let deny = |reason| axioms.error(reason);
     if !satisfies(claims.scopes(), Mode::Any, &["openid", "profile"]) {
-        return Err(axioms.rejection(
-            axioms
-                .error(Reason::MissingScope)
-                .with_scopes(["openid", "profile"]),
-        ));
+        return Err(axioms
+            .error(Reason::MissingScope)
+            .with_scopes(["openid", "profile"]));
     }
     if !satisfies(claims.roles(), Mode::Any, &["editor"]) {
         return Err(deny(Reason::MissingRole));

@@ -4,7 +4,8 @@
 // their results on stdout (one element per operation):
 //
 //   {"op": "keygen", "alg": "PS256", "kid": "k1"}
-//     -> {"private": JWK, "public": JWK}       (public has kid, alg and use "sig")
+//     -> {"private": JWK, "public": JWK}       (public has kid, alg and use "sig"; without
+//                                               "kid", the kid is the RFC 7638 thumbprint)
 //   {"op": "sign", "jwk": PRIVATE_JWK, "alg": "ES256", "claims": {...}, "header": {...}}
 //     -> {"token": "eyJ..."}                   (header: alg, kid of the JWK, typ at+jwt,
 //                                               then `header` over them)
@@ -12,6 +13,11 @@
 //    "audience": "...", "algorithms": ["RS256", ...], "typ": "at+jwt"}
 //     -> {"ok": true, "header": {...}, "payload": {...}}  or  {"ok": false, "code": "ERR_...",
 //        "message": "..."}
+//
+// Algorithms (keygen, sign, verify): RS256, RS384, RS512, PS256, PS384, PS512 (RSA, 2048
+// bits), ES256 (P-256), ES384 (P-384), ES512 (P-521: 132-byte signatures), EdDSA (Ed25519).
+// The curve follows from the alg; signing with a key of another curve (an ES512 sign with a
+// P-256 JWK, say) is a malformed operation.
 //
 // A malformed operation makes the whole run fail (exit status 1, message on stderr); a token
 // that does not verify is a result, not a failure.

@@ -14,8 +14,18 @@
 //   published. The HTTP server keeps running: only the provider behind it is rebuilt.
 //   `GET /admin/keys` lists the kids in order; `GET /admin/stats` counts the requests for the
 //   JWKS, the discovery document and tokens.
+// * opt-in, `--alg-less-ps256` (or ALG_LESS_PS256=1): a FAPI-style PS256 key as well, published
+//   in the JWKS *without* an `alg` member (kty RSA, use sig, kid `ps256-<16 chars>`), and a
+//   third client, `axioms-ps` (secret `axioms-ps-secret`; scopes `read:data write:data`;
+//   roles `["editor"]`), whose tokens it signs PS256. Nothing else changes: `axioms-rs` still
+//   gets RS256 tokens from the RS256 key (oidc-provider prefers a key whose `alg` matches over
+//   an alg-less one), and `POST /admin/rotate?alg=PS256` then rotates the alg-less key (the
+//   new one is alg-less too). In `GET /admin/keys` that key has no `alg` but `signs: "PS256"`.
+//   Without the option there is no such key and no such client (its token requests fail with
+//   `invalid_client`).
 //
-// Usage: node provider.mjs [PORT]   (or PORT=...; 0 or nothing: a free port)
+// Usage: node provider.mjs [PORT] [--alg-less-ps256]
+//        (or PORT=... and ALG_LESS_PS256=1; port 0 or nothing: a free port)
 // Prints `listening on http://127.0.0.1:PORT` on stdout once ready; the issuer is exactly
 // that URL. SIGTERM or SIGINT stops it.
 import http from 'node:http';
@@ -49,21 +59,40 @@ export const CLIENTS = [
   },
 ];
 
+/** With `--alg-less-ps256` only: the client whose tokens the alg-less PS256 key signs. */
+export const PS_CLIENT = {
+  client_id: 'axioms-ps',
+  client_secret: 'axioms-ps-secret',
+  scope: 'read:data write:data',
+  alg: 'PS256',
+  extra: { roles: ['editor'] },
+};
+
 const HOST = '127.0.0.1';
 
-async function newKey(alg) {
+/** The kids of the keys published without `alg`, and the algorithm each signs. */
+const ALG_LESS = new Map();
+
+/** A new signing key for `alg`; with `publishAlg: false` its JWK has no `alg` member (for
+ * RSA, oidc-provider then lets it sign any of PS256..RS512; it picks it for the `alg` asked
+ * for only when no key has that `alg` explicitly). */
+async function newKey(alg, { publishAlg = true } = {}) {
   const { privateKey } = await jose.generateKeyPair(alg, { extractable: true });
   const jwk = await jose.exportJWK(privateKey);
   jwk.kid = `${alg.toLowerCase()}-${(await jose.calculateJwkThumbprint(jwk)).slice(0, 16)}`;
-  jwk.alg = alg;
+  if (publishAlg) {
+    jwk.alg = alg;
+  } else {
+    ALG_LESS.set(jwk.kid, alg);
+  }
   jwk.use = 'sig';
   return jwk;
 }
 
-function buildProvider(issuer, keys) {
-  const byClient = new Map(CLIENTS.map((c) => [c.client_id, c]));
+function buildProvider(issuer, keys, clients) {
+  const byClient = new Map(clients.map((c) => [c.client_id, c]));
   const provider = new Provider(issuer, {
-    clients: CLIENTS.map(({ client_id, client_secret, scope }) => ({
+    clients: clients.map(({ client_id, client_secret, scope }) => ({
       client_id,
       client_secret,
       scope,
@@ -72,7 +101,10 @@ function buildProvider(issuer, keys) {
       redirect_uris: [],
       token_endpoint_auth_method: 'client_secret_basic',
     })),
-    // The first key of an algorithm signs; the others stay published for verification.
+    // The first key of an algorithm signs; the others stay published for verification. (An
+    // alg-less RSA key can sign any RSA algorithm, but oidc-provider ranks keys whose `alg`
+    // matches first: it signs only the algorithms no key names, here PS256. The JWT access
+    // token format takes `jwt.sign.alg` as it is; `enabledJWA` does not restrict it.)
     jwks: { keys },
     scopes: ['openid', ...new Set(Object.values(RESOURCES).flatMap((s) => s.split(' ')))],
     cookies: { keys: ['axioms-test-cookie-key'] },
@@ -105,24 +137,49 @@ function buildProvider(issuer, keys) {
 }
 
 function publicKeys(keys) {
-  return keys.map(({ kid, alg }) => ({ kid, alg }));
+  return keys.map(({ kid, alg }) => (ALG_LESS.has(kid) ? { kid, signs: ALG_LESS.get(kid) } : { kid, alg }));
+}
+
+/** The command line: `[PORT] [--alg-less-ps256]`, in any order; PORT and ALG_LESS_PS256 from
+ * the environment otherwise. */
+function options() {
+  const flags = process.argv.slice(2).filter((a) => a.startsWith('--'));
+  const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+  for (const flag of flags) {
+    if (flag !== '--alg-less-ps256') {
+      throw new Error(`unknown option ${flag} (usage: provider.mjs [PORT] [--alg-less-ps256])`);
+    }
+  }
+  const portArg = positional[0] ?? process.env.PORT;
+  const port = Number(portArg ?? 0);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`invalid port ${portArg}`);
+  }
+  const env = process.env.ALG_LESS_PS256;
+  const algLessPs256 = flags.includes('--alg-less-ps256') || (env !== undefined && !['', '0', 'false'].includes(env));
+  return { port, algLessPs256 };
 }
 
 async function main() {
-  const port = Number(process.argv[2] ?? process.env.PORT ?? 0);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error(`invalid port ${process.argv[2] ?? process.env.PORT}`);
-  }
+  const { port, algLessPs256 } = options();
   const keys = [await newKey('RS256'), await newKey('ES256')];
+  const clients = [...CLIENTS];
+  const rotatable = ['RS256', 'ES256'];
+  if (algLessPs256) {
+    keys.push(await newKey('PS256', { publishAlg: false }));
+    clients.push(PS_CLIENT);
+    rotatable.push('PS256');
+  }
   let handler;
   let issuer;
   // What resource servers asked for: their JWKS and discovery fetches.
   const stats = { jwks: 0, discovery: 0, token: 0 };
 
   const rotate = async (alg) => {
-    const key = await newKey(alg);
+    // The PS256 key exists only with --alg-less-ps256, and is alg-less.
+    const key = await newKey(alg, { publishAlg: alg !== 'PS256' });
     keys.unshift(key);
-    handler = buildProvider(issuer, keys).callback();
+    handler = buildProvider(issuer, keys, clients).callback();
     process.stderr.write(`provider: rotated, ${alg} key ${key.kid} now signs\n`);
     return key;
   };
@@ -141,7 +198,7 @@ async function main() {
     }
     if (url.pathname === '/admin/rotate' && req.method === 'POST') {
       const alg = url.searchParams.get('alg') ?? 'RS256';
-      if (!['RS256', 'ES256'].includes(alg)) {
+      if (!rotatable.includes(alg)) {
         return send(400, { error: `unsupported alg ${alg}` });
       }
       const key = await rotate(alg);
@@ -173,7 +230,7 @@ async function main() {
     server.listen(port, HOST, resolve);
   });
   issuer = `http://${HOST}:${server.address().port}`;
-  handler = buildProvider(issuer, keys).callback();
+  handler = buildProvider(issuer, keys, clients).callback();
 
   process.on('SIGUSR2', () => {
     rotate('RS256').catch((err) => process.stderr.write(`provider: rotation failed: ${err}\n`));

@@ -1,6 +1,5 @@
 /// The named policy `AdminOnly`: `roles = any ("admin" , "superuser")`.
 #[allow(non_camel_case_types)]
-#[derive(Debug, Clone, Copy)]
 pub struct AdminOnly;
 #[automatically_derived]
 impl<S> ::axioms::__private::Policy<S> for AdminOnly

@@ -1,7 +1,6 @@
 #[doc(hidden)]
 /// The `#[protected]` policy of `update_comment`.
 #[allow(non_camel_case_types)]
-#[derive(Debug, Clone, Copy)]
 struct __axioms_policy_update_comment;
 #[automatically_derived]
 impl<S> ::axioms::__private::Policy<S> for __axioms_policy_update_comment
@@ -18,19 +17,20 @@ where
             ::axioms::__private::Rule::Owner,
         ],
     );
-    const RECORD_CLAIMS: bool = false;
-    const HAS_OWNER: bool = true;
-    async fn check_owner(
+    fn check_owner(
         parts: &mut ::axioms::__private::Parts,
         state: &S,
         claims: &::axioms::__private::Claims,
-    ) -> ::core::result::Result<bool, ::axioms::__private::Response> {
-        let state = <Db as ::axioms::__private::FromRef<S>>::from_ref(state);
-        let object = ::axioms::__private::fetch::<_, _, Db>(get_comment, parts, &state)
-            .await?;
-        let owns = ::axioms::__private::owns(&object.created_by, claims, "sub");
-        ::axioms::__private::hand_over(parts, object);
-        ::core::result::Result::Ok(owns)
+    ) -> impl ::core::future::Future<
+        Output = ::core::result::Result<bool, ::axioms::__private::Response>,
+    > + ::core::marker::Send {
+        ::axioms::__private::check_owner::<
+            Db,
+            S,
+            _,
+            _,
+            _,
+        >(get_comment, |object| &object.created_by, "sub", parts, state, claims)
     }
 }
 async fn update_comment(

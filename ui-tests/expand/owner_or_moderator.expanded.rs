@@ -1,7 +1,6 @@
 #[doc(hidden)]
 /// The `#[protected]` policy of `delete_article`.
 #[allow(non_camel_case_types)]
-#[derive(Debug, Clone, Copy)]
 struct __axioms_policy_delete_article;
 #[automatically_derived]
 impl<S> ::axioms::__private::Policy<S> for __axioms_policy_delete_article
@@ -22,24 +21,21 @@ where
             ),
         ],
     );
-    const RECORD_CLAIMS: bool = false;
-    const HAS_OWNER: bool = true;
-    const HIDE_FORBIDDEN: bool = true;
-    async fn check_owner(
+    const MISMATCH: ::axioms::__private::Mismatch = ::axioms::__private::Mismatch::NotFound;
+    fn check_owner(
         parts: &mut ::axioms::__private::Parts,
         state: &S,
         claims: &::axioms::__private::Claims,
-    ) -> ::core::result::Result<bool, ::axioms::__private::Response> {
-        let state = <AppState as ::axioms::__private::FromRef<S>>::from_ref(state);
-        let object = ::axioms::__private::fetch::<
-            _,
-            _,
+    ) -> impl ::core::future::Future<
+        Output = ::core::result::Result<bool, ::axioms::__private::Response>,
+    > + ::core::marker::Send {
+        ::axioms::__private::check_owner::<
             AppState,
-        >(get_article, parts, &state)
-            .await?;
-        let owns = ::axioms::__private::owns(&object.user, claims, "sub");
-        ::axioms::__private::hand_over(parts, object);
-        ::core::result::Result::Ok(owns)
+            S,
+            _,
+            _,
+            _,
+        >(get_article, |object| &object.user, "sub", parts, state, claims)
     }
 }
 async fn delete_article(

@@ -1,7 +1,6 @@
 #[doc(hidden)]
 /// The `#[protected]` policy of `public_data`.
 #[allow(non_camel_case_types)]
-#[derive(Debug, Clone, Copy)]
 struct __axioms_policy_public_data;
 #[automatically_derived]
 impl<S> ::axioms::__private::Policy<S> for __axioms_policy_public_data
@@ -16,8 +15,10 @@ where
             ),
         ],
     );
-    const SAFE_METHODS: ::core::option::Option<&'static [&'static str]> = ::core::option::Option::Some(
-        &["GET", "HEAD", "OPTIONS"],
+    const SAFE_METHODS: ::core::option::Option<::axioms::__private::SafeMethods> = ::core::option::Option::Some(
+        ::axioms::__private::SafeMethods::NONE
+            .union(::axioms::__private::SafeMethods::GET)
+            .union(::axioms::__private::SafeMethods::OPTIONS),
     );
 }
 async fn public_data(

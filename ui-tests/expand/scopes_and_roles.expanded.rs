@@ -1,7 +1,6 @@
 #[doc(hidden)]
 /// The `#[protected]` policy of `read_data`.
 #[allow(non_camel_case_types)]
-#[derive(Debug, Clone, Copy)]
 pub struct __axioms_policy_read_data;
 #[automatically_derived]
 impl<S> ::axioms::__private::Policy<S> for __axioms_policy_read_data
@@ -20,7 +19,6 @@ where
             ),
         ],
     );
-    const RECORD_CLAIMS: bool = false;
 }
 /// Reads data.
 pub async fn read_data(

@@ -1,7 +1,7 @@
 //! Expansion: constant rule data, one hidden policy type, and the guard argument.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{ToTokens, format_ident, quote, quote_spanned};
+use quote::{format_ident, quote, quote_spanned};
 use syn::{FnArg, Ident, ItemFn, Member, Type, Visibility};
 
 use super::ast::{Clause, Owner, PolicyAst};
@@ -51,6 +51,19 @@ fn owner_of(ast: &PolicyAst) -> Option<&Owner> {
     owners.into_iter().next()
 }
 
+/// `SafeMethods` constant of the listed methods (`HEAD` is part of `GET`).
+fn safe_methods(methods: &[syn::LitStr]) -> TokenStream {
+    let safe = paths::safe_methods();
+    let mut set = quote!(#safe::NONE);
+    for name in ["GET", "OPTIONS", "TRACE"] {
+        if methods.iter().any(|m| m.value() == name) {
+            let ident = Ident::new(name, Span::call_site());
+            set = quote!(#set.union(#safe::#ident));
+        }
+    }
+    set
+}
+
 /// The policy type's definition and its `Policy` impl.
 pub(crate) fn policy_item(
     ast: &PolicyAst,
@@ -58,30 +71,27 @@ pub(crate) fn policy_item(
     name: &Ident,
     state: Option<&Type>,
     doc: &str,
-    record_claims: bool,
 ) -> TokenStream {
     let policy = paths::policy();
     let private = paths::private();
     let rule = rule(ast);
     let safe = ast.safe_methods.as_ref().map(|(_, methods)| {
-        quote!(const SAFE_METHODS: ::core::option::Option<&'static [&'static str]> = ::core::option::Option::Some(&[#(#methods),*]);)
-    });
-    let record = (!record_claims).then(|| {
-        quote!(
-            const RECORD_CLAIMS: bool = false;
-        )
+        let set = safe_methods(methods);
+        let safe = paths::safe_methods();
+        quote!(const SAFE_METHODS: ::core::option::Option<#safe> = ::core::option::Option::Some(#set);)
     });
     let owner = owner_of(ast).zip(state);
     let (bounds, owner_items) = match owner {
         None => (TokenStream::new(), TokenStream::new()),
         Some((owner, state)) => {
-            let hide = owner
+            let mismatch = owner
                 .mismatch
                 .as_ref()
                 .is_some_and(|m| m.base10_digits() == "404")
                 .then(|| {
+                    let mismatch = paths::mismatch();
                     quote!(
-                        const HIDE_FORBIDDEN: bool = true;
+                        const MISMATCH: #mismatch = #mismatch::NotFound;
                     )
                 });
             let fetch = owner
@@ -100,26 +110,23 @@ pub(crate) fn policy_item(
                 .claim
                 .as_ref()
                 .map_or_else(|| "sub".to_owned(), syn::LitStr::value);
-            let fetch_fn = paths::fetch_at(fetch_span);
+            let check_owner = paths::check_owner_at(fetch_span);
+            let access = quote_spanned!(field_span=> |object| &object.#field);
             let call = quote_spanned!(fetch_span=>
-                #fetch_fn::<_, _, #state>(#fetch, parts, &state).await?
+                #check_owner::<#state, S, _, _, _>(#fetch, #access, #claim, parts, state, claims)
             );
-            let access = quote_spanned!(field_span=> &object.#field);
             (
                 quote!(#state: #private::FromRef<S>,),
                 quote! {
-                    const HAS_OWNER: bool = true;
-                    #hide
-                    async fn check_owner(
+                    #mismatch
+                    fn check_owner(
                         parts: &mut #private::Parts,
                         state: &S,
                         claims: &#private::Claims,
-                    ) -> ::core::result::Result<bool, #private::Response> {
-                        let state = <#state as #private::FromRef<S>>::from_ref(state);
-                        let object = #call;
-                        let owns = #private::owns(#access, claims, #claim);
-                        #private::hand_over(parts, object);
-                        ::core::result::Result::Ok(owns)
+                    ) -> impl ::core::future::Future<
+                        Output = ::core::result::Result<bool, #private::Response>,
+                    > + ::core::marker::Send {
+                        #call
                     }
                 },
             )
@@ -128,7 +135,6 @@ pub(crate) fn policy_item(
     quote! {
         #[doc = #doc]
         #[allow(non_camel_case_types)]
-        #[derive(Debug, Clone, Copy)]
         #vis struct #name;
 
         #[automatically_derived]
@@ -139,7 +145,6 @@ pub(crate) fn policy_item(
         {
             const RULE: #private::Rule = #rule;
             #safe
-            #record
             #owner_items
         }
     }
@@ -155,22 +160,6 @@ pub(crate) fn layer_marker(ast: &PolicyAst, name: &Ident) -> TokenStream {
         #[automatically_derived]
         impl #private::LayerPolicy for #name {}
     }
-}
-
-/// Whether any argument's type names `Claims` (`Claims`, `Option<Claims>`, a path to it):
-/// only then does the guard record the verified claims for a later extractor.
-fn takes_claims(item: &ItemFn) -> bool {
-    fn mentions(tokens: TokenStream) -> bool {
-        tokens.into_iter().any(|tt| match tt {
-            proc_macro2::TokenTree::Ident(id) => id == "Claims",
-            proc_macro2::TokenTree::Group(g) => mentions(g.stream()),
-            _ => false,
-        })
-    }
-    item.sig.inputs.iter().any(|arg| match arg {
-        FnArg::Typed(pat) => mentions(pat.ty.to_token_stream()),
-        FnArg::Receiver(_) => false,
-    })
 }
 
 fn member(name: &str, span: Span) -> Member {
@@ -190,7 +179,7 @@ pub(crate) fn handler(ast: &PolicyAst, mut item: ItemFn, state: Option<&Type>) -
             let name = format_ident!("__axioms_policy_{}", item.sig.ident);
             let doc = format!(" The `#[protected]` policy of `{}`.", item.sig.ident);
             let hidden_vis = item.vis.clone();
-            let def = policy_item(ast, &hidden_vis, &name, state, &doc, takes_claims(&item));
+            let def = policy_item(ast, &hidden_vis, &name, state, &doc);
             (quote!(#[doc(hidden)] #def), quote!(#name))
         }
     };

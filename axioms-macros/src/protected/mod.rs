@@ -46,7 +46,7 @@ pub(crate) fn expand_policy(input: TokenStream) -> TokenStream {
     let state = validate::validate(&ast, &validate::Site::Named, &mut errors);
     match errors.finish() {
         Ok(()) => {
-            let item = expand::policy_item(&ast, &vis, &name, state.as_ref(), &doc, true);
+            let item = expand::policy_item(&ast, &vis, &name, state.as_ref(), &doc);
             let marker = expand::layer_marker(&ast, &name);
             quote!(#item #marker)
         }

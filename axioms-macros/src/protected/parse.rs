@@ -29,6 +29,9 @@ const CLAUSE_KEYS: &[&str] = &[
     "all_of",
 ];
 const OWNER_ARGS: &[&str] = &["fetch", "field", "claim", "mismatch"];
+/// Methods that change state: never safe.
+const UNSAFE_METHODS: &[&str] = &["POST", "PUT", "PATCH", "DELETE", "CONNECT"];
+
 pub(crate) const METHODS: &[&str] = &[
     "GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE", "TRACE", "CONNECT",
 ];
@@ -639,7 +642,26 @@ fn parse_safe_methods(
             );
             continue;
         }
+        if UNSAFE_METHODS.contains(&v.as_str()) {
+            errors.at(
+                lit.span(),
+                format!(
+                    "{v:?} changes state, so it can never skip authentication; safe methods are \"GET\", \"HEAD\", \"OPTIONS\" and \"TRACE\""
+                ),
+            );
+            continue;
+        }
         methods.push(lit);
+    }
+    let has = |name: &str| methods.iter().any(|m| m.value() == name);
+    if has("HEAD")
+        && !has("GET")
+        && let Some(head) = methods.iter().find(|m| m.value() == "HEAD")
+    {
+        errors.at(
+            head.span(),
+            "\"HEAD\" without \"GET\" would run the GET handler (which answers HEAD in axum) for anonymous callers while GET needs a token: list \"GET\" too (it makes HEAD safe as well), or neither",
+        );
     }
     Some(methods)
 }

@@ -7,6 +7,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use super::ClaimName;
+use crate::policy::OwnerValue;
 
 /// The verified claims of an access token: the registered ones, typed, plus every other claim.
 ///
@@ -48,6 +49,8 @@ struct Inner {
     scopes: Box<[Box<str>]>,
     roles: Box<[Box<str>]>,
     permissions: Box<[Box<str>]>,
+    /// What this claim set holds on the heap, estimated generously at build.
+    heap_bytes: usize,
 }
 
 /// Where [`Claims`] finds scopes, roles and permissions.
@@ -115,6 +118,17 @@ impl Claims {
         let scopes = first_list(&all, &names.scopes, true)?;
         let roles = first_list(&all, &names.roles, false)?;
         let permissions = first_list(&all, &names.permissions, false)?;
+        let heap_bytes = std::mem::size_of::<Inner>()
+            + ALLOC_OVERHEAD
+            + map_heap(&all)
+            + [&issuer, &subject]
+                .iter()
+                .map(|s| s.as_ref().map_or(0, |s| s.len() + ALLOC_OVERHEAD))
+                .sum::<usize>()
+            + [&audience, &scopes, &roles, &permissions]
+                .iter()
+                .map(|list| list_heap(list))
+                .sum::<usize>();
         Ok(Self(Arc::new(Inner {
             all,
             issuer,
@@ -126,7 +140,13 @@ impl Claims {
             scopes,
             roles,
             permissions,
+            heap_bytes,
         })))
+    }
+
+    /// The heap this claim set holds (an upper estimate), for the token cache's byte budget.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.0.heap_bytes
     }
 
     /// `iss`: the issuer (after verification, always the configured one).
@@ -223,6 +243,42 @@ impl Claims {
         self.value(name).map(|v| T::deserialize(v)).transpose()
     }
 
+    /// Whether the caller owns an object whose owner field holds `field`, comparing it with
+    /// the claim `claim` (a plain name or a `/json/pointer`): the check of
+    /// `#[protected(owner(…))]`, for an object the handler fetched itself (axioms-flask-py's
+    /// `require_ownership`).
+    ///
+    /// Nothing owns by accident: a missing, `null` or empty claim owns nothing, and only a
+    /// non-empty string or a number can own; an empty owner field (`""`, `None`) is owned by
+    /// nobody. How values compare is [`OwnerValue`]'s (integers match a string claim only in
+    /// its canonical decimal form).
+    ///
+    /// Owning by a claim that is not unique across tenants (`email`, `upn`,
+    /// `preferred_username`) is unsafe when several tenants share an issuer (a multi-tenant
+    /// Entra app): prefer `sub` or `oid`.
+    ///
+    /// ```
+    /// use axioms::Claims;
+    /// use serde_json::json;
+    ///
+    /// let claims = Claims::from_json_unverified(json!({"sub": "42", "email": ""})).unwrap();
+    /// assert!(claims.owns("42", "sub"));
+    /// assert!(claims.owns(&42u64, "sub"));
+    /// assert!(!claims.owns("", "email"));   // an empty claim owns nothing
+    /// assert!(!claims.owns("42", "name"));  // nor does a missing one
+    /// ```
+    pub fn owns<V: OwnerValue + ?Sized>(&self, field: &V, claim: &str) -> bool {
+        let Some(value) = self.value(claim) else {
+            return false;
+        };
+        let usable = match value {
+            Value::String(s) => !s.is_empty(),
+            Value::Number(_) => true,
+            Value::Null | Value::Bool(_) | Value::Array(_) | Value::Object(_) => false,
+        };
+        usable && field.matches_claim(value)
+    }
+
     /// Every claim, as a JSON object.
     pub fn as_map(&self) -> &Map<String, Value> {
         &self.0.all
@@ -255,6 +311,39 @@ impl fmt::Debug for Claims {
             .field("claims", &self.0.all.len())
             .finish_non_exhaustive()
     }
+}
+
+/// What an allocation costs beyond its size: the allocator's header and rounding.
+const ALLOC_OVERHEAD: usize = 16;
+/// A `BTreeMap` entry's share of its node: eleven (`String`, `Value`) slots per node, half
+/// full at worst, plus the node's header.
+const MAP_ENTRY: usize =
+    2 * (std::mem::size_of::<String>() + std::mem::size_of::<Value>()) + ALLOC_OVERHEAD;
+
+fn map_heap(map: &Map<String, Value>) -> usize {
+    map.iter()
+        .map(|(k, v)| MAP_ENTRY + k.len() + ALLOC_OVERHEAD + value_heap(v))
+        .sum()
+}
+
+fn value_heap(value: &Value) -> usize {
+    match value {
+        Value::String(s) => s.len() + ALLOC_OVERHEAD,
+        // A vector grown by doubling holds at most twice its length.
+        Value::Array(items) => {
+            2 * items.len() * std::mem::size_of::<Value>()
+                + ALLOC_OVERHEAD
+                + items.iter().map(value_heap).sum::<usize>()
+        }
+        Value::Object(map) => map_heap(map),
+        Value::Null | Value::Bool(_) | Value::Number(_) => 0,
+    }
+}
+
+fn list_heap(list: &[Box<str>]) -> usize {
+    std::mem::size_of_val(list)
+        + ALLOC_OVERHEAD
+        + list.iter().map(|s| s.len() + ALLOC_OVERHEAD).sum::<usize>()
 }
 
 fn opt_string(all: &Map<String, Value>, name: &str) -> Result<Option<Box<str>>, ClaimTypeError> {

@@ -5,15 +5,15 @@ use http::request::Parts;
 
 use crate::authorizer::Axioms;
 use crate::claims::Claims;
-use crate::layer::Authentication;
-use crate::rejection::{Reason, Rejection};
-use crate::token::bearer;
+use crate::pipeline::{self, Admission, Demand, SafeMethods};
+use crate::rejection::Rejection;
 
-/// Requires a valid bearer token and yields its claims.
+/// Requires a valid bearer token and yields its claims, on every method: safe methods do not
+/// apply to it (take `Option<Claims>` on routes that also serve anonymous callers).
 ///
 /// The verifier comes from the router state through `FromRef<S>` for [`Axioms`]. If an
-/// [`AxiomsLayer`](crate::AxiomsLayer) already verified the request, its result is reused
-/// rather than verifying twice.
+/// [`AxiomsLayer`](crate::AxiomsLayer) or guard of the same verifier already verified the
+/// request, its verdict is reused rather than verifying twice.
 ///
 /// # Example
 ///
@@ -38,10 +38,13 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let axioms = Axioms::from_ref(state);
-        match authenticate(&axioms, parts).await {
-            Ok(Some(claims)) => Ok(claims),
-            Ok(None) => Err(axioms.rejection(axioms.error(Reason::MissingToken))),
-            Err(rejection) => Err(rejection),
+        match pipeline::admit(&axioms, parts, Demand::Token(SafeMethods::NONE)).await {
+            Ok(Admission::Authenticated(claims) | Admission::Pass(Some(claims))) => Ok(claims),
+            // A token demand on no safe method always authenticates or fails.
+            Ok(Admission::Pass(None)) => Err(axioms.reject(axioms.error(
+                crate::rejection::Reason::MissingToken,
+            ))),
+            Err(err) => Err(axioms.reject(err)),
         }
     }
 }
@@ -81,30 +84,10 @@ where
         state: &S,
     ) -> Result<Option<Self>, Self::Rejection> {
         let axioms = Axioms::from_ref(state);
-        authenticate(&axioms, parts).await
-    }
-}
-
-/// Verifies the request's bearer token, or reuses the layer's verdict.
-/// `Ok(None)` means no credentials at all.
-pub(crate) async fn authenticate(
-    axioms: &Axioms,
-    parts: &Parts,
-) -> Result<Option<Claims>, Rejection> {
-    if let Some(done) = parts.extensions.get::<Authentication>() {
-        return match done {
-            Authentication::Verified(claims) => Ok(Some(claims.clone())),
-            Authentication::Anonymous => Ok(None),
-            Authentication::Rejected(err) => Err(axioms.rejection(err.clone())),
-        };
-    }
-    match bearer::bearer_token(&parts.headers) {
-        Ok(Some(token)) => axioms
-            .verify(token)
-            .await
-            .map(Some)
-            .map_err(|e| axioms.rejection(e)),
-        Ok(None) | Err(Reason::NotBearer) => Ok(None),
-        Err(reason) => Err(axioms.rejection(axioms.error(reason))),
+        match pipeline::admit(&axioms, parts, Demand::Verdict).await {
+            Ok(Admission::Authenticated(claims)) => Ok(Some(claims)),
+            Ok(Admission::Pass(claims)) => Ok(claims),
+            Err(err) => Err(axioms.reject(err)),
+        }
     }
 }

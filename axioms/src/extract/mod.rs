@@ -1,6 +1,8 @@
-//! Axum extractors.
+//! Axum extractors, one per file, each an adapter over the pipeline:
 //!
 //! * [`Claims`](crate::Claims) — requires a valid token;
-//! * `Option<Claims>` — `None` without credentials, still 401 on a bad token.
+//! * `Option<Claims>` — `None` without credentials, still 401 on a bad token;
+//! * [`Authentication`](crate::Authentication) — the verdict itself, never rejects.
 
-pub(crate) mod claims;
+mod authentication;
+mod claims;

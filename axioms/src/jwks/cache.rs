@@ -2,26 +2,32 @@
 //! retry with backoff, stale-if-error.
 //!
 //! * Reads load an `Arc` snapshot through `ArcSwap`: no lock, no await.
-//! * An unknown `kid` triggers at most one fetch per cooldown; concurrent misses, and misses
-//!   during any fetch in flight, wait for that one fetch and share its result (an async mutex
-//!   taken only on the miss path, never by readers of known keys).
+//! * A fetch runs in a task of its own and is shared: an unknown `kid` starts one (at most one
+//!   per cooldown) or joins the one in flight, whatever started it. No lock is held while it
+//!   runs; a request waits for it at most the whole-request fetch timeout, then answers from
+//!   what is loaded.
 //! * A background task refreshes on the IdP's `Cache-Control: max-age` (within bounds) or the
 //!   configured interval; after a failure it retries after 1 s, 2 s, 4 s … up to the maximum
-//!   backoff, so service resumes within seconds of the IdP's recovery.
+//!   backoff, so service resumes within seconds of the IdP's recovery. A failed fetch started
+//!   by a request keeps the backoff going; only a success resets it.
+//! * Each refresher iteration is panic-proof: a panic is logged and retried with backoff, so
+//!   the refresher never dies quietly.
 //! * A failed refresh keeps the last good keys for `max_stale`; after that they are dropped
 //!   and requests get 503.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
 use arc_swap::{ArcSwap, ArcSwapOption};
+use futures_util::FutureExt as _;
+use futures_util::future::{BoxFuture, Shared};
 use url::Url;
 
 use super::fetch::{FetchError, Fetcher};
 use super::key::VerifyingKey;
 use super::set::KeySet;
-use crate::algorithm::Algorithm;
-use crate::config::{Config, KeySource};
+use crate::config::{Config, KeySource, Keys};
 use crate::rejection::Reason;
 
 /// One published state of the cache.
@@ -29,57 +35,59 @@ use crate::rejection::Reason;
 struct Snapshot {
     keys: Option<Arc<KeySet>>,
     last_success: Option<Instant>,
+    /// The `max-age` of the last successful fetch.
+    max_age: Option<Duration>,
 }
+
+/// The outcome of one fetch, shared by everyone who waited for it.
+type Outcome = Result<Option<Duration>, FetchError>;
+type Flight = Shared<BoxFuture<'static, Outcome>>;
 
 pub(crate) struct KeyCache {
     state: ArcSwap<Snapshot>,
-    fetch_lock: tokio::sync::Mutex<()>,
-    /// Incremented after every fetch attempt, so that waiters know one happened.
-    generation: std::sync::atomic::AtomicU64,
+    /// The fetch in flight, if any. A std mutex, held only to start or join a fetch.
+    flight: Mutex<Option<Flight>>,
     last_miss_fetch: Mutex<Option<Instant>>,
     next_attempt: Mutex<Option<Instant>>,
     resolved_jwks: ArcSwapOption<Url>,
     fetcher: Fetcher,
-    source: KeySource,
+    /// The key settings, shared with the [`Config`].
+    config: Arc<Keys>,
     issuer: Option<String>,
-    algorithms: Vec<Algorithm>,
-    max_keys: usize,
-    cooldown: Duration,
-    refresh_interval: Duration,
-    min_refresh: Duration,
-    max_refresh: Duration,
-    max_backoff: Duration,
-    max_stale: Duration,
+    /// How long a request waits for a fetch in flight.
+    wait: Duration,
 }
 
-use std::sync::atomic::Ordering;
+/// Clears the flight slot when the fetch task ends, even by a panic.
+struct Landed(Arc<KeyCache>);
+
+impl Drop for Landed {
+    fn drop(&mut self) {
+        *self.0.flight.lock().unwrap_or_else(PoisonError::into_inner) = None;
+    }
+}
 
 impl KeyCache {
     pub(crate) fn new(config: &Config) -> Result<Self, FetchError> {
         Ok(Self {
             state: ArcSwap::from_pointee(Snapshot::default()),
-            fetch_lock: tokio::sync::Mutex::new(()),
-            generation: std::sync::atomic::AtomicU64::new(0),
+            flight: Mutex::new(None),
             last_miss_fetch: Mutex::new(None),
             next_attempt: Mutex::new(None),
             resolved_jwks: ArcSwapOption::empty(),
-            fetcher: Fetcher::new(config)?,
-            source: config.key_source.clone(),
-            issuer: config.issuer.clone(),
-            algorithms: config.algorithms.clone(),
-            max_keys: config.max_keys,
-            cooldown: config.unknown_kid_cooldown,
-            refresh_interval: config.refresh_interval,
-            min_refresh: config.min_refresh_interval,
-            max_refresh: config.max_refresh_interval,
-            max_backoff: config.retry_max_backoff,
-            max_stale: config.max_stale,
+            fetcher: Fetcher::new(&config.http)?,
+            config: Arc::clone(&config.keys),
+            issuer: config.validation.issuer.clone(),
+            wait: config.http.request_timeout,
         })
     }
 
     /// Finds the key for `kid`, refetching once (subject to the cooldown) if it is unknown or
     /// no keys are loaded.
-    pub(crate) async fn lookup(&self, kid: Option<&str>) -> Result<Arc<VerifyingKey>, Reason> {
+    pub(crate) async fn lookup(
+        self: &Arc<Self>,
+        kid: Option<&str>,
+    ) -> Result<Arc<VerifyingKey>, Reason> {
         {
             let snapshot = self.state.load();
             if let Some(keys) = &snapshot.keys {
@@ -129,46 +137,88 @@ impl KeyCache {
         wait.clamp(Duration::from_secs(1), Duration::from_secs(30))
     }
 
-    fn in_cooldown(&self) -> bool {
-        self.last_miss_fetch
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .is_some_and(|t| t.elapsed() < self.cooldown)
-    }
-
-    async fn refetch_for_miss(&self) {
-        let seen = self.generation.load(Ordering::Acquire);
-        // Waiting here also means waiting for a fetch already in flight, whose result is
-        // then shared (single-flight) instead of answering from the stale snapshot.
-        let _flight = self.fetch_lock.lock().await;
-        if self.generation.load(Ordering::Acquire) != seen || self.in_cooldown() {
-            // Another request fetched while we waited, or the cooldown is running: use what
-            // is loaded now.
-            return;
-        }
-        *self
-            .last_miss_fetch
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner) = Some(Instant::now());
-        tracing::debug!(target: "axioms::jwks", "unknown kid: refetching the key set");
-        if let Err(err) = self.fetch_and_store().await {
-            tracing::warn!(target: "axioms::jwks", error = %err, "JWKS refetch failed");
-        }
-    }
-
-    /// Fetches the key set and publishes it. Callers hold `fetch_lock`.
-    async fn fetch_and_store(&self) -> Result<Option<Duration>, FetchError> {
-        let result = self.fetch().await;
-        match &result {
-            Ok((set, _)) => {
-                tracing::info!(target: "axioms::jwks", keys = set.len(), "JWKS loaded");
+    /// Joins the fetch in flight, or starts one unless the unknown-kid cooldown is running.
+    async fn refetch_for_miss(self: &Arc<Self>) {
+        let flight = {
+            let mut slot = self.flight.lock().unwrap_or_else(PoisonError::into_inner);
+            match &*slot {
+                // Waiting for the fetch in flight shares its result (single-flight) instead
+                // of answering from the stale snapshot.
+                Some(flight) => flight.clone(),
+                None => {
+                    let mut last = self
+                        .last_miss_fetch
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner);
+                    if last.is_some_and(|t| t.elapsed() < self.config.cooldown) {
+                        return;
+                    }
+                    *last = Some(Instant::now());
+                    tracing::debug!(target: "axioms::jwks", "unknown kid: refetching the key set");
+                    self.start(&mut slot)
+                }
+            }
+        };
+        // A request waits no longer than it would for a fetch of its own.
+        match tokio::time::timeout(self.wait, flight).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(err)) => {
+                tracing::warn!(target: "axioms::jwks", error = %err, "JWKS refetch failed");
             }
             Err(_) => {
+                tracing::warn!(
+                    target: "axioms::jwks",
+                    "JWKS fetch still running after the request timeout; answering from the keys loaded"
+                );
+            }
+        }
+    }
+
+    /// The fetch in flight, or a new one.
+    fn join_or_start(self: &Arc<Self>) -> Flight {
+        let mut slot = self.flight.lock().unwrap_or_else(PoisonError::into_inner);
+        match &*slot {
+            Some(flight) => flight.clone(),
+            None => self.start(&mut slot),
+        }
+    }
+
+    /// Spawns a fetch and puts it in the (locked, empty) slot.
+    fn start(self: &Arc<Self>, slot: &mut Option<Flight>) -> Flight {
+        let landed = Landed(Arc::clone(self));
+        let task = tokio::spawn(async move {
+            let outcome = landed.0.fetch_and_store().await;
+            drop(landed);
+            outcome
+        });
+        let flight = async move {
+            task.await
+                .unwrap_or(Err(FetchError::Internal("the key fetch task panicked")))
+        }
+        .boxed()
+        .shared();
+        *slot = Some(flight.clone());
+        flight
+    }
+
+    /// Fetches the key set and publishes it; on failure, drops keys older than `max_stale`.
+    async fn fetch_and_store(&self) -> Outcome {
+        match self.fetch().await {
+            Ok((set, max_age)) => {
+                tracing::info!(target: "axioms::jwks", keys = set.len(), "JWKS loaded");
+                self.state.store(Arc::new(Snapshot {
+                    keys: Some(Arc::new(set)),
+                    last_success: Some(Instant::now()),
+                    max_age,
+                }));
+                Ok(max_age)
+            }
+            Err(err) => {
                 self.resolved_jwks.store(None);
                 let snapshot = self.state.load();
                 let expired = snapshot
                     .last_success
-                    .is_some_and(|t| t.elapsed() > self.max_stale);
+                    .is_some_and(|t| t.elapsed() > self.config.max_stale);
                 if expired && snapshot.keys.is_some() {
                     tracing::error!(
                         target: "axioms::jwks",
@@ -177,23 +227,16 @@ impl KeyCache {
                     self.state.store(Arc::new(Snapshot {
                         keys: None,
                         last_success: snapshot.last_success,
+                        max_age: snapshot.max_age,
                     }));
                 }
+                Err(err)
             }
         }
-        let out = result.map(|(set, max_age)| {
-            self.state.store(Arc::new(Snapshot {
-                keys: Some(Arc::new(set)),
-                last_success: Some(Instant::now()),
-            }));
-            max_age
-        });
-        self.generation.fetch_add(1, Ordering::AcqRel);
-        out
     }
 
     async fn fetch(&self) -> Result<(KeySet, Option<Duration>), FetchError> {
-        let url = match &self.source {
+        let url = match &self.config.source {
             KeySource::Jwks(url) => url.clone(),
             KeySource::Discovery(discovery) => match self.resolved_jwks.load_full() {
                 Some(url) => (*url).clone(),
@@ -211,17 +254,59 @@ impl KeyCache {
         let previous = self.state.load().keys.clone();
         let set = KeySet::parse(
             &fetched.body,
-            &self.algorithms,
-            self.max_keys,
+            &self.config.algorithms,
+            self.config.rsa_key_alg,
+            self.config.max_keys,
             previous.as_deref(),
         )
         .map_err(|e| FetchError::KeySet(e.to_string()))?;
         Ok((set, fetched.max_age))
     }
 
+    /// The refresh period after a successful fetch with this `max-age`.
+    fn period(&self, max_age: Option<Duration>) -> Duration {
+        max_age.map_or(self.config.refresh_interval, |age| {
+            age.clamp(self.config.min_refresh, self.config.max_refresh)
+        })
+    }
+
+    /// One refresher iteration: fetch (or join a fetch in flight) unless a fetch succeeded
+    /// just now, and say how long to sleep.
+    async fn refresh(self: &Arc<Self>, backoff: &mut Duration) -> Duration {
+        let snapshot = self.state.load_full();
+        if let Some(at) = snapshot.last_success
+            && at.elapsed() < self.config.min_refresh
+        {
+            // A request fetched the keys just now (at start-up, typically): do not fetch
+            // them again; refresh one period after that fetch.
+            *backoff = Duration::from_secs(1);
+            return self
+                .period(snapshot.max_age)
+                .saturating_sub(at.elapsed())
+                .max(Duration::from_secs(1));
+        }
+        match self.join_or_start().await {
+            Ok(max_age) => {
+                *backoff = Duration::from_secs(1);
+                self.period(max_age)
+            }
+            Err(err) => {
+                let delay = *backoff;
+                tracing::warn!(
+                    target: "axioms::jwks",
+                    error = %err,
+                    retry_in_secs = delay.as_secs(),
+                    "JWKS refresh failed; keeping the last good keys"
+                );
+                *backoff = delay.saturating_mul(2).min(self.config.max_backoff);
+                delay
+            }
+        }
+    }
+
     /// The background refresher. Holds only a weak reference, so it ends when the last
     /// [`Axioms`](crate::Axioms) handle is dropped (it is also aborted then).
-    pub(crate) async fn run(cache: std::sync::Weak<KeyCache>) {
+    pub(crate) async fn run(cache: Weak<KeyCache>) {
         let mut delay = Duration::ZERO;
         let mut backoff = Duration::from_secs(1);
         loop {
@@ -229,46 +314,28 @@ impl KeyCache {
             let Some(cache) = cache.upgrade() else {
                 return;
             };
-            let seen = cache.generation.load(Ordering::Acquire);
-            let result = {
-                let _flight = cache.fetch_lock.lock().await;
-                let fresh = cache
-                    .state
-                    .load()
-                    .last_success
-                    .is_some_and(|t| t.elapsed() < cache.min_refresh);
-                if fresh || (cache.generation.load(Ordering::Acquire) != seen && cache.is_loaded())
-                {
-                    // A request fetched the keys just now (at start-up, typically): do not
-                    // fetch them again.
-                    Ok(None)
-                } else {
-                    cache.fetch_and_store().await
-                }
-            };
-            delay = match result {
-                Ok(max_age) => {
-                    backoff = Duration::from_secs(1);
-                    max_age.map_or(cache.refresh_interval, |age| {
-                        age.clamp(cache.min_refresh, cache.max_refresh)
-                    })
-                }
-                Err(err) => {
-                    tracing::warn!(
+            delay = match AssertUnwindSafe(cache.refresh(&mut backoff))
+                .catch_unwind()
+                .await
+            {
+                Ok(delay) => delay,
+                Err(_) => {
+                    let delay = backoff;
+                    tracing::error!(
                         target: "axioms::jwks",
-                        error = %err,
-                        retry_in_secs = backoff.as_secs(),
-                        "JWKS refresh failed; keeping the last good keys"
+                        retry_in_secs = delay.as_secs(),
+                        "JWKS refresher iteration panicked; retrying"
                     );
-                    let d = backoff;
-                    backoff = (backoff * 2).min(cache.max_backoff);
-                    d
+                    backoff = delay.saturating_mul(2).min(cache.config.max_backoff);
+                    delay
                 }
             };
+            // Every delay is bounded by the configuration (at most 24 h), but never trust an
+            // addition to an `Instant`.
             *cache
                 .next_attempt
                 .lock()
-                .unwrap_or_else(PoisonError::into_inner) = Some(Instant::now() + delay);
+                .unwrap_or_else(PoisonError::into_inner) = Instant::now().checked_add(delay);
         }
     }
 }

@@ -11,7 +11,8 @@ use reqwest::redirect;
 use serde_json::Value;
 use url::Url;
 
-use crate::config::{Config, check_url_scheme};
+use crate::config::check_url_scheme;
+use crate::config::http::Http;
 use crate::token::json::parse_object;
 
 /// Why a fetch failed. Logged by the cache; never shown to clients.
@@ -45,6 +46,10 @@ pub enum FetchError {
     /// `jwks_uri` is missing or not https.
     #[error("unusable discovery document: {0}")]
     Discovery(&'static str),
+    /// A fault inside axioms (a fetch task that panicked); logged, and retried like a
+    /// network failure.
+    #[error("internal error: {0}")]
+    Internal(&'static str),
 }
 
 /// A fetched JSON document and how long it may be cached.
@@ -62,7 +67,7 @@ pub(crate) struct Fetcher {
 }
 
 impl Fetcher {
-    pub(crate) fn new(config: &Config) -> Result<Self, FetchError> {
+    pub(crate) fn new(config: &Http) -> Result<Self, FetchError> {
         let client = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
             .timeout(config.request_timeout)
@@ -84,7 +89,7 @@ impl Fetcher {
             .map_err(|e| FetchError::Network(e.to_string()))?;
         Ok(Self {
             client,
-            max_bytes: config.max_jwks_bytes,
+            max_bytes: config.max_body_bytes,
             allow_http: config.allow_insecure_http,
         })
     }

@@ -7,6 +7,7 @@
 
 use std::fmt;
 
+use aws_lc_rs::signature::{ECDSA_P521_SHA512_FIXED, UnparsedPublicKey};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::DecodingKey;
@@ -21,9 +22,43 @@ pub(crate) const MAX_KID_BYTES: usize = 256;
 pub(crate) struct VerifyingKey {
     pub(crate) kid: Option<Box<str>>,
     pub(crate) alg: Algorithm,
-    pub(crate) key: DecodingKey,
-    /// The key material as decoded, to tell true duplicates from conflicting kids.
+    /// `alg` was not in the JWK: the key type implied it (for RSA, the configured
+    /// `rsa_key_alg`).
+    pub(crate) implied_alg: bool,
+    pub(crate) key: PublicKey,
+    /// An injective encoding of the key material, to tell true duplicates from conflicting
+    /// kids.
     pub(crate) material: Vec<u8>,
+}
+
+/// The verifier of a key: jsonwebtoken's, or aws-lc-rs directly where jsonwebtoken has
+/// none (ES512).
+pub(crate) enum PublicKey {
+    Jwt(DecodingKey),
+    /// An uncompressed P-521 point.
+    P521(Box<[u8]>),
+}
+
+impl VerifyingKey {
+    /// Whether `signature_b64` (base64url, already checked strict) is a valid signature of
+    /// `message` under this key and its pinned algorithm.
+    pub(crate) fn verify(&self, message: &[u8], signature_b64: &str) -> bool {
+        match &self.key {
+            PublicKey::Jwt(key) => self.alg.to_jwt().is_some_and(|alg| {
+                jsonwebtoken::crypto::verify(signature_b64, message, key, alg).unwrap_or(false)
+            }),
+            PublicKey::P521(point) => {
+                // JWS ECDSA signatures are R || S (RFC 7518 §3.4): the "fixed" encoding.
+                let Ok(signature) = URL_SAFE_NO_PAD.decode(signature_b64) else {
+                    return false;
+                };
+                self.alg == Algorithm::ES512
+                    && UnparsedPublicKey::new(&ECDSA_P521_SHA512_FIXED, &**point)
+                        .verify(message, &signature)
+                        .is_ok()
+            }
+        }
+    }
 }
 
 impl fmt::Debug for VerifyingKey {
@@ -66,7 +101,7 @@ impl fmt::Display for Skip {
             Self::UnsupportedAlgorithm => "alg is not a supported signature algorithm",
             Self::AlgorithmNotAllowed => "alg is not in the configured allow-list",
             Self::AlgorithmKeyMismatch => "alg does not fit the key type or curve",
-            Self::UnsupportedCurve => "crv is not P-256, P-384 or Ed25519",
+            Self::UnsupportedCurve => "crv is not P-256, P-384, P-521 or Ed25519",
             Self::BadParameter => "a key parameter is missing or not strict base64url",
             Self::WeakKey => "RSA modulus under 2048 bits or bad exponent",
         })
@@ -83,8 +118,12 @@ const ENCRYPTION_OPS: [&str; 6] = [
     "deriveBits",
 ];
 
-/// Admits one JWK, or says why not.
-pub(crate) fn admit(jwk: &Value, allowed: &[Algorithm]) -> Result<VerifyingKey, Skip> {
+/// Admits one JWK, or says why not. RSA keys without `alg` are pinned to `rsa_alg`.
+pub(crate) fn admit(
+    jwk: &Value,
+    allowed: &[Algorithm],
+    rsa_alg: Algorithm,
+) -> Result<VerifyingKey, Skip> {
     let jwk = jwk.as_object().ok_or(Skip::NotAnObject)?;
     let kty = jwk.get("kty").and_then(Value::as_str);
     match kty {
@@ -107,7 +146,7 @@ pub(crate) fn admit(jwk: &Value, allowed: &[Algorithm]) -> Result<VerifyingKey, 
         Some(_) => return Err(Skip::UnsupportedAlgorithm),
     };
     let (alg, key, material) = match kty {
-        Some("RSA") => rsa(jwk, declared)?,
+        Some("RSA") => rsa(jwk, declared.unwrap_or(rsa_alg))?,
         Some("EC") => ec(jwk, declared)?,
         _ => okp(jwk, declared)?,
     };
@@ -117,6 +156,7 @@ pub(crate) fn admit(jwk: &Value, allowed: &[Algorithm]) -> Result<VerifyingKey, 
     Ok(VerifyingKey {
         kid,
         alg,
+        implied_alg: declared.is_none(),
         key,
         material,
     })
@@ -151,12 +191,12 @@ fn b64(jwk: &Map<String, Value>, member: &str) -> Result<Vec<u8>, Skip> {
     URL_SAFE_NO_PAD.decode(s).map_err(|_| Skip::BadParameter)
 }
 
-type Admitted = (Algorithm, DecodingKey, Vec<u8>);
+type Admitted = (Algorithm, PublicKey, Vec<u8>);
 
-fn rsa(jwk: &Map<String, Value>, declared: Option<Algorithm>) -> Result<Admitted, Skip> {
-    // Without `alg`, an RSA key is pinned to RS256: the one algorithm every IdP that omits
-    // `alg` (Entra ID, for one) signs with. PS* keys must say so.
-    let alg = declared.unwrap_or(Algorithm::RS256);
+/// An RSA key for `alg`: the JWK's own, or (without one) the configured `rsa_key_alg`,
+/// RS256 by default — the algorithm every IdP that omits `alg` (Entra ID, for one) signs
+/// with unless configured for PSS.
+fn rsa(jwk: &Map<String, Value>, alg: Algorithm) -> Result<Admitted, Skip> {
     if !alg.is_rsa() {
         return Err(Skip::AlgorithmKeyMismatch);
     }
@@ -184,15 +224,20 @@ fn rsa(jwk: &Map<String, Value>, declared: Option<Algorithm>) -> Result<Admitted
         return Err(Skip::WeakKey);
     }
     let key = DecodingKey::from_rsa_raw_components(n_trimmed, e_trimmed);
-    let mut material = n_trimmed.to_vec();
+    // Length-prefixed, so that no two (n, e) pairs share an encoding.
+    let n_len = u16::try_from(n_trimmed.len()).map_err(|_| Skip::WeakKey)?;
+    let mut material = Vec::with_capacity(2 + n_trimmed.len() + e_trimmed.len());
+    material.extend_from_slice(&n_len.to_be_bytes());
+    material.extend_from_slice(n_trimmed);
     material.extend_from_slice(e_trimmed);
-    Ok((alg, key, material))
+    Ok((alg, PublicKey::Jwt(key), material))
 }
 
 fn ec(jwk: &Map<String, Value>, declared: Option<Algorithm>) -> Result<Admitted, Skip> {
     let (alg, len) = match jwk.get("crv").and_then(Value::as_str) {
         Some("P-256") => (Algorithm::ES256, 32),
         Some("P-384") => (Algorithm::ES384, 48),
+        Some("P-521") => (Algorithm::ES512, 66),
         _ => return Err(Skip::UnsupportedCurve),
     };
     if declared.is_some_and(|d| d != alg) {
@@ -207,7 +252,12 @@ fn ec(jwk: &Map<String, Value>, declared: Option<Algorithm>) -> Result<Admitted,
     point.push(0x04);
     point.extend_from_slice(&x);
     point.extend_from_slice(&y);
-    Ok((alg, DecodingKey::from_ec_der(&point), point))
+    let key = if alg == Algorithm::ES512 {
+        PublicKey::P521(point.clone().into_boxed_slice())
+    } else {
+        PublicKey::Jwt(DecodingKey::from_ec_der(&point))
+    };
+    Ok((alg, key, point))
 }
 
 fn okp(jwk: &Map<String, Value>, declared: Option<Algorithm>) -> Result<Admitted, Skip> {
@@ -221,7 +271,11 @@ fn okp(jwk: &Map<String, Value>, declared: Option<Algorithm>) -> Result<Admitted
     if x.len() != 32 {
         return Err(Skip::BadParameter);
     }
-    Ok((Algorithm::EdDSA, DecodingKey::from_ed_der(&x), x))
+    Ok((
+        Algorithm::EdDSA,
+        PublicKey::Jwt(DecodingKey::from_ed_der(&x)),
+        x,
+    ))
 }
 
 #[cfg(test)]
@@ -240,10 +294,27 @@ mod tests {
         let k = admit(
             &json!({"kty":"RSA","n":n2048(),"e":"AQAB","kid":"a"}),
             &Algorithm::ALL,
+            Algorithm::RS256,
         )
         .unwrap();
         assert_eq!(k.alg, Algorithm::RS256);
+        assert!(k.implied_alg);
         assert_eq!(k.kid.as_deref(), Some("a"));
+        let k = admit(
+            &json!({"kty":"RSA","n":n2048(),"e":"AQAB"}),
+            &Algorithm::ALL,
+            Algorithm::PS256,
+        )
+        .unwrap();
+        assert_eq!(k.alg, Algorithm::PS256);
+        let k = admit(
+            &json!({"kty":"RSA","n":n2048(),"e":"AQAB","alg":"RS384"}),
+            &Algorithm::ALL,
+            Algorithm::PS256,
+        )
+        .unwrap();
+        assert_eq!(k.alg, Algorithm::RS384);
+        assert!(!k.implied_alg);
     }
 
     #[test]
@@ -251,7 +322,12 @@ mod tests {
         let mut n = vec![0u8];
         n.extend(vec![0xc5u8; 256]);
         let n = URL_SAFE_NO_PAD.encode(n);
-        assert!(admit(&json!({"kty":"RSA","n":n,"e":"AQAB"}), &Algorithm::ALL).is_ok());
+        assert!(admit(
+                &json!({"kty":"RSA","n":n,"e":"AQAB"}),
+                &Algorithm::ALL,
+                Algorithm::RS256
+            )
+            .is_ok());
     }
 
     #[test]
@@ -305,7 +381,7 @@ mod tests {
             ),
             (
                 json!({"kty":"EC","crv":"P-521","x":"AA","y":"AA"}),
-                Skip::UnsupportedCurve,
+                Skip::BadParameter,
             ),
             (
                 json!({"kty":"EC","crv":"secp256k1","x":"AA","y":"AA"}),
@@ -325,7 +401,11 @@ mod tests {
             ),
         ];
         for (jwk, want) in cases {
-            assert_eq!(admit(&jwk, &Algorithm::ALL).err(), Some(want), "{jwk}");
+            assert_eq!(
+                admit(&jwk, &Algorithm::ALL, Algorithm::RS256).err(),
+                Some(want),
+                "{jwk}"
+            );
         }
     }
 
@@ -333,15 +413,46 @@ mod tests {
     fn ec_curve_and_alg_must_agree() {
         let c32 = URL_SAFE_NO_PAD.encode([7u8; 32]);
         let ok = json!({"kty":"EC","crv":"P-256","x":c32,"y":c32,"alg":"ES256"});
-        assert_eq!(admit(&ok, &Algorithm::ALL).unwrap().alg, Algorithm::ES256);
+        let rs = Algorithm::RS256;
+        assert_eq!(
+            admit(&ok, &Algorithm::ALL, rs).unwrap().alg,
+            Algorithm::ES256
+        );
         let bad = json!({"kty":"EC","crv":"P-256","x":c32,"y":c32,"alg":"ES384"});
         assert_eq!(
-            admit(&bad, &Algorithm::ALL).err(),
+            admit(&bad, &Algorithm::ALL, rs).err(),
             Some(Skip::AlgorithmKeyMismatch)
         );
         assert_eq!(
-            admit(&ok, &[Algorithm::RS256]).err(),
+            admit(&ok, &[Algorithm::RS256], rs).err(),
             Some(Skip::AlgorithmNotAllowed)
         );
+        let c66 = URL_SAFE_NO_PAD.encode([7u8; 66]);
+        let p521 = json!({"kty":"EC","crv":"P-521","x":c66,"y":c66});
+        assert_eq!(
+            admit(&p521, &Algorithm::ALL, rs).unwrap().alg,
+            Algorithm::ES512
+        );
+    }
+
+    #[test]
+    fn rsa_fingerprints_are_injective() {
+        // (n, e) = (N || 0x01, 0x0001) and (N, 0x01 0x00 0x01) concatenate alike.
+        let mut n1 = vec![0xc5u8; 256];
+        n1.push(0x01);
+        let n2 = vec![0xc5u8; 256];
+        let a = admit(
+            &json!({"kty":"RSA","n":URL_SAFE_NO_PAD.encode(&n1),"e":URL_SAFE_NO_PAD.encode([0x01, 0x00, 0x01])}),
+            &Algorithm::ALL,
+            Algorithm::RS256,
+        )
+        .unwrap();
+        let b = admit(
+            &json!({"kty":"RSA","n":URL_SAFE_NO_PAD.encode(&n2),"e":URL_SAFE_NO_PAD.encode([0x01, 0x01, 0x00, 0x01])}),
+            &Algorithm::ALL,
+            Algorithm::RS256,
+        )
+        .unwrap();
+        assert_ne!(a.material, b.material);
     }
 }

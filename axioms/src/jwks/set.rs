@@ -44,6 +44,7 @@ impl KeySet {
     pub(crate) fn parse(
         doc: &Value,
         allowed: &[Algorithm],
+        rsa_alg: Algorithm,
         max_keys: usize,
         previous: Option<&KeySet>,
     ) -> Result<Self, SetError> {
@@ -56,7 +57,7 @@ impl KeySet {
         }
         let mut set = KeySet::default();
         for (index, jwk) in keys.iter().enumerate() {
-            match admit(jwk, allowed) {
+            match admit(jwk, allowed, rsa_alg) {
                 Ok(key) => set.insert(reuse(key, previous)),
                 Err(skip) => {
                     let kid = jwk.get("kid").and_then(Value::as_str).map(escape_kid);

@@ -2,19 +2,25 @@ use tower_layer::Layer;
 
 use super::AxiomsService;
 use crate::authorizer::Axioms;
+use crate::pipeline::Demand;
 
-/// Authenticates every request and records the verdict as an
-/// [`Authentication`](super::Authentication) request extension.
+/// Authenticates every request of a router through the one pipeline, and records the
+/// verdict for the extractors and guards below it.
 ///
-/// * [`AxiomsLayer::new`] never rejects: like the seeds' middleware, it only records, and
-///   handlers or extractors decide.
 /// * [`AxiomsLayer::require`] rejects every request without a valid token (RFC 6750
-///   response), except on the configured safe methods: protect a whole router or prefix.
+///   response), except on the configured safe methods (none by default): protect a whole
+///   router or prefix.
+/// * [`AxiomsLayer::record`] never rejects: it verifies and records the verdict, and the
+///   handlers' extractors and `#[protected]` guards decide. Like the Python packages'
+///   middleware.
+///
+/// A recorded verdict is reused only by extractors whose state holds the **same** [`Axioms`]
+/// (clones included); a route with another verifier verifies again.
 ///
 /// # Example
 ///
 /// ```no_run
-/// use axioms::{Axioms, AxiomsLayer, Claims};
+/// use axioms::{Axioms, AxiomsLayer};
 /// use axum::{Router, routing::get};
 ///
 /// # fn f(axioms: Axioms) {
@@ -27,23 +33,41 @@ use crate::authorizer::Axioms;
 #[derive(Debug, Clone)]
 pub struct AxiomsLayer {
     axioms: Axioms,
-    required: bool,
+    demand: Demand,
 }
 
 impl AxiomsLayer {
-    /// Records the verdict, never rejects.
-    pub fn new(axioms: Axioms) -> Self {
+    /// Rejects requests without a valid token (the configured safe methods excepted).
+    pub fn require(axioms: Axioms) -> Self {
+        let safe = axioms.config().safe_methods();
         Self {
             axioms,
-            required: false,
+            demand: Demand::Token(safe),
         }
     }
 
-    /// Rejects requests without a valid token (safe methods excepted).
-    pub fn require(axioms: Axioms) -> Self {
+    /// Records the verdict and never rejects: extractors and guards below decide.
+    ///
+    /// ```no_run
+    /// use axioms::{Axioms, AxiomsLayer, Claims};
+    /// use axum::{Router, routing::get};
+    ///
+    /// async fn me(claims: Claims) -> String {
+    ///     claims.subject().unwrap_or_default().to_owned()
+    /// }
+    ///
+    /// # fn f(axioms: Axioms) {
+    /// // `Claims` reuses the layer's verdict instead of verifying again.
+    /// let app: Router = Router::new()
+    ///     .route("/me", get(me))
+    ///     .with_state(axioms.clone())
+    ///     .layer(AxiomsLayer::record(axioms));
+    /// # }
+    /// ```
+    pub fn record(axioms: Axioms) -> Self {
         Self {
             axioms,
-            required: true,
+            demand: Demand::Nothing,
         }
     }
 }
@@ -52,6 +76,6 @@ impl<S> Layer<S> for AxiomsLayer {
     type Service = AxiomsService<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        AxiomsService::new(inner, self.axioms.clone(), self.required)
+        AxiomsService::new(inner, self.axioms.clone(), self.demand)
     }
 }

@@ -4,8 +4,9 @@ use axum::response::{IntoResponse, Response};
 use http::Request;
 use tower_service::Service;
 
-use super::{Authentication, ResponseFuture};
+use super::ResponseFuture;
 use crate::authorizer::Axioms;
+use crate::pipeline::{self, Demand};
 
 /// The service of an [`AxiomsLayer`](super::AxiomsLayer).
 ///
@@ -20,15 +21,15 @@ use crate::authorizer::Axioms;
 pub struct AxiomsService<S> {
     inner: S,
     axioms: Axioms,
-    required: bool,
+    demand: Demand,
 }
 
 impl<S> AxiomsService<S> {
-    pub(crate) fn new(inner: S, axioms: Axioms, required: bool) -> Self {
+    pub(crate) fn new(inner: S, axioms: Axioms, demand: Demand) -> Self {
         Self {
             inner,
             axioms,
-            required,
+            demand,
         }
     }
 }
@@ -47,32 +48,18 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, mut request: Request<B>) -> Self::Future {
+    fn call(&mut self, request: Request<B>) -> Self::Future {
         // Take the service that was polled ready; leave a fresh clone in its place.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let axioms = self.axioms.clone();
-        let required = self.required;
+        let demand = self.demand;
         ResponseFuture::new(async move {
-            let verdict = axioms
-                .authenticate(request.method(), request.headers())
-                .await;
-            let auth = match verdict {
-                Ok(Some(claims)) => Authentication::Verified(claims),
-                Ok(None) => Authentication::Anonymous,
-                Err(err) if required => {
-                    return Ok(axioms.rejection(err).into_response());
-                }
-                Err(err) => {
-                    err.log();
-                    match err.kind() {
-                        crate::AuthErrorKind::MissingToken => Authentication::Anonymous,
-                        _ => Authentication::Rejected(err),
-                    }
-                }
-            };
-            request.extensions_mut().insert(auth);
-            inner.call(request).await
+            let (mut parts, body) = request.into_parts();
+            if let Err(err) = pipeline::admit(&axioms, &mut parts, demand).await {
+                return Ok(axioms.reject(err).into_response());
+            }
+            inner.call(Request::from_parts(parts, body)).await
         })
     }
 }

@@ -4,15 +4,13 @@ use std::marker::PhantomData;
 
 use axum::extract::{FromRef, FromRequestParts};
 use axum::response::{IntoResponse, Response};
-use http::StatusCode;
 use http::request::Parts;
 
-use super::Policy;
 use super::rule::Tri;
+use super::{Mismatch, Policy};
 use crate::authorizer::Axioms;
 use crate::claims::Claims;
-use crate::extract::claims::authenticate;
-use crate::layer::Authentication;
+use crate::pipeline::{self, Admission, Demand};
 use crate::rejection::Reason;
 
 /// Enforces the policy `P` before any other extractor of the handler runs.
@@ -45,51 +43,32 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
         let axioms = Axioms::from_ref(state);
-        if is_safe::<S, P>(&axioms, &parts.method) {
-            return Ok(Guard(PhantomData));
-        }
-        let claims = verified_claims(&axioms, parts, P::RECORD_CLAIMS).await?;
-        decide::<S, P>(&axioms, parts, state, &claims).await?;
+        enforce::<S, P>(&axioms, parts, state).await?;
         Ok(Guard(PhantomData))
     }
 }
 
-/// Whether the request's method skips the policy.
-pub(crate) fn is_safe<S, P: Policy<S>>(axioms: &Axioms, method: &http::Method) -> bool {
-    match P::SAFE_METHODS {
-        Some(methods) => methods.iter().any(|m| *m == method.as_str()),
-        None => axioms.config().safe_methods().contains(method),
-    }
-}
-
-/// The request's verified claims, recorded for later `Claims` extractors when `record`; or
-/// the rejection.
-pub(crate) async fn verified_claims(
+/// The pipeline with `P`'s demand, then `P`'s rule: what the guard and
+/// [`PolicyLayer`](super::PolicyLayer) both do.
+pub(crate) async fn enforce<S, P: Policy<S>>(
     axioms: &Axioms,
     parts: &mut Parts,
-    record: bool,
-) -> Result<Claims, Response> {
-    let claims = match authenticate(axioms, parts).await {
-        Ok(Some(claims)) => claims,
-        Ok(None) => {
-            return Err(axioms
-                .rejection(axioms.error(Reason::MissingToken))
-                .into_response());
-        }
-        Err(rejection) => return Err(rejection.into_response()),
-    };
-    if record {
-        // Later `Claims` extractors reuse this verdict instead of verifying again.
-        parts
-            .extensions
-            .insert(Authentication::Verified(claims.clone()));
+    state: &S,
+) -> Result<(), Response> {
+    let safe = P::SAFE_METHODS.unwrap_or(axioms.config().safe_methods());
+    match pipeline::admit(axioms, parts, Demand::Token(safe)).await {
+        // A safe method: the handler runs without the policy.
+        Ok(Admission::Pass(_)) => Ok(()),
+        Ok(Admission::Authenticated(claims)) => decide::<S, P>(axioms, parts, state, &claims).await,
+        Err(err) => Err(axioms.reject(err).into_response()),
     }
-    Ok(claims)
 }
 
 /// Evaluates the policy for verified claims, fetching the object only if the answer can
-/// still depend on ownership.
-pub(crate) async fn decide<S, P: Policy<S>>(
+/// still depend on ownership — or if the policy allows and the handler should receive it.
+/// Whether the rule needs the object follows from the rule itself, so a policy cannot skip
+/// a fetch its rule depends on.
+async fn decide<S, P: Policy<S>>(
     axioms: &Axioms,
     parts: &mut Parts,
     state: &S,
@@ -97,30 +76,28 @@ pub(crate) async fn decide<S, P: Policy<S>>(
 ) -> Result<(), Response> {
     let matcher = axioms.config().scope_matcher();
     let rule = &P::RULE;
-    let pre = rule.eval(claims, None, matcher);
-    if pre == Tri::No {
-        return Err(deny::<S, P>(axioms, claims, None));
+    match rule.eval(claims, None, matcher) {
+        Tri::No => return Err(deny::<S, P>(axioms, claims, None)),
+        Tri::Yes if !rule.has_owner() => return Ok(()),
+        // Unknown, or allowed by another clause of an ownership policy: fetch (the latter
+        // so that the handler receives the object).
+        Tri::Yes | Tri::Unknown => {}
     }
-    if !P::HAS_OWNER {
-        return Ok(());
-    }
-    // The object is fetched even when ownership no longer matters (an admin in
-    // `any_of(owner(…), roles = "admin")`), so that the handler receives it.
     let owns = P::check_owner(parts, state, claims).await?;
     match rule.eval(claims, Some(owns), matcher) {
         Tri::Yes => Ok(()),
-        _ => Err(deny::<S, P>(axioms, claims, Some(owns))),
+        Tri::No | Tri::Unknown => Err(deny::<S, P>(axioms, claims, Some(owns))),
     }
 }
 
 fn deny<S, P: Policy<S>>(axioms: &Axioms, claims: &Claims, owner: Option<bool>) -> Response {
     let (reason, scopes) = P::RULE.denial(claims, owner, axioms.config().scope_matcher());
-    if P::HIDE_FORBIDDEN && owner.is_some() {
-        let err = axioms.error(reason);
-        err.log();
-        return StatusCode::NOT_FOUND.into_response();
-    }
-    axioms
-        .rejection(axioms.error(reason).with_scopes(scopes))
-        .into_response()
+    let reason = match (P::MISMATCH, owner) {
+        // The object was fetched and the answer depends on it: hide that it exists.
+        (Mismatch::NotFound, Some(_)) => Reason::NotOwnerHidden,
+        _ => reason,
+    };
+    let err = axioms.error(reason).with_scopes(scopes);
+    err.log();
+    axioms.reject(err).into_response()
 }

@@ -9,7 +9,7 @@
 
 mod guard;
 mod layer;
-mod owner;
+pub(crate) mod owner;
 mod rule;
 
 use std::future::Future;
@@ -19,11 +19,29 @@ use http::request::Parts;
 
 use crate::claims::Claims;
 
+pub use crate::pipeline::{SafeMethods, UnsafeMethod};
 pub use guard::Guard;
 pub use layer::{PolicyLayer, PolicyService};
 pub use owner::{Fetch, FetchOutput, Owned, OwnerValue};
-pub(crate) use owner::{fetch, hand_over, owns};
 pub use rule::Rule;
+
+/// What an ownership policy answers when the caller does not own the object.
+///
+/// # Example
+///
+/// ```
+/// use axioms::policy::Mismatch;
+/// assert_ne!(Mismatch::Forbidden, Mismatch::NotFound);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mismatch {
+    /// `403 insufficient_scope` (the default).
+    #[default]
+    Forbidden,
+    /// `404`, rendered by the application's error renderer like every rejection, so that the
+    /// response does not reveal that the object exists (`mismatch = 404`).
+    NotFound,
+}
 
 /// A named policy that can protect a whole router: [`policy!`](crate::policy!) implements it
 /// for every policy without `owner(…)` (ownership needs a handler's object).
@@ -44,6 +62,9 @@ pub trait LayerPolicy: Policy<()> {}
 
 /// A policy: a rule, the methods that skip it, and (for ownership) how to fetch the object.
 ///
+/// Enforced through the one authentication pipeline (see the crate's "One pipeline"): the
+/// guard and [`PolicyLayer`] admit the request, then evaluate [`Policy::RULE`].
+///
 /// Implemented by `#[protected]` for each handler and by [`policy!`](crate::policy!) for
 /// named policies; you do not implement it by hand.
 ///
@@ -57,20 +78,17 @@ pub trait LayerPolicy: Policy<()> {}
 /// assert!(matches!(<Editors as Policy<()>>::RULE, Rule::AllOf(_)));
 /// ```
 pub trait Policy<S>: Send + Sync + 'static {
-    /// The rule, evaluated against verified claims.
+    /// The rule, evaluated against verified claims. Whether the object must be fetched
+    /// follows from it ([`Rule::has_owner`]).
     const RULE: Rule;
     /// Methods that pass without a token; `None` uses the configuration's safe methods.
-    const SAFE_METHODS: Option<&'static [&'static str]> = None;
-    /// Whether the rule needs the object fetched.
-    const HAS_OWNER: bool = false;
-    /// Answer 404 instead of 403 when an ownership policy denies (hides existence).
-    const HIDE_FORBIDDEN: bool = false;
-    /// Record the verified claims in the request extensions for later `Claims` extractors.
-    /// `#[protected]` turns it off for handlers that take no `Claims`, saving an allocation.
-    const RECORD_CLAIMS: bool = true;
+    const SAFE_METHODS: Option<SafeMethods> = None;
+    /// The answer when an ownership clause denies.
+    const MISMATCH: Mismatch = Mismatch::Forbidden;
 
     /// Fetches the object and says whether the caller owns it; leaves it for
-    /// [`Owned`]. An `Err` is the fetch's own response (e.g. 404).
+    /// [`Owned`]. An `Err` is the fetch's own response (e.g. 404). A policy whose rule
+    /// names [`Rule::Owner`] without implementing this owns nothing: it fails closed.
     fn check_owner(
         parts: &mut Parts,
         state: &S,

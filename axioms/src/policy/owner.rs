@@ -5,7 +5,7 @@ use std::future::Future;
 use std::rc::Rc;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRef, FromRequestParts};
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
 use http::request::Parts;
@@ -25,7 +25,10 @@ use crate::claims::Claims;
 /// * **`Option<T>`**: `None` is owned by nobody; `Some(v)` compares `v`;
 /// * **`uuid::Uuid`** (feature `uuid`) equals a string claim that parses to the same UUID
 ///   (any case, hyphenated);
-/// * a **missing claim**, or a claim of another JSON type, never matches: ownership is denied.
+/// * a **missing, `null` or empty claim**, or a claim of another JSON type, never matches:
+///   [`Claims::owns`] refuses it before asking the field, so an implementation of this trait
+///   only ever sees a non-empty string or a number. An empty owner field (`""`) therefore
+///   matches nothing.
 ///
 /// # Example
 ///
@@ -39,6 +42,9 @@ use crate::claims::Claims;
 /// assert!(42u64.matches_claim(&json!(42)));
 /// assert!(!42u64.matches_claim(&json!("042")));
 /// assert!(!None::<String>.matches_claim(&json!("alice")));
+///
+/// let claims = axioms::Claims::from_json_unverified(json!({"email": ""})).unwrap();
+/// assert!(!claims.owns("", "email")); // empty never owns empty
 /// ```
 #[diagnostic::on_unimplemented(
     message = "the owner field of type `{Self}` cannot be compared with a token claim",
@@ -255,30 +261,30 @@ impl<T> Clone for OwnedSlot<T> {
     }
 }
 
-/// Runs a fetch function. Called by generated code.
-pub(crate) async fn fetch<F, T, S>(
+/// The ownership check of an `owner(fetch = …, field = …, claim = …)` clause, called by
+/// generated code: converts the router state `S` to the fetch function's state `St`, runs the
+/// fetch, compares the owner field with the claim ([`Claims::owns`]) and leaves the object for
+/// the handler's [`Owned`]. An `Err` is the fetch's own response (e.g. 404).
+pub async fn check_owner<St, S, F, T, V>(
     fetch: F,
+    field: fn(&F::Object) -> &V,
+    claim: &str,
     parts: &mut Parts,
     state: &S,
-) -> Result<F::Object, Response>
+    claims: &Claims,
+) -> Result<bool, Response>
 where
-    F: Fetch<T, S>,
+    St: FromRef<S>,
+    F: Fetch<T, St>,
+    V: OwnerValue + ?Sized,
 {
-    fetch.fetch(parts, state).await
-}
-
-/// Whether the owner field equals the claim; a missing claim owns nothing.
-pub(crate) fn owns<V: OwnerValue + ?Sized>(field: &V, claims: &Claims, claim: &str) -> bool {
-    claims
-        .value(claim)
-        .is_some_and(|value| field.matches_claim(value))
-}
-
-/// Leaves the fetched object for the handler's [`Owned`] extractor.
-pub(crate) fn hand_over<T: Send + 'static>(parts: &mut Parts, object: T) {
+    let state = St::from_ref(state);
+    let object = fetch.fetch(parts, &state).await?;
+    let owns = claims.owns(field(&object), claim);
     parts
         .extensions
         .insert(OwnedSlot(Arc::new(Mutex::new(Some(object)))));
+    Ok(owns)
 }
 
 /// The object fetched by the handler's `owner(fetch = …)` clause, handed over without a

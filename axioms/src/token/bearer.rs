@@ -5,9 +5,11 @@
 //! b64token    = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 //! ```
 //!
-//! The scheme is case-insensitive (RFC 9110 §11.1). Exactly one `Authorization` field line
-//! may be present: a second one is a malformed request, not something to pick from. Tokens are
-//! never read from the query string or the body.
+//! The scheme is case-insensitive (RFC 9110 §11.1) and ends at the first character that
+//! cannot be part of a token (RFC 9110 §5.6.2): `Bearer<TAB>t` is a bearer credential written
+//! wrongly (400), not another scheme. Exactly one `Authorization` field line may be present:
+//! a second one is a malformed request, not something to pick from. Tokens are never read from
+//! the query string or the body.
 
 use http::HeaderMap;
 use http::header::AUTHORIZATION;
@@ -20,21 +22,7 @@ use crate::rejection::Reason;
 /// * `Ok(None)`: no `Authorization` header at all;
 /// * `Err(Reason::NotBearer)`: another scheme (treated as no credentials, RFC 6750 §3.1);
 /// * `Err(Reason::MultipleAuthorizationHeaders | Reason::MalformedAuthorization)`: 400.
-///
-/// # Example
-///
-/// ```
-/// use axioms::{Reason, bearer_token};
-/// use http::HeaderMap;
-///
-/// let mut headers = HeaderMap::new();
-/// headers.insert("authorization", "bearer abc.def.ghi".parse().unwrap());
-/// assert_eq!(bearer_token(&headers), Ok(Some("abc.def.ghi")));
-///
-/// headers.append("authorization", "Bearer other".parse().unwrap());
-/// assert_eq!(bearer_token(&headers), Err(Reason::MultipleAuthorizationHeaders));
-/// ```
-pub fn bearer_token(headers: &HeaderMap) -> Result<Option<&str>, Reason> {
+pub(crate) fn bearer_token(headers: &HeaderMap) -> Result<Option<&str>, Reason> {
     let mut values = headers.get_all(AUTHORIZATION).iter();
     let Some(value) = values.next() else {
         return Ok(None);
@@ -47,7 +35,10 @@ pub fn bearer_token(headers: &HeaderMap) -> Result<Option<&str>, Reason> {
 
 /// Parses one `Authorization` field value as bearer credentials.
 pub(crate) fn parse_credentials(value: &[u8]) -> Result<&str, Reason> {
-    let scheme_len = value.iter().position(|&b| b == b' ').unwrap_or(value.len());
+    let scheme_len = value
+        .iter()
+        .position(|&b| !is_tchar(b))
+        .unwrap_or(value.len());
     let (scheme, rest) = value.split_at(scheme_len);
     if !scheme.eq_ignore_ascii_case(b"bearer") {
         return Err(Reason::NotBearer);
@@ -69,6 +60,11 @@ pub(crate) fn parse_credentials(value: &[u8]) -> Result<&str, Reason> {
     }
     // b64token is ASCII, so this cannot fail.
     std::str::from_utf8(token).map_err(|_| Reason::MalformedAuthorization)
+}
+
+/// `tchar` of RFC 9110 §5.6.2: the characters of a token such as an auth-scheme.
+fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
 fn is_b64token(token: &[u8]) -> bool {
@@ -113,6 +109,9 @@ mod tests {
             b"Bearer ===",
             b"Bearer a=b",
             b"Bearer \ta",
+            b"Bearer\ta",
+            b"bearer\t\ta.b.c",
+            b"Bearer,a",
             b"Bearer a\t",
             b"Bearer a ",
             b"Bearer \xc3\xa9",

@@ -14,7 +14,10 @@
 //! * **Keys are re-checked on every hit**: the entry remembers the key that verified it, and a
 //!   hit requires that exact key to still be in the current key set. Removing a key from the
 //!   JWKS invalidates every token it verified at the next refresh.
-//! * **Bounded** in entries and bytes, so memory use has a fixed ceiling.
+//! * **Bounded** in entries and bytes, so memory use has a fixed ceiling. An entry counts
+//!   what it holds: the token, its parsed claims (every member, string and array of the claim
+//!   set, with the allocator's overhead) and its bookkeeping, so a claim-heavy token costs what
+//!   it weighs, not its length.
 //! * Everything else verification checks (issuer, audience, type, algorithm) is a function of
 //!   the token bytes and the configuration, which cannot change while the verifier lives, so
 //!   re-verifying would give the same answer.
@@ -38,10 +41,18 @@ struct Entry {
 }
 
 impl Entry {
+    /// What the entry holds on the heap, counted generously: the token, the claims it parsed
+    /// to, and the map slot with its bookkeeping.
     fn bytes(&self) -> usize {
-        self.token.len() + std::mem::size_of::<Self>() + 64
+        self.token.len()
+            + self.claims.heap_bytes()
+            + std::mem::size_of::<(u64, Self)>()
+            + SLOT_OVERHEAD
     }
 }
+
+/// A hash-map slot's control byte, spare capacity and the allocator's rounding.
+const SLOT_OVERHEAD: usize = 64;
 
 /// The map's keys are already SipHash outputs: hash them no further.
 #[derive(Default)]
@@ -84,6 +95,8 @@ pub struct TokenCacheStats {
     pub misses: u64,
     /// Tokens currently cached.
     pub entries: usize,
+    /// The bytes those entries are counted at (the quantity the byte ceiling bounds).
+    pub bytes: usize,
 }
 
 pub(crate) struct TokenCache {
@@ -188,14 +201,15 @@ impl TokenCache {
     }
 
     pub(crate) fn stats(&self) -> TokenCacheStats {
+        let (entries, bytes) = self.shards.iter().fold((0, 0), |(n, b), s| {
+            let shard = s.read().unwrap_or_else(PoisonError::into_inner);
+            (n + shard.map.len(), b + shard.bytes)
+        });
         TokenCacheStats {
             hits: self.hits.load(Ordering::Relaxed),
             misses: self.misses.load(Ordering::Relaxed),
-            entries: self
-                .shards
-                .iter()
-                .map(|s| s.read().unwrap_or_else(PoisonError::into_inner).map.len())
-                .sum(),
+            entries,
+            bytes,
         }
     }
 }
@@ -210,7 +224,8 @@ mod tests {
         Arc::new(VerifyingKey {
             kid: Some("k".into()),
             alg: Algorithm::EdDSA,
-            key: jsonwebtoken::DecodingKey::from_ed_der(&[0; 32]),
+            implied_alg: true,
+            key: crate::jwks::key::PublicKey::Jwt(jsonwebtoken::DecodingKey::from_ed_der(&[0; 32])),
             material: vec![0; 32],
         })
     }
@@ -247,5 +262,19 @@ mod tests {
         }
         let total: usize = tiny.shards.iter().map(|s| s.read().unwrap().bytes).sum();
         assert!(total <= 16 * 1024 + SHARDS * 1024, "{total}");
+    }
+
+    #[test]
+    fn claims_count_toward_the_budget() {
+        // A short token whose claims are large: the entry weighs its claims.
+        let heavy = Claims::from_json_unverified(json!({
+            "sub": "a", "exp": 10,
+            "groups": (0..500).map(|i| format!("group-{i:04}")).collect::<Vec<_>>(),
+        }))
+        .unwrap();
+        let cache = TokenCache::new(100, 1 << 20);
+        cache.insert("short.token.x", &heavy, &key());
+        let stats = cache.stats();
+        assert!(stats.bytes > 500 * 10, "{stats:?}");
     }
 }

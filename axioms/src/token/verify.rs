@@ -10,21 +10,41 @@ use serde_json::{Map, Value};
 use super::json::{JsonError, parse_object};
 use crate::algorithm::Algorithm;
 use crate::claims::Claims;
-use crate::config::{AudienceClaim, Config, TokenType};
+use crate::config::{AudienceClaim, Config, TokenType, Validation};
 use crate::jwks::cache::KeyCache;
 use crate::jwks::key::{MAX_KID_BYTES, VerifyingKey};
+use crate::jwks::set::escape_kid;
 use crate::rejection::Reason;
+
+/// Why verification failed: the reason, and operator-only context for the log line.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    pub(crate) reason: Reason,
+    pub(crate) detail: Option<String>,
+}
+
+impl From<Reason> for Failure {
+    fn from(reason: Reason) -> Self {
+        Self {
+            reason,
+            detail: None,
+        }
+    }
+}
 
 /// What the header says, after strict checks.
 struct Header {
     alg: Algorithm,
     kid: Option<String>,
+    /// `typ` is `at+jwt`: the issuer typed it as an access token (RFC 9068 §2.1).
+    typed_access_token: bool,
 }
 
 /// A token taken apart, header checked, signature not yet verified.
 pub(crate) struct Parts<'a> {
     alg: Algorithm,
     pub(crate) kid: Option<String>,
+    typed_access_token: bool,
     signing_input: &'a str,
     payload_b64: &'a str,
     signature_b64: &'a str,
@@ -33,25 +53,51 @@ pub(crate) struct Parts<'a> {
 /// Verifies `token` and returns its claims and the key that verified it.
 pub(crate) async fn verify(
     config: &Config,
-    keys: &KeyCache,
+    keys: &Arc<KeyCache>,
     token: &str,
-) -> Result<(Claims, Arc<VerifyingKey>), Reason> {
-    let parts = parse(config, token)?;
+) -> Result<(Claims, Arc<VerifyingKey>), Failure> {
+    let validation = &config.validation;
+    let parts = parse(validation, &config.keys.algorithms, token)?;
     let key = keys.lookup(parts.kid.as_deref()).await?;
-    check_signature(&parts, &key)?;
+    check_signature(&parts, &key).map_err(|reason| Failure {
+        reason,
+        detail: (reason == Reason::AlgorithmKeyMismatch).then(|| mismatch_detail(&parts, &key)),
+    })?;
     let payload = decode_json(parts.payload_b64, Reason::InvalidPayload)?;
-    let claims = Claims::build(payload, &config.claim_names).map_err(|_| Reason::ClaimType)?;
-    check_claims(config, &claims)?;
+    let claims = Claims::build(payload, &validation.claim_names).map_err(|_| Reason::ClaimType)?;
+    check_claims(validation, &claims, parts.typed_access_token)?;
     Ok((claims, key))
 }
 
+/// Which key refused which algorithm, and the setting that decides it.
+fn mismatch_detail(parts: &Parts<'_>, key: &VerifyingKey) -> String {
+    let kid = key.kid.as_deref().map_or_else(|| "(none)".to_owned(), escape_kid);
+    let implied = if key.implied_alg {
+        " (an RSA key without `alg`: set AXIOMS_RSA_KEY_ALG to the algorithm your IdP signs with)"
+    } else {
+        " (the key's JWK `alg`)"
+    };
+    format!(
+        "token alg {} but key kid={kid} is pinned to {}{implied}",
+        parts.alg, key.alg
+    )
+}
+
 /// Size cap, segments, base64url and the strict header checks.
-pub(crate) fn parse<'a>(config: &Config, token: &'a str) -> Result<Parts<'a>, Reason> {
-    if token.len() > config.max_token_bytes {
+pub(crate) fn parse<'a>(
+    validation: &Validation,
+    algorithms: &[Algorithm],
+    token: &'a str,
+) -> Result<Parts<'a>, Reason> {
+    if token.len() > validation.max_token_bytes {
         return Err(Reason::TokenTooLarge);
     }
     let (header_b64, payload_b64, signature_b64) = split(token)?;
-    let header = parse_header(config, &decode_json(header_b64, Reason::InvalidHeader)?)?;
+    let header = parse_header(
+        validation.token_type,
+        algorithms,
+        &decode_json(header_b64, Reason::InvalidHeader)?,
+    )?;
     // Refuse a malformed signature before any key lookup (which could trigger a refetch).
     if !is_strict_base64url(signature_b64) {
         return Err(Reason::InvalidBase64);
@@ -63,6 +109,7 @@ pub(crate) fn parse<'a>(config: &Config, token: &'a str) -> Result<Parts<'a>, Re
     Ok(Parts {
         alg: header.alg,
         kid: header.kid,
+        typed_access_token: header.typed_access_token,
         signing_input,
         payload_b64,
         signature_b64,
@@ -74,14 +121,10 @@ pub(crate) fn check_signature(parts: &Parts<'_>, key: &VerifyingKey) -> Result<(
     if key.alg != parts.alg {
         return Err(Reason::AlgorithmKeyMismatch);
     }
-    match jsonwebtoken::crypto::verify(
-        parts.signature_b64,
-        parts.signing_input.as_bytes(),
-        &key.key,
-        parts.alg.to_jwt(),
-    ) {
-        Ok(true) => Ok(()),
-        Ok(false) | Err(_) => Err(Reason::InvalidSignature),
+    if key.verify(parts.signing_input.as_bytes(), parts.signature_b64) {
+        Ok(())
+    } else {
+        Err(Reason::InvalidSignature)
     }
 }
 
@@ -131,7 +174,11 @@ fn decode_json(segment: &str, invalid: Reason) -> Result<Map<String, Value>, Rea
     })
 }
 
-fn parse_header(config: &Config, header: &Map<String, Value>) -> Result<Header, Reason> {
+fn parse_header(
+    token_type: TokenType,
+    algorithms: &[Algorithm],
+    header: &Map<String, Value>,
+) -> Result<Header, Reason> {
     let alg = match header.get("alg") {
         Some(Value::String(alg)) => alg,
         _ => return Err(Reason::InvalidHeader),
@@ -143,18 +190,18 @@ fn parse_header(config: &Config, header: &Map<String, Value>) -> Result<Header, 
         return Err(Reason::SymmetricAlgorithm);
     }
     let alg = Algorithm::from_name(alg)
-        .filter(|a| config.algorithms.contains(a))
+        .filter(|a| algorithms.contains(a))
         .ok_or(Reason::AlgorithmNotAllowed)?;
-    match header.get("typ") {
-        None if config.token_type == TokenType::AccessOrJwt => {}
+    let typed_access_token = match header.get("typ") {
+        None if token_type == TokenType::AccessOrJwt => false,
         None => return Err(Reason::InvalidType),
-        Some(Value::String(typ)) => {
-            if !typ_accepted(typ, config.token_type) {
-                return Err(Reason::InvalidType);
-            }
-        }
+        Some(Value::String(typ)) => match typ_kind(typ) {
+            Some(Typ::AccessToken) => true,
+            Some(Typ::Jwt) if token_type == TokenType::AccessOrJwt => false,
+            _ => return Err(Reason::InvalidType),
+        },
         Some(_) => return Err(Reason::InvalidHeader),
-    }
+    };
     if header.contains_key("crit") {
         return Err(Reason::CriticalHeader);
     }
@@ -175,11 +222,24 @@ fn parse_header(config: &Config, header: &Map<String, Value>) -> Result<Header, 
         Some(Value::String(_)) => return Err(Reason::KidTooLong),
         Some(_) => return Err(Reason::InvalidHeader),
     };
-    Ok(Header { alg, kid })
+    Ok(Header {
+        alg,
+        kid,
+        typed_access_token,
+    })
+}
+
+/// The `typ` values that may type an access token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Typ {
+    /// `at+jwt` (RFC 9068).
+    AccessToken,
+    /// `JWT`: untyped; what most IdPs put on access and ID tokens alike.
+    Jwt,
 }
 
 /// Media types compare case-insensitively and may omit `application/` (RFC 7515 §4.1.9).
-fn typ_accepted(typ: &str, mode: TokenType) -> bool {
+fn typ_kind(typ: &str) -> Option<Typ> {
     let bare = if typ.len() > 12
         && typ
             .get(..12)
@@ -189,11 +249,71 @@ fn typ_accepted(typ: &str, mode: TokenType) -> bool {
     } else {
         typ
     };
-    bare.eq_ignore_ascii_case("at+jwt")
-        || (mode == TokenType::AccessOrJwt && bare.eq_ignore_ascii_case("jwt"))
+    if bare.eq_ignore_ascii_case("at+jwt") {
+        Some(Typ::AccessToken)
+    } else if bare.eq_ignore_ascii_case("jwt") {
+        Some(Typ::Jwt)
+    } else {
+        None
+    }
 }
 
-fn check_claims(config: &Config, claims: &Claims) -> Result<(), Reason> {
+#[cfg(test)]
+fn typ_accepted(typ: &str, mode: TokenType) -> bool {
+    match typ_kind(typ) {
+        Some(Typ::AccessToken) => true,
+        Some(Typ::Jwt) => mode == TokenType::AccessOrJwt,
+        None => false,
+    }
+}
+
+/// Keycloak's `typ` claim values of tokens that are not access tokens.
+const NOT_ACCESS_TYPES: [&str; 5] = ["ID", "Refresh", "Offline", "Logout", "Serialized-ID"];
+/// Keycloak's `typ` claim values of access tokens.
+const ACCESS_TYPES: [&str; 2] = ["Bearer", "DPoP"];
+
+/// Refuses what is unambiguously not an access token (see the README's "Token kinds"):
+/// * `at_hash`, `c_hash`, `s_hash`: defined only for ID tokens (OIDC Core §3.1.3.6,
+///   §3.3.2.11; FAPI 1.0 Part 2);
+/// * a Keycloak `typ` claim naming an ID, refresh or logout token;
+/// * a Cognito `token_use` other than `access`;
+/// * `nonce`, unless the token is typed as an access token (`at+jwt`, or Keycloak's
+///   `typ: "Bearer"`, which puts `nonce` into access tokens up to version 24).
+fn check_kind(claims: &Claims, typed_access_token: bool) -> Result<(), Reason> {
+    let all = claims.as_map();
+    if ["at_hash", "c_hash", "s_hash"]
+        .iter()
+        .any(|c| all.contains_key(*c))
+    {
+        return Err(Reason::NotAccessToken);
+    }
+    let typ_claim = all.get("typ").and_then(Value::as_str);
+    if typ_claim.is_some_and(|t| NOT_ACCESS_TYPES.iter().any(|n| n.eq_ignore_ascii_case(t))) {
+        return Err(Reason::NotAccessToken);
+    }
+    match all.get("token_use") {
+        None => {}
+        Some(Value::String(t)) if t == "access" => {}
+        Some(_) => return Err(Reason::NotAccessToken),
+    }
+    let typed = typed_access_token
+        || typ_claim.is_some_and(|t| ACCESS_TYPES.iter().any(|a| a.eq_ignore_ascii_case(t)));
+    if all.contains_key("nonce") && !typed {
+        return Err(Reason::NotAccessToken);
+    }
+    // A sender-constrained token's proof of possession is not checked here: refuse it
+    // rather than let a stolen DPoP- or certificate-bound token work as a bearer token.
+    if all.contains_key("cnf") {
+        return Err(Reason::SenderConstrained);
+    }
+    Ok(())
+}
+
+fn check_claims(
+    config: &Validation,
+    claims: &Claims,
+    typed_access_token: bool,
+) -> Result<(), Reason> {
     if let Some(issuer) = &config.issuer {
         match claims.issuer() {
             None => return Err(Reason::MissingIssuer),
@@ -203,28 +323,34 @@ fn check_claims(config: &Config, claims: &Claims) -> Result<(), Reason> {
             Some(_) => {}
         }
     }
+    let accepted = |value: &str| config.audiences.iter().any(|c| c == value);
+    let aud = claims.audience();
     match config.audience_claim {
         AudienceClaim::Aud => {
-            let aud = claims.audience();
             if aud.is_empty() {
                 return Err(Reason::MissingAudience);
             }
-            if !aud
-                .iter()
-                .any(|a| config.audiences.iter().any(|c| c.as_str() == &**a))
-            {
+            if !aud.iter().any(|a| accepted(a)) {
                 return Err(Reason::AudienceMismatch);
             }
         }
-        AudienceClaim::ClientId => match claims.client_id() {
-            None => return Err(Reason::MissingAudience),
-            Some(id) if !config.audiences.iter().any(|c| c == id) => {
+        AudienceClaim::ClientId => {
+            match claims.client_id() {
+                None => return Err(Reason::MissingAudience),
+                Some(id) if !accepted(id) => return Err(Reason::AudienceMismatch),
+                Some(_) => {}
+            }
+            // A token for another API, issued to our client, is not for us.
+            if !aud.is_empty() && !aud.iter().any(|a| accepted(a)) {
                 return Err(Reason::AudienceMismatch);
             }
-            Some(_) => {}
-        },
+        }
     }
     check_time(config, claims)?;
+    check_kind(claims, typed_access_token)?;
+    if config.require_subject && claims.subject().is_none_or(str::is_empty) {
+        return Err(Reason::MissingSubject);
+    }
     if config.token_type == TokenType::Rfc9068
         && (claims.subject().is_none()
             || claims.client_id().is_none()
@@ -267,7 +393,7 @@ fn is_guid(s: &str) -> bool {
 }
 
 /// The time rules: `now < exp + leeway`, `nbf - leeway <= now`, `iat - leeway <= now`.
-pub(crate) fn check_time(config: &Config, claims: &Claims) -> Result<(), Reason> {
+pub(crate) fn check_time(config: &Validation, claims: &Claims) -> Result<(), Reason> {
     let now = config.clock.now();
     let leeway = config.leeway;
     let exp = claims.expires_at().ok_or(Reason::MissingExpiry)?;
@@ -349,7 +475,15 @@ mod tests {
         ] {
             assert!(!typ_accepted(bad, Rfc9068), "{bad}");
         }
-        for bad in ["JOSE", "secevent+jwt", "dpop+jwt", "", "application/"] {
+        for bad in [
+            "JOSE",
+            "secevent+jwt",
+            "dpop+jwt",
+            "logout+jwt",
+            "id_token+jwt",
+            "",
+            "application/",
+        ] {
             assert!(!typ_accepted(bad, AccessOrJwt), "{bad}");
         }
     }

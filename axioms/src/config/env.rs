@@ -1,0 +1,158 @@
+//! The `AXIOMS_*` variables, read into a [`ConfigBuilder`].
+
+use std::time::Duration;
+
+use ::http::Method;
+
+use super::{AudienceClaim, ConfigBuilder, ConfigError, TokenType};
+use crate::algorithm::Algorithm;
+
+/// Seeds `b` from the variables `var` finds; unset or empty variables keep their defaults.
+pub(super) fn read(
+    mut b: ConfigBuilder,
+    var: impl Fn(&str) -> Option<String>,
+) -> Result<ConfigBuilder, ConfigError> {
+    let get = |name: &str| {
+        var(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    if let Some(v) = get("AXIOMS_AUDIENCE") {
+        b.validation.audiences = list(&v);
+    }
+    if let Some(v) = get("AXIOMS_AUDIENCE_CLAIM") {
+        b.validation.audience_claim = match v.as_str() {
+            "aud" => AudienceClaim::Aud,
+            "client_id" => AudienceClaim::ClientId,
+            _ => {
+                return Err(ConfigError::new(
+                    "AXIOMS_AUDIENCE_CLAIM",
+                    format!("`{v}` is not an audience claim"),
+                    "use `aud` (the default) or `client_id` (AWS Cognito access tokens)",
+                ));
+            }
+        };
+    }
+    b.issuer = get("AXIOMS_ISS_URL");
+    b.jwks_url = get("AXIOMS_JWKS_URL");
+    b.domain = get("AXIOMS_DOMAIN");
+    if let Some(v) = get("AXIOMS_DISCOVERY") {
+        b.discovery = parse_bool("AXIOMS_DISCOVERY", &v)?;
+    }
+    b.validation.scope_claims = get("AXIOMS_SCOPE_CLAIMS").map(|v| list(&v));
+    b.validation.roles_claims = get("AXIOMS_ROLES_CLAIMS").map(|v| list(&v));
+    b.validation.permissions_claims = get("AXIOMS_PERMISSIONS_CLAIMS").map(|v| list(&v));
+    if let Some(v) = get("AXIOMS_LEEWAY_SECS") {
+        b.validation.leeway = secs("AXIOMS_LEEWAY_SECS", &v)?;
+    }
+    if let Some(v) = get("AXIOMS_ALGORITHMS") {
+        b.keys.algorithms = list(&v)
+            .iter()
+            .map(|a| algorithm("AXIOMS_ALGORITHMS", a))
+            .collect::<Result<_, _>>()?;
+    }
+    if let Some(v) = get("AXIOMS_RSA_KEY_ALG") {
+        b.keys.rsa_key_alg = algorithm("AXIOMS_RSA_KEY_ALG", &v)?;
+    }
+    if let Some(v) = get("AXIOMS_TOKEN_TYPE") {
+        b.validation.token_type = match v.to_ascii_lowercase().as_str() {
+            "jwt" | "default" => TokenType::AccessOrJwt,
+            "rfc9068" | "at+jwt" | "strict" => TokenType::Rfc9068,
+            _ => {
+                return Err(ConfigError::new(
+                    "AXIOMS_TOKEN_TYPE",
+                    format!("`{v}` is not a token type"),
+                    "use `jwt` (at+jwt, JWT or no typ) or `rfc9068` (at+jwt only)",
+                ));
+            }
+        };
+    }
+    if let Some(v) = get("AXIOMS_ALLOW_TOKENS_WITHOUT_SUB") {
+        b.validation.require_subject = !parse_bool("AXIOMS_ALLOW_TOKENS_WITHOUT_SUB", &v)?;
+    }
+    if let Some(v) = get("AXIOMS_MAX_TOKEN_BYTES") {
+        b.validation.max_token_bytes = size("AXIOMS_MAX_TOKEN_BYTES", &v)?;
+    }
+    if let Some(v) = get("AXIOMS_JWKS_REFRESH_SECS") {
+        b.keys.refresh_interval = secs("AXIOMS_JWKS_REFRESH_SECS", &v)?;
+    }
+    if let Some(v) = get("AXIOMS_JWKS_COOLDOWN_SECS") {
+        b.keys.cooldown = secs("AXIOMS_JWKS_COOLDOWN_SECS", &v)?;
+    }
+    if let Some(v) = get("AXIOMS_HTTP_TIMEOUT_SECS") {
+        b.http.request_timeout = secs("AXIOMS_HTTP_TIMEOUT_SECS", &v)?;
+    }
+    if let Some(v) = get("AXIOMS_TOKEN_CACHE_ENTRIES") {
+        b.requests.token_cache_entries = size("AXIOMS_TOKEN_CACHE_ENTRIES", &v)?;
+    }
+    if let Some(v) = get("AXIOMS_REALM") {
+        b.requests.realm = v;
+    }
+    if let Some(v) = get("AXIOMS_SAFE_METHODS") {
+        b.requests.safe_methods = list(&v)
+            .iter()
+            .map(|m| {
+                Method::from_bytes(m.as_bytes()).map_err(|_| {
+                    ConfigError::new(
+                        "AXIOMS_SAFE_METHODS",
+                        format!("`{m}` is not an HTTP method"),
+                        "list methods separated by commas, e.g. `GET,HEAD`",
+                    )
+                })
+            })
+            .collect::<Result<_, _>>()?;
+    }
+    if let Some(v) = get("AXIOMS_INSECURE_ALLOW_HTTP") {
+        b.http.allow_insecure_http = parse_bool("AXIOMS_INSECURE_ALLOW_HTTP", &v)?;
+    }
+    Ok(b)
+}
+
+fn list(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn parse_bool(setting: &'static str, v: &str) -> Result<bool, ConfigError> {
+    match v.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(ConfigError::new(
+            setting,
+            format!("`{v}` is not a boolean"),
+            "use `true` or `false`",
+        )),
+    }
+}
+
+fn parse_num(setting: &'static str, v: &str) -> Result<u64, ConfigError> {
+    v.parse().map_err(|_| {
+        ConfigError::new(
+            setting,
+            format!("`{v}` is not a whole non-negative number"),
+            "give a number such as `60`",
+        )
+    })
+}
+
+fn secs(setting: &'static str, v: &str) -> Result<Duration, ConfigError> {
+    parse_num(setting, v).map(Duration::from_secs)
+}
+
+fn size(setting: &'static str, v: &str) -> Result<usize, ConfigError> {
+    parse_num(setting, v).map(|n| usize::try_from(n).unwrap_or(usize::MAX))
+}
+
+fn algorithm(setting: &'static str, v: &str) -> Result<Algorithm, ConfigError> {
+    v.parse::<Algorithm>().map_err(|e| {
+        ConfigError::new(
+            setting,
+            e.to_string(),
+            "name algorithms as JWS does, e.g. `RS256` or `RS256,ES256`",
+        )
+    })
+}

@@ -1,0 +1,920 @@
+//! Configuration: a builder, and [`Config::from_env`] for the `AXIOMS_*` variables.
+//!
+//! Settings come in groups, each in its own module with its defaults and checks beside it:
+//! [`keys`] (where signing keys come from and how they are refreshed), [`validation`] (whose
+//! tokens, for whom, of which kind), [`http`] (how the authorization server is reached) and
+//! [`requests`] (how requests are answered). The JWKS cache and the verifier borrow their
+//! group; nothing copies fields out of it.
+//!
+//! Every problem is found by [`ConfigBuilder::build`], at startup, with a message that names
+//! the setting (and its environment variable) and says how to fix it — never at the first
+//! request.
+
+mod env;
+pub(crate) mod http;
+pub(crate) mod keys;
+pub(crate) mod requests;
+pub(crate) mod validation;
+
+use std::fmt;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ::http::Method;
+use url::Url;
+
+use crate::algorithm::Algorithm;
+use crate::check::ScopeMatcher;
+use crate::clock::Clock;
+use crate::pipeline::SafeMethods;
+
+pub(crate) use keys::{KeySource, Keys};
+pub(crate) use validation::Validation;
+pub use validation::{AudienceClaim, TokenType};
+
+/// The defaults, in one place (documented in the README's configuration table).
+///
+/// ```
+/// assert_eq!(axioms::defaults::MAX_TOKEN_BYTES, 32 * 1024);
+/// assert!(axioms::defaults::SAFE_METHODS.is_empty());
+/// ```
+pub mod defaults {
+    pub use super::http::{CONNECT_TIMEOUT, MAX_BODY_BYTES as MAX_JWKS_BYTES, REQUEST_TIMEOUT};
+    pub use super::keys::{
+        MAX_KEYS, MAX_REFRESH_INTERVAL, MAX_STALE, MIN_REFRESH_INTERVAL, REFRESH_INTERVAL,
+        RETRY_MAX_BACKOFF, RSA_KEY_ALG, UNKNOWN_KID_COOLDOWN,
+    };
+    pub use super::requests::{REALM, TOKEN_CACHE_BYTES, TOKEN_CACHE_ENTRIES};
+    pub use super::validation::{LEEWAY, MAX_TOKEN_BYTES};
+
+    /// Methods that need no token: none. CORS preflight is answered before routing by
+    /// `tower_http::cors::CorsLayer` (see the README), not by skipping authentication.
+    pub const SAFE_METHODS: &[http::Method] = &[];
+}
+
+/// Validated configuration of an [`Axioms`](crate::Axioms) verifier.
+///
+/// Build one with [`Config::builder`] or [`Config::from_env`].
+///
+/// # Example
+///
+/// ```
+/// use std::time::Duration;
+/// use axioms::Config;
+///
+/// let config = Config::builder()
+///     .issuer("https://tenant.eu.auth0.com/")
+///     .audience("https://api.example.com")
+///     .roles_claims(["https://example.com/roles"])
+///     .leeway(Duration::from_secs(30))
+///     .build()?;
+/// assert_eq!(config.jwks_url().map(|u| u.as_str()), Some("https://tenant.eu.auth0.com/.well-known/jwks.json"));
+/// # Ok::<(), axioms::ConfigError>(())
+/// ```
+#[derive(Clone)]
+pub struct Config {
+    pub(crate) keys: Arc<Keys>,
+    pub(crate) http: http::Http,
+    pub(crate) validation: Validation,
+    pub(crate) requests: requests::Requests,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("audiences", &self.validation.audiences)
+            .field("issuer", &self.validation.issuer)
+            .field("key_source", &self.keys.source)
+            .field("algorithms", &self.keys.algorithms)
+            .field("token_type", &self.validation.token_type)
+            .field("leeway", &self.validation.leeway)
+            .field("safe_methods", &self.requests.safe_methods)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Config {
+    /// Starts a builder with every default.
+    pub fn builder() -> ConfigBuilder {
+        ConfigBuilder::default()
+    }
+
+    /// Reads the `AXIOMS_*` environment variables (see the README's table) and validates them.
+    ///
+    /// ```no_run
+    /// let config = axioms::Config::from_env()?;
+    /// # Ok::<(), axioms::ConfigError>(())
+    /// ```
+    pub fn from_env() -> Result<Self, ConfigError> {
+        ConfigBuilder::from_env()?.build()
+    }
+
+    /// The accepted audiences.
+    pub fn audiences(&self) -> &[String] {
+        &self.validation.audiences
+    }
+
+    /// Which claim carries the audience.
+    pub fn audience_claim(&self) -> AudienceClaim {
+        self.validation.audience_claim
+    }
+
+    /// The issuer every token's `iss` must equal exactly.
+    pub fn issuer(&self) -> Option<&str> {
+        self.validation.issuer.as_deref()
+    }
+
+    /// The JWKS URL, unless keys are located by OIDC discovery.
+    pub fn jwks_url(&self) -> Option<&Url> {
+        match &self.keys.source {
+            KeySource::Jwks(url) => Some(url),
+            KeySource::Discovery(_) => None,
+        }
+    }
+
+    /// The discovery document URL, when discovery is on.
+    pub fn discovery_url(&self) -> Option<&Url> {
+        match &self.keys.source {
+            KeySource::Discovery(url) => Some(url),
+            KeySource::Jwks(_) => None,
+        }
+    }
+
+    /// The accepted `typ` values.
+    pub fn token_type(&self) -> TokenType {
+        self.validation.token_type
+    }
+
+    /// The allowed algorithms.
+    pub fn algorithms(&self) -> &[Algorithm] {
+        &self.keys.algorithms
+    }
+
+    /// The algorithm RSA keys published without `alg` are pinned to.
+    pub fn rsa_key_alg(&self) -> Algorithm {
+        self.keys.rsa_key_alg
+    }
+
+    /// Whether tokens must carry `sub` (the default; see
+    /// [`ConfigBuilder::allow_tokens_without_subject`]).
+    pub fn requires_subject(&self) -> bool {
+        self.validation.require_subject
+    }
+
+    /// The largest token accepted, in bytes.
+    pub fn max_token_bytes(&self) -> usize {
+        self.validation.max_token_bytes
+    }
+
+    /// The realm named in `WWW-Authenticate` challenges.
+    pub fn realm(&self) -> &str {
+        &self.requests.realm
+    }
+
+    /// How a granted scope satisfies a required one in policies (default
+    /// [`Exact`](crate::check::Exact)).
+    pub fn scope_matcher(&self) -> &dyn ScopeMatcher {
+        &*self.requests.scope_matcher
+    }
+
+    /// The methods on which policies and [`AxiomsLayer::require`](crate::AxiomsLayer::require)
+    /// let requests through without a token (none by default). The [`Claims`](crate::Claims)
+    /// extractor always requires a token: take `Option<Claims>` on such routes.
+    pub fn safe_methods(&self) -> SafeMethods {
+        self.requests.safe_methods
+    }
+}
+
+/// A configuration problem: which setting, what is wrong, and how to fix it.
+///
+/// # Example
+///
+/// ```
+/// let err = axioms::Config::builder().issuer("https://issuer.example").build().unwrap_err();
+/// assert_eq!(err.setting(), "AXIOMS_AUDIENCE");
+/// assert!(err.to_string().contains("AXIOMS_AUDIENCE"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("axioms configuration: {setting}: {problem}. Fix: {fix}")]
+pub struct ConfigError {
+    setting: &'static str,
+    problem: String,
+    fix: String,
+}
+
+impl ConfigError {
+    pub(crate) fn new(
+        setting: &'static str,
+        problem: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Self {
+        Self {
+            setting,
+            problem: problem.into(),
+            fix: fix.into(),
+        }
+    }
+
+    /// The environment variable (or builder method) at fault.
+    pub fn setting(&self) -> &'static str {
+        self.setting
+    }
+}
+
+/// Builds a [`Config`]. Every setting has a secure default; see each method.
+///
+/// # Example
+///
+/// ```
+/// use axioms::{Algorithm, Config};
+/// let config = Config::builder()
+///     .issuer("https://login.example.com/realms/demo")
+///     .audience("account")
+///     .algorithms([Algorithm::RS256])
+///     .roles_claims(["/realm_access/roles"])
+///     .discovery(true)
+///     .build()
+///     .unwrap();
+/// assert!(config.discovery_url().is_some());
+/// ```
+#[derive(Clone, Default)]
+#[must_use]
+pub struct ConfigBuilder {
+    issuer: Option<String>,
+    jwks_url: Option<String>,
+    domain: Option<String>,
+    discovery: bool,
+    insecure_skip_issuer: bool,
+    keys: keys::KeySettings,
+    http: http::Http,
+    validation: validation::ValidationSettings,
+    requests: requests::RequestSettings,
+}
+
+impl ConfigBuilder {
+    /// A builder seeded from the process environment (see [`ConfigBuilder::from_vars`]).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// A builder seeded from variables looked up by `var` — the environment, a `.env` map, a
+    /// test fixture. Unset or empty variables keep their defaults. Reads:
+    ///
+    /// `AXIOMS_AUDIENCE` (comma-separated), `AXIOMS_AUDIENCE_CLAIM`, `AXIOMS_ISS_URL`,
+    /// `AXIOMS_JWKS_URL`, `AXIOMS_DOMAIN` (deprecated), `AXIOMS_DISCOVERY` (`true`/`false`),
+    /// `AXIOMS_SCOPE_CLAIMS`, `AXIOMS_ROLES_CLAIMS`, `AXIOMS_PERMISSIONS_CLAIMS`
+    /// (comma-separated, tried in order), `AXIOMS_LEEWAY_SECS`, `AXIOMS_ALGORITHMS`,
+    /// `AXIOMS_RSA_KEY_ALG`, `AXIOMS_TOKEN_TYPE` (`jwt` or `rfc9068`),
+    /// `AXIOMS_ALLOW_TOKENS_WITHOUT_SUB`, `AXIOMS_MAX_TOKEN_BYTES`, `AXIOMS_JWKS_REFRESH_SECS`,
+    /// `AXIOMS_JWKS_COOLDOWN_SECS`, `AXIOMS_HTTP_TIMEOUT_SECS`, `AXIOMS_REALM`,
+    /// `AXIOMS_SAFE_METHODS`, `AXIOMS_TOKEN_CACHE_ENTRIES`, `AXIOMS_INSECURE_ALLOW_HTTP`.
+    ///
+    /// ```
+    /// use std::collections::HashMap;
+    /// let vars = HashMap::from([
+    ///     ("AXIOMS_AUDIENCE", "api"),
+    ///     ("AXIOMS_ISS_URL", "https://issuer.example"),
+    ///     ("AXIOMS_ROLES_CLAIMS", "cognito:groups, roles"),
+    /// ]);
+    /// let config = axioms::ConfigBuilder::from_vars(|k| vars.get(k).map(|v| v.to_string()))?.build()?;
+    /// assert_eq!(config.audiences(), ["api"]);
+    /// # Ok::<(), axioms::ConfigError>(())
+    /// ```
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        env::read(Self::default(), var)
+    }
+
+    /// The one audience every token's `aud` must contain (`AXIOMS_AUDIENCE`). Required.
+    pub fn audience(mut self, audience: impl Into<String>) -> Self {
+        self.validation.audiences = vec![audience.into()];
+        self
+    }
+
+    /// Several accepted audiences: a token must name at least one of them.
+    pub fn audiences<I, S>(mut self, audiences: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.validation.audiences = audiences.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Which claim carries the audience (`AXIOMS_AUDIENCE_CLAIM`: `aud`, the default, or
+    /// `client_id` for AWS Cognito access tokens).
+    pub fn audience_claim(mut self, claim: AudienceClaim) -> Self {
+        self.validation.audience_claim = claim;
+        self
+    }
+
+    /// The issuer (`AXIOMS_ISS_URL`): every token's `iss` must equal it exactly, trailing
+    /// slash included. Unless a JWKS URL is given, keys are fetched from
+    /// `<issuer>/.well-known/jwks.json`.
+    pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.issuer = Some(issuer.into());
+        self
+    }
+
+    /// The JWKS URL (`AXIOMS_JWKS_URL`); takes precedence over every other way of finding keys.
+    pub fn jwks_url(mut self, url: impl Into<String>) -> Self {
+        self.jwks_url = Some(url.into());
+        self
+    }
+
+    /// Deprecated: the issuer's host name (`AXIOMS_DOMAIN`). Sets the issuer to
+    /// `https://<domain>` and keys to `https://<domain>/.well-known/jwks.json`. Prefer
+    /// [`issuer`](Self::issuer), which also covers issuers with a path or a trailing slash.
+    #[deprecated(note = "use `issuer` (AXIOMS_ISS_URL) instead")]
+    pub fn domain(mut self, domain: impl Into<String>) -> Self {
+        self.domain = Some(domain.into());
+        self
+    }
+
+    /// Locates keys by OIDC discovery (`AXIOMS_DISCOVERY=true`): `jwks_uri` is read from
+    /// `<issuer>/.well-known/openid-configuration`, whose `issuer` must equal the configured
+    /// issuer exactly. Needed for IdPs whose keys are not at `/.well-known/jwks.json`
+    /// (Keycloak, Okta, Entra). An explicit JWKS URL still wins.
+    pub fn discovery(mut self, on: bool) -> Self {
+        self.discovery = on;
+        self
+    }
+
+    /// **Weakens security.** Accepts tokens from any `iss`, trusting the key set alone. Only
+    /// for a JWKS that no other issuer shares; required when no issuer is configured.
+    pub fn insecure_skip_issuer_check(mut self) -> Self {
+        self.insecure_skip_issuer = true;
+        self
+    }
+
+    /// Claims holding scopes, tried in order (`AXIOMS_SCOPE_CLAIMS`; default `scope`, `scp`).
+    /// See [`ClaimName`](crate::ClaimName) for nested and namespaced names.
+    pub fn scope_claims<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.validation.scope_claims = Some(names.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Claims holding roles, tried in order (`AXIOMS_ROLES_CLAIMS`; default `roles`).
+    pub fn roles_claims<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.validation.roles_claims = Some(names.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Claims holding permissions, tried in order (`AXIOMS_PERMISSIONS_CLAIMS`; default
+    /// `permissions`).
+    pub fn permissions_claims<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.validation.permissions_claims = Some(names.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Clock skew tolerated on `exp`, `nbf`, `iat` (`AXIOMS_LEEWAY_SECS`; default 60 s, at
+    /// most 300 s).
+    pub fn leeway(mut self, leeway: Duration) -> Self {
+        self.validation.leeway = leeway;
+        self
+    }
+
+    /// The algorithm allow-list (`AXIOMS_ALGORITHMS`; default: all ten asymmetric ones).
+    pub fn algorithms(mut self, algorithms: impl IntoIterator<Item = Algorithm>) -> Self {
+        self.keys.algorithms = algorithms.into_iter().collect();
+        self
+    }
+
+    /// The algorithm that RSA keys published **without `alg`** are pinned to
+    /// (`AXIOMS_RSA_KEY_ALG`; default RS256). Each key verifies exactly one algorithm
+    /// (RFC 8725 §3.1); set `PS256` for an IdP that signs RSASSA-PSS with such keys (FAPI
+    /// profiles). Keys that name their `alg` keep it.
+    pub fn rsa_key_alg(mut self, alg: Algorithm) -> Self {
+        self.keys.rsa_key_alg = alg;
+        self
+    }
+
+    /// Accepted `typ` values (`AXIOMS_TOKEN_TYPE`; default [`TokenType::AccessOrJwt`]).
+    pub fn token_type(mut self, token_type: TokenType) -> Self {
+        self.validation.token_type = token_type;
+        self
+    }
+
+    /// Accepts access tokens that carry no `sub` (`AXIOMS_ALLOW_TOKENS_WITHOUT_SUB=true`).
+    ///
+    /// By default `sub` is required, as RFC 9068 §2.2 makes it: without it a token names no
+    /// principal, and ownership and auditing have nothing to go on. Some IdP settings omit it
+    /// (Keycloak 25+ clients without the `basic` client scope, Keycloak's lightweight access
+    /// tokens); fix the IdP if you can, use this only if you cannot.
+    pub fn allow_tokens_without_subject(mut self) -> Self {
+        self.validation.require_subject = false;
+        self
+    }
+
+    /// Largest token accepted, checked before any decoding (`AXIOMS_MAX_TOKEN_BYTES`;
+    /// default 32 KiB, between 1 KiB and 64 KiB). A larger token is answered
+    /// `431 Request Header Fields Too Large` and logged with this setting's name.
+    pub fn max_token_bytes(mut self, bytes: usize) -> Self {
+        self.validation.max_token_bytes = bytes;
+        self
+    }
+
+    /// Background refresh period when the JWKS response has no usable `Cache-Control`
+    /// (`AXIOMS_JWKS_REFRESH_SECS`; default 5 min, at most 24 h). A `max-age` is honoured
+    /// within [`refresh_bounds`](Self::refresh_bounds).
+    pub fn refresh_interval(mut self, interval: Duration) -> Self {
+        self.keys.refresh_interval = interval;
+        self
+    }
+
+    /// Bounds within which a JWKS `Cache-Control: max-age` is honoured (default 60 s – 1 h;
+    /// the upper bound at most 24 h).
+    pub fn refresh_bounds(mut self, min: Duration, max: Duration) -> Self {
+        self.keys.min_refresh = min;
+        self.keys.max_refresh = max;
+        self
+    }
+
+    /// Minimum time between refetches caused by unknown `kid`s (`AXIOMS_JWKS_COOLDOWN_SECS`;
+    /// default 10 s, at most 30 s so that new keys are accepted within 30 s).
+    pub fn unknown_kid_cooldown(mut self, cooldown: Duration) -> Self {
+        self.keys.cooldown = cooldown;
+        self
+    }
+
+    /// Longest wait between retries while the IdP fails (default 15 s, at most 30 s).
+    pub fn retry_max_backoff(mut self, backoff: Duration) -> Self {
+        self.keys.max_backoff = backoff;
+        self
+    }
+
+    /// How long the last good keys keep serving while refreshes fail (default 24 h, at most
+    /// 7 days).
+    pub fn max_stale(mut self, max_stale: Duration) -> Self {
+        self.keys.max_stale = max_stale;
+        self
+    }
+
+    /// Connect and whole-request timeouts of JWKS and discovery fetches (default 5 s and 10 s,
+    /// each at most 60 s; `AXIOMS_HTTP_TIMEOUT_SECS` sets the whole-request one). A request
+    /// that needs a key fetch in flight waits at most the whole-request timeout.
+    pub fn http_timeouts(mut self, connect: Duration, request: Duration) -> Self {
+        self.http.connect_timeout = connect;
+        self.http.request_timeout = request;
+        self
+    }
+
+    /// Largest JWKS or discovery body read (default 512 KiB) and most keys taken (default 100).
+    pub fn jwks_limits(mut self, max_bytes: usize, max_keys: usize) -> Self {
+        self.http.max_body_bytes = max_bytes;
+        self.keys.max_keys = max_keys;
+        self
+    }
+
+    /// **Weakens security.** Allows `http://` issuer, JWKS and discovery URLs on hosts other
+    /// than loopback (`AXIOMS_INSECURE_ALLOW_HTTP`). Loopback (`127.0.0.0/8`, `::1`,
+    /// `localhost`) is always allowed, for development and tests.
+    pub fn insecure_allow_http(mut self, allow: bool) -> Self {
+        self.http.allow_insecure_http = allow;
+        self
+    }
+
+    /// The realm of `WWW-Authenticate` challenges (`AXIOMS_REALM`; default `api`).
+    pub fn realm(mut self, realm: impl Into<String>) -> Self {
+        self.requests.realm = realm.into();
+        self
+    }
+
+    /// Methods on which policies and [`AxiomsLayer::require`](crate::AxiomsLayer::require)
+    /// let requests through without a token (`AXIOMS_SAFE_METHODS`; default **none**).
+    ///
+    /// Only `GET`, `HEAD`, `OPTIONS` and `TRACE` may be listed (RFC 9110 §9.2.1 safe methods);
+    /// anything else is an error at [`build`](Self::build). `GET` makes `HEAD` safe too (axum
+    /// answers `HEAD` with the `GET` handler); `HEAD` without `GET` is an error, since it would
+    /// run the `GET` handler for anonymous callers while `GET` itself needs a token.
+    ///
+    /// On a safe method the handler runs without a policy; a token that is present is still
+    /// verified (an invalid one is `401`) so that `Option<Claims>` can personalize. For CORS
+    /// preflight, use `tower_http::cors::CorsLayer` instead: it answers `OPTIONS` before
+    /// routing, and no handler runs.
+    pub fn safe_methods(mut self, methods: impl IntoIterator<Item = Method>) -> Self {
+        self.requests.safe_methods = methods.into_iter().collect();
+        self
+    }
+
+    /// The clock of `exp`/`nbf`/`iat` checks (default: the system clock).
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.validation.clock = Arc::new(clock);
+        self
+    }
+
+    /// How policies match scopes (default [`Exact`](crate::check::Exact)); e.g.
+    /// [`Hierarchical`](crate::check::Hierarchical) for `items:*` and `*:read`. Roles and
+    /// permissions always compare exactly.
+    pub fn scope_matcher(mut self, matcher: impl ScopeMatcher + 'static) -> Self {
+        self.requests.scope_matcher = Arc::new(matcher);
+        self
+    }
+
+    /// The verified-token cache (`AXIOMS_TOKEN_CACHE_ENTRIES`): at most `entries` tokens
+    /// (default 4096) in at most 8 MiB. `0` turns it off. A hit costs a hash and a comparison
+    /// instead of a signature verification, and re-checks `exp`/`nbf`/`iat` and the key; see
+    /// the README's "Verified-token cache" section for why it is safe.
+    pub fn token_cache(mut self, entries: usize) -> Self {
+        self.requests.token_cache_entries = entries;
+        self
+    }
+
+    /// The token cache's memory ceiling in bytes (default 8 MiB). Each entry is counted with
+    /// its token and its parsed claims, so the bound holds for claim-heavy tokens too.
+    pub fn token_cache_bytes(mut self, bytes: usize) -> Self {
+        self.requests.token_cache_bytes = bytes;
+        self
+    }
+
+    /// Validates everything and returns the [`Config`].
+    pub fn build(self) -> Result<Config, ConfigError> {
+        let allow_http = self.http.allow_insecure_http;
+        let issuer = self.resolve_issuer(allow_http)?;
+        let source = self.key_source(issuer.as_deref(), allow_http)?;
+        let validation = self.validation.check(issuer)?;
+        let keys = self.keys.check(source)?;
+        let http = self.http.check()?;
+        let requests = self.requests.check()?;
+        Ok(Config {
+            keys: Arc::new(keys),
+            http,
+            validation,
+            requests,
+        })
+    }
+
+    /// The issuer, from `issuer` or the deprecated `domain`, checked.
+    fn resolve_issuer(&self, allow_http: bool) -> Result<Option<String>, ConfigError> {
+        let mut issuer = self.issuer.clone();
+        if issuer.is_none()
+            && let Some(domain) = &self.domain
+        {
+            tracing::warn!(
+                target: "axioms",
+                "AXIOMS_DOMAIN is deprecated; set AXIOMS_ISS_URL to the exact issuer instead"
+            );
+            if domain.contains('/') || domain.contains(':') {
+                return Err(ConfigError::new(
+                    "AXIOMS_DOMAIN",
+                    format!("`{domain}` is not a bare host name"),
+                    "give only the host (auth.example.com), or better set AXIOMS_ISS_URL",
+                ));
+            }
+            issuer = Some(format!("https://{domain}"));
+        }
+        match &issuer {
+            Some(iss) => {
+                // A multi-tenant template (`{tenantid}`) is validated with a sample tenant.
+                let sample = iss.replace(
+                    crate::token::verify::TENANT_PLACEHOLDER,
+                    "00000000-0000-0000-0000-000000000000",
+                );
+                let url = parse_url("AXIOMS_ISS_URL", &sample, allow_http)?;
+                if url.query().is_some() || url.fragment().is_some() {
+                    return Err(ConfigError::new(
+                        "AXIOMS_ISS_URL",
+                        "an issuer has no query or fragment (RFC 8414 §2)",
+                        "remove the `?…` / `#…` part",
+                    ));
+                }
+            }
+            None if !self.insecure_skip_issuer => {
+                return Err(ConfigError::new(
+                    "AXIOMS_ISS_URL",
+                    "no issuer is set, so tokens from any issuer sharing the keys would be \
+                     accepted",
+                    "set AXIOMS_ISS_URL to the exact `iss` of your tokens (e.g. \
+                     `https://tenant.auth0.com/`), or call `.insecure_skip_issuer_check()` if \
+                     you really mean it",
+                ));
+            }
+            None => {}
+        }
+        Ok(issuer)
+    }
+
+    /// Where keys come from: the JWKS URL, or derived from the issuer (directly or by
+    /// discovery).
+    fn key_source(&self, issuer: Option<&str>, allow_http: bool) -> Result<KeySource, ConfigError> {
+        if let Some(jwks) = &self.jwks_url {
+            return Ok(KeySource::Jwks(parse_url("AXIOMS_JWKS_URL", jwks, allow_http)?));
+        }
+        let Some(iss) = issuer else {
+            return Err(ConfigError::new(
+                "AXIOMS_JWKS_URL",
+                "there is nowhere to fetch signing keys from",
+                "set AXIOMS_ISS_URL (keys at <issuer>/.well-known/jwks.json, or by discovery \
+                 with AXIOMS_DISCOVERY=true) or AXIOMS_JWKS_URL",
+            ));
+        };
+        if iss.contains(crate::token::verify::TENANT_PLACEHOLDER) {
+            return Err(ConfigError::new(
+                "AXIOMS_JWKS_URL",
+                "a multi-tenant issuer template has no key location of its own",
+                "set AXIOMS_JWKS_URL, e.g. \
+                 https://login.microsoftonline.com/common/discovery/v2.0/keys (or use \
+                 ConfigBuilder::entra_multi_tenant)",
+            ));
+        }
+        let base = iss.trim_end_matches('/');
+        Ok(if self.discovery {
+            KeySource::Discovery(parse_url(
+                "AXIOMS_ISS_URL",
+                &format!("{base}/.well-known/openid-configuration"),
+                allow_http,
+            )?)
+        } else {
+            KeySource::Jwks(parse_url(
+                "AXIOMS_ISS_URL",
+                &format!("{base}/.well-known/jwks.json"),
+                allow_http,
+            )?)
+        })
+    }
+}
+
+/// `true` for `localhost` and loopback IP literals.
+pub(crate) fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+/// Whether a URL is `https`, or `http` on loopback (or anywhere if allowed).
+pub(crate) fn check_url_scheme(url: &Url, allow_http: bool) -> bool {
+    match url.scheme() {
+        "https" => true,
+        "http" => allow_http || is_loopback(url),
+        _ => false,
+    }
+}
+
+fn parse_url(setting: &'static str, raw: &str, allow_http: bool) -> Result<Url, ConfigError> {
+    let url = Url::parse(raw).map_err(|e| {
+        ConfigError::new(
+            setting,
+            format!("`{raw}` is not a URL ({e})"),
+            "give an absolute URL such as `https://auth.example.com/`",
+        )
+    })?;
+    if !check_url_scheme(&url, allow_http) {
+        return Err(ConfigError::new(
+            setting,
+            format!("`{raw}` is not https"),
+            "use an https:// URL; plain http is allowed only on loopback, or everywhere with \
+             AXIOMS_INSECURE_ALLOW_HTTP=true (never in production)",
+        ));
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::claims::ClaimName;
+    use std::collections::HashMap;
+
+    fn from(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        ConfigBuilder::from_vars(|k| map.get(k).cloned())?.build()
+    }
+
+    #[test]
+    fn jwks_url_hierarchy() {
+        let c = from(&[
+            ("AXIOMS_AUDIENCE", "a"),
+            ("AXIOMS_ISS_URL", "https://i.example/"),
+            ("AXIOMS_JWKS_URL", "https://keys.example/jwks"),
+        ])
+        .unwrap();
+        assert_eq!(c.jwks_url().unwrap().as_str(), "https://keys.example/jwks");
+
+        let c = from(&[
+            ("AXIOMS_AUDIENCE", "a"),
+            ("AXIOMS_ISS_URL", "https://i.example/t/"),
+        ])
+        .unwrap();
+        assert_eq!(
+            c.jwks_url().unwrap().as_str(),
+            "https://i.example/t/.well-known/jwks.json"
+        );
+        assert_eq!(c.issuer(), Some("https://i.example/t/"));
+
+        let c = from(&[("AXIOMS_AUDIENCE", "a"), ("AXIOMS_DOMAIN", "d.example")]).unwrap();
+        assert_eq!(
+            c.jwks_url().unwrap().as_str(),
+            "https://d.example/.well-known/jwks.json"
+        );
+        assert_eq!(c.issuer(), Some("https://d.example"));
+
+        let c = from(&[
+            ("AXIOMS_AUDIENCE", "a"),
+            ("AXIOMS_ISS_URL", "https://i.example/realms/x"),
+            ("AXIOMS_DISCOVERY", "true"),
+        ])
+        .unwrap();
+        assert_eq!(
+            c.discovery_url().unwrap().as_str(),
+            "https://i.example/realms/x/.well-known/openid-configuration"
+        );
+    }
+
+    #[test]
+    fn errors_name_the_variable() {
+        let cases: &[(&[(&str, &str)], &str)] = &[
+            (&[("AXIOMS_ISS_URL", "https://i/")], "AXIOMS_AUDIENCE"),
+            (&[("AXIOMS_AUDIENCE", "a")], "AXIOMS_ISS_URL"),
+            (
+                &[
+                    ("AXIOMS_AUDIENCE", "a"),
+                    ("AXIOMS_ISS_URL", "http://idp.example"),
+                ],
+                "AXIOMS_ISS_URL",
+            ),
+            (
+                &[("AXIOMS_AUDIENCE", "a"), ("AXIOMS_ISS_URL", "not a url")],
+                "AXIOMS_ISS_URL",
+            ),
+            (
+                &[
+                    ("AXIOMS_AUDIENCE", "a"),
+                    ("AXIOMS_ISS_URL", "https://i/"),
+                    ("AXIOMS_JWKS_URL", "http://k.example/"),
+                ],
+                "AXIOMS_JWKS_URL",
+            ),
+            (
+                &[
+                    ("AXIOMS_AUDIENCE", "a"),
+                    ("AXIOMS_ISS_URL", "https://i/"),
+                    ("AXIOMS_LEEWAY_SECS", "301"),
+                ],
+                "AXIOMS_LEEWAY_SECS",
+            ),
+            (
+                &[
+                    ("AXIOMS_AUDIENCE", "a"),
+                    ("AXIOMS_ISS_URL", "https://i/"),
+                    ("AXIOMS_LEEWAY_SECS", "x"),
+                ],
+                "AXIOMS_LEEWAY_SECS",
+            ),
+            (
+                &[
+                    ("AXIOMS_AUDIENCE", "a"),
+                    ("AXIOMS_ISS_URL", "https://i/"),
+                    ("AXIOMS_ALGORITHMS", "HS256"),
+                ],
+                "AXIOMS_ALGORITHMS",
+            ),
+            (
+                &[
+                    ("AXIOMS_AUDIENCE", "a"),
+                    ("AXIOMS_ISS_URL", "https://i/"),
+                    ("AXIOMS_ROLES_CLAIMS", "/a//b"),
+                ],
+                "AXIOMS_ROLES_CLAIMS",
+            ),
+            (
+                &[
+                    ("AXIOMS_AUDIENCE", "a"),
+                    ("AXIOMS_ISS_URL", "https://i/"),
+                    ("AXIOMS_MAX_TOKEN_BYTES", "10"),
+                ],
+                "AXIOMS_MAX_TOKEN_BYTES",
+            ),
+            (
+                &[
+                    ("AXIOMS_AUDIENCE", "a"),
+                    ("AXIOMS_ISS_URL", "https://i/"),
+                    ("AXIOMS_JWKS_COOLDOWN_SECS", "60"),
+                ],
+                "AXIOMS_JWKS_COOLDOWN_SECS",
+            ),
+            (
+                &[
+                    ("AXIOMS_AUDIENCE", "a"),
+                    ("AXIOMS_ISS_URL", "https://i/"),
+                    ("AXIOMS_DISCOVERY", "maybe"),
+                ],
+                "AXIOMS_DISCOVERY",
+            ),
+            (
+                &[
+                    ("AXIOMS_AUDIENCE", "a"),
+                    ("AXIOMS_ISS_URL", "https://i/?x=1"),
+                ],
+                "AXIOMS_ISS_URL",
+            ),
+        ];
+        for (vars, setting) in cases {
+            let err = from(vars).expect_err("should fail");
+            assert_eq!(err.setting(), *setting, "{vars:?}: {err}");
+            assert!(err.to_string().contains("Fix:"), "{err}");
+        }
+    }
+
+    #[test]
+    fn http_allowed_on_loopback_and_by_opt_in() {
+        for iss in [
+            "http://127.0.0.1:8080",
+            "http://localhost:1/x",
+            "http://[::1]:9/",
+        ] {
+            assert!(
+                from(&[("AXIOMS_AUDIENCE", "a"), ("AXIOMS_ISS_URL", iss)]).is_ok(),
+                "{iss}"
+            );
+        }
+        assert!(
+            from(&[
+                ("AXIOMS_AUDIENCE", "a"),
+                ("AXIOMS_ISS_URL", "http://idp.internal"),
+                ("AXIOMS_INSECURE_ALLOW_HTTP", "true"),
+            ])
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn no_issuer_needs_an_explicit_opt_out() {
+        let c = Config::builder()
+            .audience("a")
+            .jwks_url("https://k.example/jwks")
+            .insecure_skip_issuer_check()
+            .build()
+            .unwrap();
+        assert_eq!(c.issuer(), None);
+    }
+
+    #[test]
+    fn claim_lists_are_parsed_in_order() {
+        let c = from(&[
+            ("AXIOMS_AUDIENCE", "a, b"),
+            ("AXIOMS_ISS_URL", "https://i/"),
+            ("AXIOMS_ROLES_CLAIMS", "cognito:groups, /realm_access/roles"),
+        ])
+        .unwrap();
+        assert_eq!(c.audiences(), ["a", "b"]);
+        let names: Vec<&str> = c.validation.claim_names.roles.iter().map(ClaimName::as_str).collect();
+        assert_eq!(names, ["cognito:groups", "/realm_access/roles"]);
+    }
+
+    #[test]
+    fn bounded_durations_and_new_settings() {
+        let base = [("AXIOMS_AUDIENCE", "a"), ("AXIOMS_ISS_URL", "https://i/")];
+        let with = |extra: &[(&'static str, &'static str)]| {
+            let mut v: Vec<(&str, &str)> = base.to_vec();
+            v.extend_from_slice(extra);
+            from(&v)
+        };
+        for (vars, setting) in [
+            (&[("AXIOMS_JWKS_REFRESH_SECS", "18446744073709551615")][..], "AXIOMS_JWKS_REFRESH_SECS"),
+            (&[("AXIOMS_HTTP_TIMEOUT_SECS", "100000")][..], "AXIOMS_HTTP_TIMEOUT_SECS"),
+            (&[("AXIOMS_RSA_KEY_ALG", "ES256")][..], "AXIOMS_RSA_KEY_ALG"),
+            (&[("AXIOMS_RSA_KEY_ALG", "PS256"), ("AXIOMS_ALGORITHMS", "RS256")][..], "AXIOMS_RSA_KEY_ALG"),
+            (&[("AXIOMS_SAFE_METHODS", "GET,POST")][..], "AXIOMS_SAFE_METHODS"),
+            (&[("AXIOMS_SAFE_METHODS", "HEAD")][..], "AXIOMS_SAFE_METHODS"),
+            (&[("AXIOMS_SAFE_METHODS", "PROPFIND")][..], "AXIOMS_SAFE_METHODS"),
+            (&[("AXIOMS_ALLOW_TOKENS_WITHOUT_SUB", "true"), ("AXIOMS_TOKEN_TYPE", "rfc9068")][..], "AXIOMS_ALLOW_TOKENS_WITHOUT_SUB"),
+        ] {
+            let err = with(vars).expect_err("should fail");
+            assert_eq!(err.setting(), setting, "{vars:?}: {err}");
+        }
+        assert!(
+            Config::builder()
+                .issuer("https://i/")
+                .audience("a")
+                .max_stale(Duration::from_secs(u64::MAX))
+                .build()
+                .is_err()
+        );
+        let c = with(&[("AXIOMS_RSA_KEY_ALG", "PS256"), ("AXIOMS_SAFE_METHODS", "GET, OPTIONS"), ("AXIOMS_ALLOW_TOKENS_WITHOUT_SUB", "yes")]).unwrap();
+        assert_eq!(c.rsa_key_alg(), Algorithm::PS256);
+        assert!(c.safe_methods().contains(&Method::HEAD));
+        assert!(!c.requires_subject());
+        let c = with(&[]).unwrap();
+        assert!(c.safe_methods().is_empty());
+        assert!(c.requires_subject());
+        assert_eq!(c.max_token_bytes(), 32 * 1024);
+    }
+}

@@ -1,0 +1,205 @@
+//! Token validation: whose tokens, for whom, of which kind, how old, how large.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::ConfigError;
+use crate::claims::{ClaimName, ClaimNames};
+use crate::clock::{Clock, SystemClock};
+
+/// Clock skew tolerated on `exp`, `nbf` and `iat`: 60 s (at most 300 s).
+pub const LEEWAY: Duration = Duration::from_secs(60);
+/// Largest token accepted, before any decoding: 32 KiB (between 1 KiB and 64 KiB). Fits the
+/// largest tokens real IdPs emit (Keycloak with hundreds of roles and groups); a larger one is
+/// answered `431` so that clients do not loop fetching a same-sized token.
+pub const MAX_TOKEN_BYTES: usize = 32 * 1024;
+
+/// Which `typ` header values are accepted.
+///
+/// # Example
+///
+/// ```
+/// use axioms::{Config, TokenType};
+/// let config = Config::builder()
+///     .issuer("https://issuer.example/")
+///     .audience("api")
+///     .token_type(TokenType::Rfc9068)
+///     .build()
+///     .unwrap();
+/// assert_eq!(config.token_type(), TokenType::Rfc9068);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TokenType {
+    /// `at+jwt`, `application/at+jwt` (case-insensitively), `JWT`, or no `typ` at all: what
+    /// Auth0, Cognito, Entra, Okta and Keycloak issue today. The default. ID tokens are still
+    /// refused by their claims (see the README's "Token kinds").
+    #[default]
+    AccessOrJwt,
+    /// RFC 9068 strict: `typ` must be `at+jwt` or `application/at+jwt`, and the claims
+    /// `iss`, `exp`, `aud`, `sub`, `client_id`, `iat` and `jti` must be present. Rejects ID
+    /// tokens and every other JWT kind presented as an access token.
+    Rfc9068,
+}
+
+/// Which claim carries the audience.
+///
+/// # Example
+///
+/// ```
+/// use axioms::{AudienceClaim, Config};
+/// // AWS Cognito access tokens have no `aud`: the app client is in `client_id`.
+/// let config = Config::builder()
+///     .issuer("https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf")
+///     .audience("1example23456789")
+///     .audience_claim(AudienceClaim::ClientId)
+///     .build()
+///     .unwrap();
+/// assert_eq!(config.audience_claim(), AudienceClaim::ClientId);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AudienceClaim {
+    /// `aud` (a string or an array of strings) must name an accepted audience. The default,
+    /// and what RFC 9068 requires.
+    #[default]
+    Aud,
+    /// `client_id` must equal an accepted audience (AWS Cognito access tokens, which carry no
+    /// `aud`). An `aud` that is present anyway must name an accepted audience too.
+    ClientId,
+}
+
+/// The validation settings, validated. The verifier borrows this group.
+#[derive(Clone)]
+pub(crate) struct Validation {
+    pub(crate) issuer: Option<String>,
+    pub(crate) audiences: Vec<String>,
+    pub(crate) audience_claim: AudienceClaim,
+    pub(crate) claim_names: ClaimNames,
+    /// Seconds.
+    pub(crate) leeway: i64,
+    pub(crate) token_type: TokenType,
+    pub(crate) max_token_bytes: usize,
+    pub(crate) require_subject: bool,
+    pub(crate) clock: Arc<dyn Clock>,
+}
+
+/// The validation settings as the builder collects them.
+#[derive(Clone)]
+pub(crate) struct ValidationSettings {
+    pub(crate) audiences: Vec<String>,
+    pub(crate) audience_claim: AudienceClaim,
+    pub(crate) scope_claims: Option<Vec<String>>,
+    pub(crate) roles_claims: Option<Vec<String>>,
+    pub(crate) permissions_claims: Option<Vec<String>>,
+    pub(crate) leeway: Duration,
+    pub(crate) token_type: TokenType,
+    pub(crate) max_token_bytes: usize,
+    pub(crate) require_subject: bool,
+    pub(crate) clock: Arc<dyn Clock>,
+}
+
+impl Default for ValidationSettings {
+    fn default() -> Self {
+        Self {
+            audiences: Vec::new(),
+            audience_claim: AudienceClaim::Aud,
+            scope_claims: None,
+            roles_claims: None,
+            permissions_claims: None,
+            leeway: LEEWAY,
+            token_type: TokenType::default(),
+            max_token_bytes: MAX_TOKEN_BYTES,
+            require_subject: true,
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+impl ValidationSettings {
+    /// Checks every validation setting; `issuer` was checked by the caller.
+    pub(crate) fn check(self, issuer: Option<String>) -> Result<Validation, ConfigError> {
+        if self.audiences.is_empty() || self.audiences.iter().any(String::is_empty) {
+            return Err(ConfigError::new(
+                "AXIOMS_AUDIENCE",
+                "no audience is set",
+                "set AXIOMS_AUDIENCE (or `.audience(…)`) to your API's identifier, the value \
+                 your authorization server puts in the `aud` claim",
+            ));
+        }
+        let defaults = ClaimNames::default();
+        let claim_names = ClaimNames {
+            scopes: claim_list("AXIOMS_SCOPE_CLAIMS", self.scope_claims, defaults.scopes)?,
+            roles: claim_list("AXIOMS_ROLES_CLAIMS", self.roles_claims, defaults.roles)?,
+            permissions: claim_list(
+                "AXIOMS_PERMISSIONS_CLAIMS",
+                self.permissions_claims,
+                defaults.permissions,
+            )?,
+        };
+        if self.leeway > Duration::from_secs(300) {
+            return Err(ConfigError::new(
+                "AXIOMS_LEEWAY_SECS",
+                format!(
+                    "{} s of leeway lets expired tokens live too long",
+                    self.leeway.as_secs()
+                ),
+                "use at most 300 seconds; 30 to 60 is typical",
+            ));
+        }
+        if !(1024..=64 * 1024).contains(&self.max_token_bytes) {
+            return Err(ConfigError::new(
+                "AXIOMS_MAX_TOKEN_BYTES",
+                format!("{} bytes is out of range", self.max_token_bytes),
+                "use a size between 1024 and 65536 bytes (default 32768)",
+            ));
+        }
+        if self.token_type == TokenType::Rfc9068 && !self.require_subject {
+            return Err(ConfigError::new(
+                "AXIOMS_ALLOW_TOKENS_WITHOUT_SUB",
+                "the strict RFC 9068 token type requires `sub`, so it cannot be waived",
+                "use AXIOMS_TOKEN_TYPE=jwt, or keep `sub` required",
+            ));
+        }
+        Ok(Validation {
+            issuer,
+            audiences: self.audiences,
+            audience_claim: self.audience_claim,
+            claim_names,
+            // At most 300: the cast cannot wrap.
+            leeway: i64::try_from(self.leeway.as_secs()).unwrap_or(300),
+            token_type: self.token_type,
+            max_token_bytes: self.max_token_bytes,
+            require_subject: self.require_subject,
+            clock: self.clock,
+        })
+    }
+}
+
+fn claim_list(
+    setting: &'static str,
+    given: Option<Vec<String>>,
+    default: Vec<ClaimName>,
+) -> Result<Vec<ClaimName>, ConfigError> {
+    let Some(given) = given else {
+        return Ok(default);
+    };
+    if given.is_empty() {
+        return Err(ConfigError::new(
+            setting,
+            "the list of claim names is empty",
+            "name at least one claim, or unset the variable to use the default",
+        ));
+    }
+    given
+        .iter()
+        .map(|n| {
+            n.parse::<ClaimName>().map_err(|e| {
+                ConfigError::new(
+                    setting,
+                    e.to_string(),
+                    "use a member name (`roles`, `cognito:groups`, `https://x/roles`) or a JSON \
+                     Pointer (`/realm_access/roles`)",
+                )
+            })
+        })
+        .collect()
+}

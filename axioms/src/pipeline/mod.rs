@@ -1,0 +1,167 @@
+//! The authentication pipeline: the one path every entry point takes.
+//!
+//! ```text
+//!   request ─► recorded? ─► credentials ─► verify ─► record ─► verdict ─► demand ─► policy
+//! ```
+//!
+//! 1. **Recorded?** If *this verifier* already decided the request (a layer ran first), its
+//!    verdict is reused. A verdict recorded by another [`Axioms`] instance is never trusted:
+//!    the request is verified again. The record is a crate-private type, so no other code
+//!    can forge one.
+//! 2. **Credentials**: the `Authorization` header, read per RFC 6750 §2.1.
+//! 3. **Verify**: [`Axioms::verify`] (token cache, signature, claims, token kind).
+//! 4. **Record**: the [`Authentication`] verdict goes into the request extensions, tagged with
+//!    the verifier that produced it; a rejection is logged here, once.
+//! 5. **Demand**: each entry point says what it needs — nothing (`AxiomsLayer::record`), a
+//!    verdict (`Option<Claims>`), or a token (`Claims`, `AxiomsLayer::require`, the
+//!    `#[protected]` guard, `PolicyLayer`). Safe methods are applied here and nowhere else.
+//! 6. **Policy**: the guard and `PolicyLayer` evaluate their rule on the admitted claims.
+//!
+//! The extractors, the guard and the layers are thin adapters over [`admit`].
+
+mod safe;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use http::request::Parts;
+
+use crate::authorizer::Axioms;
+use crate::claims::Claims;
+use crate::rejection::{AuthError, Reason};
+use crate::token::bearer;
+
+pub use safe::{SafeMethods, UnsafeMethod};
+
+/// The authentication verdict of a request, as the pipeline recorded it.
+///
+/// As an extractor it yields the verdict of the state's [`Axioms`] — reusing the one an
+/// [`AxiomsLayer`](crate::AxiomsLayer) recorded with the same verifier, or authenticating the
+/// request now — and never rejects: the handler decides.
+///
+/// # Example
+///
+/// ```
+/// use axioms::{Authentication, Axioms};
+/// use axum::{Router, routing::get};
+///
+/// async fn handler(auth: Authentication) -> &'static str {
+///     match auth {
+///         Authentication::Verified(_) => "signed in",
+///         Authentication::Anonymous => "no token",
+///         Authentication::Rejected(_) => "bad token",
+///         _ => "unknown",
+///     }
+/// }
+///
+/// fn app(axioms: Axioms) -> Router {
+///     Router::new().route("/", get(handler)).with_state(axioms)
+/// }
+/// ```
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Authentication {
+    /// A valid token.
+    Verified(Claims),
+    /// No credentials.
+    Anonymous,
+    /// Credentials that failed; the error says why.
+    Rejected(AuthError),
+}
+
+/// Identifies one [`Axioms`] instance (clones share it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct VerifierId(u64);
+
+impl VerifierId {
+    /// A new identity, never given out before in this process.
+    pub(crate) fn next() -> Self {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        Self(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
+/// The verdict in the request extensions, with the verifier that produced it. Crate-private:
+/// only the pipeline can write one.
+#[derive(Clone)]
+struct Recorded {
+    verifier: VerifierId,
+    auth: Authentication,
+}
+
+/// Steps 1–4: the request's verdict for `axioms`, recorded for later entry points.
+pub(crate) async fn authenticate(axioms: &Axioms, parts: &mut Parts) -> Authentication {
+    if let Some(recorded) = parts.extensions.get::<Recorded>()
+        && recorded.verifier == axioms.id()
+    {
+        return recorded.auth.clone();
+    }
+    let auth = match bearer::bearer_token(&parts.headers) {
+        Ok(Some(token)) => match axioms.verify(token).await {
+            Ok(claims) => Authentication::Verified(claims),
+            Err(err) => Authentication::Rejected(err),
+        },
+        // Another scheme is no credentials for a bearer resource server (RFC 6750 §3.1).
+        Ok(None) | Err(Reason::NotBearer) => Authentication::Anonymous,
+        Err(reason) => Authentication::Rejected(axioms.error(reason)),
+    };
+    if let Authentication::Rejected(err) = &auth {
+        err.log();
+    }
+    parts.extensions.insert(Recorded {
+        verifier: axioms.id(),
+        auth: auth.clone(),
+    });
+    auth
+}
+
+/// What an entry point needs from the verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Demand {
+    /// Nothing: record the verdict, never refuse (`AxiomsLayer::record`).
+    Nothing,
+    /// A verdict: no credentials is fine, bad credentials are refused (`Option<Claims>`).
+    Verdict,
+    /// A valid token, unless the method is one of `safe` (`Claims`, the guard, the layers).
+    Token(SafeMethods),
+}
+
+/// How a request passed its entry point.
+#[derive(Debug)]
+pub(crate) enum Admission {
+    /// A valid token where one was needed: a policy decides next.
+    Authenticated(Claims),
+    /// No token was needed (a safe method, or a demand without one); the claims of a token
+    /// that was present anyway.
+    Pass(Option<Claims>),
+}
+
+/// The whole pipeline for one entry point: authenticate, then apply its demand.
+pub(crate) async fn admit(
+    axioms: &Axioms,
+    parts: &mut Parts,
+    demand: Demand,
+) -> Result<Admission, AuthError> {
+    let auth = authenticate(axioms, parts).await;
+    let needs_token = match demand {
+        Demand::Nothing => {
+            return Ok(Admission::Pass(match auth {
+                Authentication::Verified(claims) => Some(claims),
+                _ => None,
+            }));
+        }
+        Demand::Verdict => false,
+        Demand::Token(safe) => !safe.contains(&parts.method),
+    };
+    match auth {
+        Authentication::Verified(claims) if needs_token => Ok(Admission::Authenticated(claims)),
+        Authentication::Verified(claims) => Ok(Admission::Pass(Some(claims))),
+        Authentication::Anonymous if needs_token => {
+            let err = axioms.error(Reason::MissingToken);
+            err.log();
+            Err(err)
+        }
+        Authentication::Anonymous => Ok(Admission::Pass(None)),
+        // Logged when it was recorded.
+        Authentication::Rejected(err) => Err(err),
+    }
+}

@@ -291,8 +291,11 @@ impl fmt::Display for Reason {
 ///
 /// `AuthError` implements [`IntoResponse`] with the RFC 6750 response: the status of its
 /// [`kind`](Self::kind), a `WWW-Authenticate: Bearer` challenge, and a JSON body
-/// `{"error": "…", "error_description": "…"}`. To render your own format, see
-/// [`Axioms::with_error_renderer`](crate::Axioms::with_error_renderer).
+/// `{"error": "…", "error_description": "…"}` — except a hidden ownership denial
+/// ([`AuthErrorKind::NotFound`]), which is a bare `404` exactly like a fetch function's `None`.
+/// To render your own format, see
+/// [`Axioms::with_error_renderer`](crate::Axioms::with_error_renderer): it renders every
+/// rejection, the hidden 404 included (render it as your application's own not-found).
 ///
 /// # Example
 ///
@@ -497,6 +500,11 @@ impl std::error::Error for AuthError {}
 
 impl IntoResponse for AuthError {
     fn into_response(self) -> Response {
+        if self.kind() == AuthErrorKind::NotFound {
+            // Exactly what a fetch function's `None` answers, so that "not yours" and "does
+            // not exist" cannot be told apart (an error renderer may render both its way).
+            return StatusCode::NOT_FOUND.into_response();
+        }
         let body = serde_json::to_vec(&self.body()).unwrap_or_default();
         let mut response = (self.status(), body).into_response();
         let headers = response.headers_mut();

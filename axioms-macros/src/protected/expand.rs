@@ -111,13 +111,13 @@ pub(crate) fn policy_item(
                 .as_ref()
                 .map_or_else(|| "sub".to_owned(), syn::LitStr::value);
             let check_owner = paths::check_owner_at(fetch_span);
-            let access = quote_spanned!(field_span=> |object| &object.#field);
+            let access = quote_spanned!(field_span=> |object| -> &dyn ::axioms::policy::OwnerValue { &object.#field });
             let call = quote_spanned!(fetch_span=>
                 #check_owner::<#state, S, _, _, _>(#fetch, #access, #claim, parts, state, claims)
             );
             (
                 quote!(#state: #private::FromRef<S>,),
-                quote! {
+                quote_spanned! {fetch_span=>
                     #mismatch
                     fn check_owner(
                         parts: &mut #private::Parts,

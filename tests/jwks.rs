@@ -411,6 +411,103 @@ async fn stale_keys_are_dropped_after_max_stale() {
     );
 }
 
+#[tokio::test]
+async fn the_refresher_alone_drops_keys_after_max_stale() {
+    let issuer = TestIssuer::start().await;
+    issuer.set_cache_control(Some("max-age=1"));
+    let axioms = loaded(
+        &issuer,
+        issuer
+            .config(AUD)
+            .refresh_bounds(Duration::from_secs(1), Duration::from_secs(1))
+            .retry_max_backoff(Duration::from_secs(1))
+            .max_stale(Duration::from_secs(1)),
+    )
+    .await;
+    issuer.set_behavior(Behavior::Status(503));
+    // No request at all: the refresher's own failed fetches enforce max_stale.
+    assert!(
+        eventually(Duration::from_secs(8), || axioms.key_count() == 0).await,
+        "the stale keys were never dropped"
+    );
+}
+
+/// The refresher keeps its backoff through an outage, even while requests' own fetches for
+/// unknown kids fail beside it (on main before the pipeline, a refresh that found such a fetch
+/// in flight skipped, reset its backoff and slept the whole refresh period: 5 minutes without
+/// a retry during an outage).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_miss_fetches_during_an_outage_keep_the_refresher_retrying() {
+    let issuer = TestIssuer::start().await;
+    issuer.set_cache_control(Some("max-age=1"));
+    let axioms = loaded(
+        &issuer,
+        issuer
+            .config(AUD)
+            .refresh_bounds(Duration::from_secs(1), Duration::from_secs(1))
+            .retry_max_backoff(Duration::from_secs(2))
+            .unknown_kid_cooldown(Duration::ZERO)
+            .http_timeouts(Duration::from_secs(1), Duration::from_secs(1)),
+    )
+    .await;
+    let token = issuer.token().sign();
+    // The outage: every fetch takes the whole 1 s timeout, then fails.
+    issuer.set_behavior(Behavior::Delay(Duration::from_secs(30)));
+    let probe = issuer.token().header("kid", json!("nobody")).sign();
+    let until = tokio::time::Instant::now() + Duration::from_secs(5);
+    while tokio::time::Instant::now() < until {
+        assert_eq!(reason(verify(&axioms, &probe).await), Reason::UnknownKid);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Requests stop. The refresher, on its backoff (at most 2 s), goes on retrying...
+    let after_misses = issuer.jwks_fetches();
+    assert!(
+        eventually(Duration::from_secs(6), || issuer.jwks_fetches() >= after_misses + 2).await,
+        "the refresher stopped retrying during the outage ({} fetches)",
+        issuer.jwks_fetches()
+    );
+    // ...the last good keys serve meanwhile...
+    assert!(verify(&axioms, &token).await.is_ok());
+    // ...and once the IdP is back, it picks up a rotation with no request to trigger it.
+    issuer.add_key(Algorithm::ES256);
+    issuer.set_behavior(Behavior::Normal);
+    assert!(
+        eventually(Duration::from_secs(8), || axioms.key_count() == 2).await,
+        "the refresher did not recover"
+    );
+}
+
+/// Extreme durations never reach an `Instant` computation: a `max-age` of 2^64 - 1 seconds is
+/// clamped and the refresher keeps its schedule; configured bounds beyond a day are refused.
+#[tokio::test]
+async fn extreme_durations_never_stop_the_refresher() {
+    let issuer = TestIssuer::start().await;
+    issuer.set_cache_control(Some("max-age=18446744073709551615"));
+    let _axioms = loaded(
+        &issuer,
+        issuer
+            .config(AUD)
+            .refresh_bounds(Duration::from_secs(1), Duration::from_secs(1)),
+    )
+    .await;
+    assert!(
+        eventually(Duration::from_secs(6), || issuer.jwks_fetches() >= 3).await,
+        "the refresher stopped after an extreme max-age"
+    );
+    for builder in [
+        issuer
+            .config(AUD)
+            .refresh_bounds(Duration::from_secs(1), Duration::MAX),
+        issuer.config(AUD).refresh_interval(Duration::MAX),
+        issuer.config(AUD).max_stale(Duration::MAX),
+        issuer
+            .config(AUD)
+            .http_timeouts(Duration::MAX, Duration::MAX),
+    ] {
+        assert!(builder.build().is_err());
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // 6: slow IdP
 // ---------------------------------------------------------------------------------------

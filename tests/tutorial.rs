@@ -21,6 +21,8 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+mod common;
+
 use axioms::testing::TestIssuer;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -1001,6 +1003,17 @@ async fn tutorial_on_the_dev_issuer() {
     let r = api.get("/protected", Some(zoe)).await;
     assert_eq!(r.json()["user_id"], "zoe");
     assert_eq!(r.json()["audience"], json!(["tutorial-api"]));
+    // Never 200 without a principal: a token without `sub` is refused, and the log says
+    // which setting would accept it.
+    let r = post(Body::Json(json!({"sub": null, "scope": "read:data"}))).await;
+    let anonymous = r.json()["access_token"].as_str().unwrap().to_owned();
+    let r = api.get("/protected", Some(&anonymous)).await;
+    expect(&r, 401, "a token without sub");
+    assert!(
+        server.output().contains("AXIOMS_ALLOW_TOKENS_WITHOUT_SUB"),
+        "the refusal names the opt-out:\n{}",
+        server.output()
+    );
     let r = post(Body::Json(json!({"expires_in": 600}))).await;
     assert_eq!(r.json()["expires_in"], 600);
     let expired = post(Body::Json(json!({"expires_in": -600}))).await;
@@ -1207,6 +1220,50 @@ async fn example_minimal() {
     expect(&r, 200, "hello");
     assert_eq!(r.text, "hello alice\n");
     expect(&api.get("/hello", None).await, 401, "no token");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn example_cors() {
+    let issuer = TestIssuer::start().await;
+    let dir = temp_dir();
+    let origin = "https://app.example";
+    let mut env = issuer_env(&issuer, "my-api");
+    env.push(("ALLOWED_ORIGIN", origin.to_owned()));
+    let mut server = Server::start("cors", &env, dir.path());
+    let http = common::http_client();
+    let send = |req: common::Req| common::send_http(&http, &server.url, req.header("origin", origin));
+    let preflight = send(
+        common::req("OPTIONS", "/api/items/7")
+            .header("access-control-request-method", "DELETE")
+            .header("access-control-request-headers", "authorization"),
+    )
+    .await;
+    assert_eq!(preflight.status, 200, "{preflight:?}");
+    assert_eq!(preflight.headers["access-control-allow-origin"], origin);
+    assert!(
+        preflight.headers["access-control-allow-headers"]
+            .to_str()
+            .unwrap()
+            .contains("authorization")
+    );
+    let anonymous = send(common::req("DELETE", "/api/items/7")).await;
+    common::expect(&anonymous, common::Want::Anonymous);
+    assert_eq!(anonymous.headers["access-control-allow-origin"], origin);
+    let user = issuer.token().audience("my-api").sign();
+    let r = send(common::req("DELETE", "/api/items/7").bearer(&user)).await;
+    common::expect(&r, common::Want::Forbidden(common::Scope::Absent));
+    let admin = issuer
+        .token()
+        .audience("my-api")
+        .claim("roles", json!(["admin"]))
+        .sign();
+    let r = send(common::req("DELETE", "/api/items/7").bearer(&admin)).await;
+    common::expect(&r, common::Want::Status(204));
+    let r = send(common::req("GET", "/api/items").bearer(&user)).await;
+    common::expect(&r, common::Want::Status(200));
+    // The handler ran once: for the admin's DELETE, not for the preflight.
+    assert_eq!(server.output().matches("deleted item 7").count(), 1);
+    server.terminate();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -59,7 +59,9 @@ impl DevIssuer {
     /// from now, or `expires_in` seconds from now when that member is given (it is not a claim
     /// and is removed). Other claims default as `TestIssuer` mints them: `sub` `user-1`, `iat`
     /// now, a fresh `jti`, `client_id` `test-client`. Anything given replaces the default, so a
-    /// wrong `iss` or `aud`, or a past `exp`, gives a token the API refuses — on purpose.
+    /// wrong `iss` or `aud`, or a past `exp`, gives a token the API refuses — on purpose; a
+    /// claim given as `null` is left out (`{"sub": null}`: a token without a principal, which
+    /// the API refuses too).
     pub(crate) fn mint(&self, body: Value) -> Result<TokenResponse, ApiError> {
         let Value::Object(mut claims) = body else {
             return Err(ApiError::invalid(
@@ -87,7 +89,16 @@ impl DevIssuer {
         if !claims.contains_key("aud") {
             claims.insert("aud".to_owned(), json!(self.audience));
         }
-        let access_token = self.issuer.token().claims(Value::Object(claims)).sign();
+        let omitted: Vec<String> = claims
+            .iter()
+            .filter(|(_, v)| v.is_null())
+            .map(|(k, _)| k.clone())
+            .collect();
+        let mut token = self.issuer.token().claims(Value::Object(claims));
+        for name in &omitted {
+            token = token.without(name);
+        }
+        let access_token = token.sign();
         if access_token.is_empty() {
             return Err(ApiError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,

@@ -462,7 +462,9 @@ async fn failed_miss_fetches_during_an_outage_keep_the_refresher_retrying() {
     // Requests stop. The refresher, on its backoff (at most 2 s), goes on retrying...
     let after_misses = issuer.jwks_fetches();
     assert!(
-        eventually(Duration::from_secs(6), || issuer.jwks_fetches() >= after_misses + 2).await,
+        eventually(Duration::from_secs(6), || issuer.jwks_fetches()
+            >= after_misses + 2)
+        .await,
         "the refresher stopped retrying during the outage ({} fetches)",
         issuer.jwks_fetches()
     );

@@ -916,7 +916,10 @@ async fn alg_less_ps256_keys_of_a_real_provider() {
         .iter()
         .find(|k| k["kid"] == kid.as_str())
         .unwrap();
-    assert!(key.get("alg").is_none(), "the signing key has no alg: {key}");
+    assert!(
+        key.get("alg").is_none(),
+        "the signing key has no alg: {key}"
+    );
 
     let config = |rsa_alg: Option<Algorithm>| {
         let builder = Config::builder()

@@ -122,7 +122,11 @@ async fn a_verdict_never_crosses_verifiers() {
         for path in ["/b/admin", "/b/me"] {
             let r = send(app, req("GET", path).bearer(&admin_of_a)).await;
             expect(&r, Want::InvalidToken);
-            assert_eq!(hits.count(), 0, "{layer} {path}: B's handler ran for A's token");
+            assert_eq!(
+                hits.count(),
+                0,
+                "{layer} {path}: B's handler ran for A's token"
+            );
         }
     }
     // Under the recording layer, B's own tokens work on B's routes.
@@ -194,7 +198,11 @@ async fn anonymous_options_and_head_never_run_a_protected_handler() {
             expect(&r, Want::Anonymous);
         }
     }
-    assert_eq!(hits.count(), 0, "a protected handler ran for an anonymous request");
+    assert_eq!(
+        hits.count(),
+        0,
+        "a protected handler ran for an anonymous request"
+    );
     // A real admin still gets through every way of mounting.
     let admin = token(&issuer, "api", json!({"roles": ["admin"]}));
     for path in ["/any", "/service", "/fallback/anything"] {
@@ -296,14 +304,22 @@ async fn get_makes_head_safe_and_nothing_else() {
         .build()
         .unwrap_err();
     assert_eq!(err.setting(), "AXIOMS_SAFE_METHODS");
-    for unsafe_method in [Method::POST, Method::PUT, Method::PATCH, Method::DELETE, Method::CONNECT]
-    {
+    for unsafe_method in [
+        Method::POST,
+        Method::PUT,
+        Method::PATCH,
+        Method::DELETE,
+        Method::CONNECT,
+    ] {
         let err = issuer
             .config("api")
             .safe_methods([Method::GET, unsafe_method.clone()])
             .build()
             .unwrap_err();
-        assert!(err.to_string().contains("changes state"), "{unsafe_method}: {err}");
+        assert!(
+            err.to_string().contains("changes state"),
+            "{unsafe_method}: {err}"
+        );
     }
     let axioms = Axioms::new(
         issuer
@@ -393,14 +409,54 @@ async fn empty_null_and_missing_claims_own_nothing() {
     let (issuer, axioms) = verifier("api").await;
     let app = ownership_app(axioms);
     let cases: &[(&str, Value, u64, Want)] = &[
-        ("empty owns empty", json!({"email": ""}), 1, Want::Forbidden(Scope::Absent)),
-        ("null owns empty", json!({"email": null}), 1, Want::Forbidden(Scope::Absent)),
-        ("missing owns empty", json!({}), 1, Want::Forbidden(Scope::Absent)),
-        ("empty array", json!({"email": []}), 1, Want::Forbidden(Scope::Absent)),
-        ("false", json!({"email": false}), 1, Want::Forbidden(Scope::Absent)),
-        ("owner", json!({"email": "ada@example.com"}), 2, Want::Status(200)),
-        ("owner, other", json!({"email": "ada@example.com"}), 1, Want::Forbidden(Scope::Absent)),
-        ("empty vs owner", json!({"email": ""}), 2, Want::Forbidden(Scope::Absent)),
+        (
+            "empty owns empty",
+            json!({"email": ""}),
+            1,
+            Want::Forbidden(Scope::Absent),
+        ),
+        (
+            "null owns empty",
+            json!({"email": null}),
+            1,
+            Want::Forbidden(Scope::Absent),
+        ),
+        (
+            "missing owns empty",
+            json!({}),
+            1,
+            Want::Forbidden(Scope::Absent),
+        ),
+        (
+            "empty array",
+            json!({"email": []}),
+            1,
+            Want::Forbidden(Scope::Absent),
+        ),
+        (
+            "false",
+            json!({"email": false}),
+            1,
+            Want::Forbidden(Scope::Absent),
+        ),
+        (
+            "owner",
+            json!({"email": "ada@example.com"}),
+            2,
+            Want::Status(200),
+        ),
+        (
+            "owner, other",
+            json!({"email": "ada@example.com"}),
+            1,
+            Want::Forbidden(Scope::Absent),
+        ),
+        (
+            "empty vs owner",
+            json!({"email": ""}),
+            2,
+            Want::Forbidden(Scope::Absent),
+        ),
     ];
     for (case, claims, id, want) in cases {
         let r = send(
@@ -555,47 +611,77 @@ async fn a_hidden_denial_goes_through_the_error_renderer() {
 #[tokio::test]
 async fn tokens_that_are_not_bearer_access_tokens_are_refused() {
     let (issuer, axioms) = verifier("api").await;
-    let app = Router::new().route("/me", get(me)).with_state(axioms.clone());
+    let app = Router::new()
+        .route("/me", get(me))
+        .with_state(axioms.clone());
     let t = || issuer.token().audience("api");
     let refused: Vec<(&str, String, Reason)> = vec![
         (
             "DPoP-bound (cnf.jkt)",
-            t().claim("cnf", json!({"jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}))
-                .sign(),
+            t().claim(
+                "cnf",
+                json!({"jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}),
+            )
+            .sign(),
             Reason::SenderConstrained,
         ),
         (
             "mTLS-bound (cnf.x5t#S256)",
-            t().claim("cnf", json!({"x5t#S256": "bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2"}))
-                .sign(),
+            t().claim(
+                "cnf",
+                json!({"x5t#S256": "bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2"}),
+            )
+            .sign(),
             Reason::SenderConstrained,
         ),
-        ("at_hash", t().claim("at_hash", json!("77QmUPtjPfzWtF2AnpK9RQ")).sign(), Reason::NotAccessToken),
-        ("c_hash", t().claim("c_hash", json!("LDktKdoQak3Pk0cnXxCltA")).sign(), Reason::NotAccessToken),
-        ("s_hash", t().claim("s_hash", json!("x")).sign(), Reason::NotAccessToken),
+        (
+            "at_hash",
+            t().claim("at_hash", json!("77QmUPtjPfzWtF2AnpK9RQ")).sign(),
+            Reason::NotAccessToken,
+        ),
+        (
+            "c_hash",
+            t().claim("c_hash", json!("LDktKdoQak3Pk0cnXxCltA")).sign(),
+            Reason::NotAccessToken,
+        ),
+        (
+            "s_hash",
+            t().claim("s_hash", json!("x")).sign(),
+            Reason::NotAccessToken,
+        ),
         (
             "nonce on an untyped JWT (Auth0, Okta, Entra, Cognito ID tokens)",
-            t().header("typ", json!("JWT")).claim("nonce", json!("n-0S6_WzA2Mj")).sign(),
+            t().header("typ", json!("JWT"))
+                .claim("nonce", json!("n-0S6_WzA2Mj"))
+                .sign(),
             Reason::NotAccessToken,
         ),
         (
             "nonce without typ",
-            t().without_header("typ").claim("nonce", json!("abc")).sign(),
+            t().without_header("typ")
+                .claim("nonce", json!("abc"))
+                .sign(),
             Reason::NotAccessToken,
         ),
         (
             "Keycloak ID token (typ: ID)",
-            t().header("typ", json!("JWT")).claim("typ", json!("ID")).sign(),
+            t().header("typ", json!("JWT"))
+                .claim("typ", json!("ID"))
+                .sign(),
             Reason::NotAccessToken,
         ),
         (
             "Keycloak refresh token",
-            t().header("typ", json!("JWT")).claim("typ", json!("Refresh")).sign(),
+            t().header("typ", json!("JWT"))
+                .claim("typ", json!("Refresh"))
+                .sign(),
             Reason::NotAccessToken,
         ),
         (
             "Cognito ID token (token_use: id)",
-            t().without_header("typ").claim("token_use", json!("id")).sign(),
+            t().without_header("typ")
+                .claim("token_use", json!("id"))
+                .sign(),
             Reason::NotAccessToken,
         ),
         ("no sub", t().without("sub").sign(), Reason::MissingSubject),
@@ -623,7 +709,9 @@ async fn tokens_that_are_not_bearer_access_tokens_are_refused() {
         ),
         (
             "Cognito access token (token_use: access)",
-            t().without_header("typ").claim("token_use", json!("access")).sign(),
+            t().without_header("typ")
+                .claim("token_use", json!("access"))
+                .sign(),
         ),
     ];
     for (case, token) in &accepted {
@@ -709,7 +797,10 @@ async fn alg_less_rsa_keys_follow_the_configured_algorithm() {
     let err = default.verify(&token).await.unwrap_err();
     assert_eq!(err.reason(), Reason::AlgorithmKeyMismatch);
     let app = Router::new().route("/me", get(me)).with_state(default);
-    expect(&send(&app, req("GET", "/me").bearer(&token)).await, Want::InvalidToken);
+    expect(
+        &send(&app, req("GET", "/me").bearer(&token)).await,
+        Want::InvalidToken,
+    );
     let line = logs.line_with("request rejected");
     assert!(
         line.contains("alg differs from the algorithm the key is pinned to")
@@ -815,7 +906,10 @@ async fn a_refused_request_is_logged_once() {
     let app = Router::new()
         .route("/me", get(me))
         .route("/admin", get(admin))
-        .route("/both", get(|_: Claims, _: Option<Claims>, _: Authentication| async { "ok" }))
+        .route(
+            "/both",
+            get(|_: Claims, _: Option<Claims>, _: Authentication| async { "ok" }),
+        )
         .with_state(AppState {
             axioms: axioms.clone(),
             hits,
@@ -826,7 +920,12 @@ async fn a_refused_request_is_logged_once() {
         let logs = Logs::capture();
         let r = send(&app, req("GET", path).bearer(&expired)).await;
         expect(&r, Want::InvalidToken);
-        assert_eq!(logs.count("request rejected"), 1, "{path}:\n{}", logs.logs.text());
+        assert_eq!(
+            logs.count("request rejected"),
+            1,
+            "{path}:\n{}",
+            logs.logs.text()
+        );
         assert!(!logs.logs.text().contains(&expired));
     }
     let logs = Logs::capture();
@@ -924,7 +1023,10 @@ mod every_entry_point {
             (
                 "Option<Claims>",
                 Router::new()
-                    .route("/", any(|c: Option<Claims>| async move { format!("{}", c.is_some()) }))
+                    .route(
+                        "/",
+                        any(|c: Option<Claims>| async move { format!("{}", c.is_some()) }),
+                    )
                     .with_state(axioms.clone()),
             ),
             (
@@ -976,7 +1078,10 @@ mod every_entry_point {
             Credential::IdToken => bearer(t().claim("at_hash", json!("x")).sign()),
             Credential::Garbage => bearer("abc.def".to_owned()),
             Credential::Tab => vec![format!("Bearer\t{}", t().sign())],
-            Credential::Lowercase => vec![format!("bearer {}", t().claim("roles", json!(["admin"])).sign())],
+            Credential::Lowercase => vec![format!(
+                "bearer {}",
+                t().claim("roles", json!(["admin"])).sign()
+            )],
             Credential::Twice => {
                 let one = t().sign();
                 vec![format!("Bearer {one}"), format!("Bearer {one}")]

@@ -1231,7 +1231,8 @@ async fn example_cors() {
     env.push(("ALLOWED_ORIGIN", origin.to_owned()));
     let mut server = Server::start("cors", &env, dir.path());
     let http = common::http_client();
-    let send = |req: common::Req| common::send_http(&http, &server.url, req.header("origin", origin));
+    let send =
+        |req: common::Req| common::send_http(&http, &server.url, req.header("origin", origin));
     let preflight = send(
         common::req("OPTIONS", "/api/items/7")
             .header("access-control-request-method", "DELETE")

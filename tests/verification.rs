@@ -244,7 +244,11 @@ impl Fixture {
         let r = send(&self.app, &[bearer(token)]).await;
         assert_too_large(&r, &case);
         assert_no_leak(&r, token, &case);
-        assert_eq!(self.reason(token).await, Some(Reason::TokenTooLarge), "{case}");
+        assert_eq!(
+            self.reason(token).await,
+            Some(Reason::TokenTooLarge),
+            "{case}"
+        );
     }
 
     /// 200 over HTTP with the default subject, and `Ok` from `Axioms::verify`.

@@ -487,7 +487,12 @@ fn rfc7520_es512_with_the_registered_alg() {
                 continue;
             };
             assert_eq!(test["result"], "valid");
-            assert_eq!(verify_jws_signature(&jwks, jws), Ok(()), "tc{}", test["tcId"]);
+            assert_eq!(
+                verify_jws_signature(&jwks, jws),
+                Ok(()),
+                "tc{}",
+                test["tcId"]
+            );
             let (signed, signature) = jws.rsplit_once('.').unwrap();
             let mut bad = URL_SAFE_NO_PAD.decode(signature).unwrap();
             bad[7] ^= 1;
@@ -741,10 +746,19 @@ fn primitive_ecdsa_p521_sha512_p1363() {
         assert_eq!(point[0], 0x04);
         let key = UnparsedPublicKey::new(&ECDSA_P521_SHA512_FIXED, point);
         for t in &group.tests {
-            tally.record(t.tc_id, &t.comment, t.result, key.verify(&t.msg, &t.sig).is_ok());
+            tally.record(
+                t.tc_id,
+                &t.comment,
+                t.result,
+                key.verify(&t.msg, &t.sig).is_ok(),
+            );
         }
     }
-    tally.finish(&format!("{name:?}"), set.number_of_tests, EXPECTED_ECDSA_P521);
+    tally.finish(
+        &format!("{name:?}"),
+        set.number_of_tests,
+        EXPECTED_ECDSA_P521,
+    );
 }
 
 #[test]

@@ -32,18 +32,31 @@
 //!
 //! * **Transport** (RFC 6750 §2.1): exactly one `Authorization: Bearer <b64token>` header,
 //!   case-insensitive scheme; never the query string or body.
-//! * **Token** (RFC 7515/7519/8725): at most 8 KiB by default; three segments of strict
+//! * **Token** (RFC 7515/7519/8725): at most 32 KiB by default; three segments of strict
 //!   base64url; JSON objects without duplicate members; `alg` in an asymmetric allow-list
 //!   (`none` and `HS*` can never be allowed); `crit`, `cty`, `b64`, `enc`, `zip` refused;
 //!   `typ` `at+jwt`/`JWT`/absent (or RFC 9068 strict); `jku`, `x5u`, `jwk`, `x5c` never used.
 //! * **Key**: selected by `kid` only among keys fetched from the configured JWKS; each key is
-//!   pinned to one algorithm (its JWK `alg`, or the one its type and curve imply), which the
-//!   header must match.
+//!   pinned to one algorithm (its JWK `alg`, or the one its type and curve imply — for RSA,
+//!   [`ConfigBuilder::rsa_key_alg`]), which the header must match.
 //! * **Claims** (RFC 7519/9068): `iss` equals the configured issuer exactly; `aud` names a
 //!   configured audience; `exp` is required and `now < exp + leeway`; `nbf` and `iat` are
-//!   checked when present; registered claims of the wrong JSON type are rejections.
+//!   checked when present; `sub` is required; registered claims of the wrong JSON type are
+//!   rejections.
+//! * **Kind**: an access token presented as a bearer token — ID tokens (`at_hash`, `nonce`,
+//!   Keycloak's `typ: "ID"`, Cognito's `token_use: "id"`) and sender-constrained tokens (`cnf`)
+//!   are refused.
 //!
 //! Every rejection is an RFC 6750 response — see [`AuthError`].
+//!
+//! ## One pipeline
+//!
+//! Every entry point — the [`Claims`] and [`Authentication`] extractors, the `#[protected]`
+//! guard, [`AxiomsLayer`], [`policy::PolicyLayer`] and [`Axioms::authenticate`] — takes the same
+//! path: read the credentials, verify, record the verdict (tagged with the verifier that
+//! produced it), apply the entry point's demand (safe methods are applied there and nowhere
+//! else), then the policy. A verdict is reused only by the same [`Axioms`]; any other verifier
+//! verifies again.
 //!
 //! ## Crate features
 //!

@@ -99,6 +99,12 @@ impl ConfigBuilder {
     /// obtain tokens for your application: check `tid` against the tenants you serve
     /// (`claims.get::<String>("tid")`) if it is not meant for everyone.
     ///
+    /// **Ownership**: `email`, `upn` and `preferred_username` are not unique across tenants
+    /// — a user of another tenant can carry the same value — so `owner(claim = "email")` (or
+    /// [`Claims::owns`](crate::Claims::owns) by such a claim) is unsafe under this issuer. Own
+    /// by `sub` or `oid` (unique per tenant, and `tid` is checked against the issuer), or
+    /// compare `tid` too.
+    ///
     /// ```
     /// let config = axioms::ConfigBuilder::entra_multi_tenant("6e74172b-be56-4843-9ff4-e66a39bb12e3").build()?;
     /// assert_eq!(config.issuer(), Some("https://login.microsoftonline.com/{tenantid}/v2.0"));

@@ -37,8 +37,7 @@ use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::KeySize;
 use aws_lc_rs::signature::{
     self, ECDSA_P256_SHA256_FIXED_SIGNING, ECDSA_P384_SHA384_FIXED_SIGNING,
-    ECDSA_P521_SHA512_FIXED_SIGNING, EcdsaKeyPair,
-    Ed25519KeyPair, KeyPair as _, RsaKeyPair,
+    ECDSA_P521_SHA512_FIXED_SIGNING, EcdsaKeyPair, Ed25519KeyPair, KeyPair as _, RsaKeyPair,
 };
 use axum::Router;
 use axum::extract::State;
@@ -744,8 +743,14 @@ pub fn verify_jws_signature(jwks: &Value, token: &str) -> Result<(), Reason> {
         .build()
         .map_err(|_| Reason::InvalidHeader)?;
     let keys = &config.keys;
-    let set = KeySet::parse(jwks, &keys.algorithms, keys.rsa_key_alg, keys.max_keys, None)
-        .map_err(|_| Reason::UnknownKid)?;
+    let set = KeySet::parse(
+        jwks,
+        &keys.algorithms,
+        keys.rsa_key_alg,
+        keys.max_keys,
+        None,
+    )
+    .map_err(|_| Reason::UnknownKid)?;
     let parts = verify::parse(&config.validation, &keys.algorithms, token)?;
     let key = set.find(parts.kid.as_deref())?;
     verify::check_signature(&parts, key)

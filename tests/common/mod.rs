@@ -80,7 +80,9 @@ impl Req {
     }
 
     fn http(&self) -> Request<Body> {
-        let mut builder = Request::builder().method(self.method.clone()).uri(&self.uri);
+        let mut builder = Request::builder()
+            .method(self.method.clone())
+            .uri(&self.uri);
         for (name, value) in &self.headers {
             builder = builder.header(name, value);
         }

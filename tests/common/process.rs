@@ -231,7 +231,9 @@ pub fn node_dir(dir: &str, packages: &[&str], test: &str) -> Option<PathBuf> {
         eprintln!("\n{}\n{message}\n{}\n", "!".repeat(80), "!".repeat(80));
         return None;
     }
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join(dir);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join(dir);
     static INSTALL: Mutex<()> = Mutex::new(());
     let _once = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
     let installed = packages.iter().all(|package| {

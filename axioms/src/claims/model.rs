@@ -13,7 +13,7 @@ use crate::policy::OwnerValue;
 ///
 /// A `Claims` only comes out of successful verification (or
 /// [`Claims::from_json_unverified`], named for what it is); cloning it is cheap. As an axum
-/// extractor it requires a valid token — see [`crate::extract`].
+/// extractor it requires a valid token (`Option<Claims>` also serves anonymous callers).
 ///
 /// Scopes, roles and permissions are resolved once, at verification, from the claim names in
 /// [`Config`](crate::Config) (the first configured name present wins).

@@ -610,7 +610,11 @@ impl ConfigBuilder {
     /// discovery).
     fn key_source(&self, issuer: Option<&str>, allow_http: bool) -> Result<KeySource, ConfigError> {
         if let Some(jwks) = &self.jwks_url {
-            return Ok(KeySource::Jwks(parse_url("AXIOMS_JWKS_URL", jwks, allow_http)?));
+            return Ok(KeySource::Jwks(parse_url(
+                "AXIOMS_JWKS_URL",
+                jwks,
+                allow_http,
+            )?));
         }
         let Some(iss) = issuer else {
             return Err(ConfigError::new(
@@ -875,7 +879,13 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(c.audiences(), ["a", "b"]);
-        let names: Vec<&str> = c.validation.claim_names.roles.iter().map(ClaimName::as_str).collect();
+        let names: Vec<&str> = c
+            .validation
+            .claim_names
+            .roles
+            .iter()
+            .map(ClaimName::as_str)
+            .collect();
         assert_eq!(names, ["cognito:groups", "/realm_access/roles"]);
     }
 
@@ -888,14 +898,41 @@ mod tests {
             from(&v)
         };
         for (vars, setting) in [
-            (&[("AXIOMS_JWKS_REFRESH_SECS", "18446744073709551615")][..], "AXIOMS_JWKS_REFRESH_SECS"),
-            (&[("AXIOMS_HTTP_TIMEOUT_SECS", "100000")][..], "AXIOMS_HTTP_TIMEOUT_SECS"),
+            (
+                &[("AXIOMS_JWKS_REFRESH_SECS", "18446744073709551615")][..],
+                "AXIOMS_JWKS_REFRESH_SECS",
+            ),
+            (
+                &[("AXIOMS_HTTP_TIMEOUT_SECS", "100000")][..],
+                "AXIOMS_HTTP_TIMEOUT_SECS",
+            ),
             (&[("AXIOMS_RSA_KEY_ALG", "ES256")][..], "AXIOMS_RSA_KEY_ALG"),
-            (&[("AXIOMS_RSA_KEY_ALG", "PS256"), ("AXIOMS_ALGORITHMS", "RS256")][..], "AXIOMS_RSA_KEY_ALG"),
-            (&[("AXIOMS_SAFE_METHODS", "GET,POST")][..], "AXIOMS_SAFE_METHODS"),
-            (&[("AXIOMS_SAFE_METHODS", "HEAD")][..], "AXIOMS_SAFE_METHODS"),
-            (&[("AXIOMS_SAFE_METHODS", "PROPFIND")][..], "AXIOMS_SAFE_METHODS"),
-            (&[("AXIOMS_ALLOW_TOKENS_WITHOUT_SUB", "true"), ("AXIOMS_TOKEN_TYPE", "rfc9068")][..], "AXIOMS_ALLOW_TOKENS_WITHOUT_SUB"),
+            (
+                &[
+                    ("AXIOMS_RSA_KEY_ALG", "PS256"),
+                    ("AXIOMS_ALGORITHMS", "RS256"),
+                ][..],
+                "AXIOMS_RSA_KEY_ALG",
+            ),
+            (
+                &[("AXIOMS_SAFE_METHODS", "GET,POST")][..],
+                "AXIOMS_SAFE_METHODS",
+            ),
+            (
+                &[("AXIOMS_SAFE_METHODS", "HEAD")][..],
+                "AXIOMS_SAFE_METHODS",
+            ),
+            (
+                &[("AXIOMS_SAFE_METHODS", "PROPFIND")][..],
+                "AXIOMS_SAFE_METHODS",
+            ),
+            (
+                &[
+                    ("AXIOMS_ALLOW_TOKENS_WITHOUT_SUB", "true"),
+                    ("AXIOMS_TOKEN_TYPE", "rfc9068"),
+                ][..],
+                "AXIOMS_ALLOW_TOKENS_WITHOUT_SUB",
+            ),
         ] {
             let err = with(vars).expect_err("should fail");
             assert_eq!(err.setting(), setting, "{vars:?}: {err}");
@@ -908,7 +945,12 @@ mod tests {
                 .build()
                 .is_err()
         );
-        let c = with(&[("AXIOMS_RSA_KEY_ALG", "PS256"), ("AXIOMS_SAFE_METHODS", "GET, OPTIONS"), ("AXIOMS_ALLOW_TOKENS_WITHOUT_SUB", "yes")]).unwrap();
+        let c = with(&[
+            ("AXIOMS_RSA_KEY_ALG", "PS256"),
+            ("AXIOMS_SAFE_METHODS", "GET, OPTIONS"),
+            ("AXIOMS_ALLOW_TOKENS_WITHOUT_SUB", "yes"),
+        ])
+        .unwrap();
         assert_eq!(c.rsa_key_alg(), Algorithm::PS256);
         assert!(c.safe_methods().contains(&Method::HEAD));
         assert!(!c.requires_subject());

@@ -62,10 +62,9 @@ impl RequestSettings {
                 "use a plain name such as `api`",
             ));
         }
-        let safe_methods =
-            SafeMethods::from_methods(&self.safe_methods).map_err(|problem| {
-                ConfigError::new("AXIOMS_SAFE_METHODS", problem.to_string(), problem.fix())
-            })?;
+        let safe_methods = SafeMethods::from_methods(&self.safe_methods).map_err(|problem| {
+            ConfigError::new("AXIOMS_SAFE_METHODS", problem.to_string(), problem.fix())
+        })?;
         Ok(Requests {
             realm: Arc::from(self.realm),
             safe_methods,

@@ -41,9 +41,9 @@ where
         match pipeline::admit(&axioms, parts, Demand::Token(SafeMethods::NONE)).await {
             Ok(Admission::Authenticated(claims) | Admission::Pass(Some(claims))) => Ok(claims),
             // A token demand on no safe method always authenticates or fails.
-            Ok(Admission::Pass(None)) => Err(axioms.reject(axioms.error(
-                crate::rejection::Reason::MissingToken,
-            ))),
+            Ok(Admission::Pass(None)) => {
+                Err(axioms.reject(axioms.error(crate::rejection::Reason::MissingToken)))
+            }
             Err(err) => Err(axioms.reject(err)),
         }
     }

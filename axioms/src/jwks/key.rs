@@ -322,12 +322,14 @@ mod tests {
         let mut n = vec![0u8];
         n.extend(vec![0xc5u8; 256]);
         let n = URL_SAFE_NO_PAD.encode(n);
-        assert!(admit(
+        assert!(
+            admit(
                 &json!({"kty":"RSA","n":n,"e":"AQAB"}),
                 &Algorithm::ALL,
                 Algorithm::RS256
             )
-            .is_ok());
+            .is_ok()
+        );
     }
 
     #[test]

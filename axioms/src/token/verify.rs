@@ -71,7 +71,10 @@ pub(crate) async fn verify(
 
 /// Which key refused which algorithm, and the setting that decides it.
 fn mismatch_detail(parts: &Parts<'_>, key: &VerifyingKey) -> String {
-    let kid = key.kid.as_deref().map_or_else(|| "(none)".to_owned(), escape_kid);
+    let kid = key
+        .kid
+        .as_deref()
+        .map_or_else(|| "(none)".to_owned(), escape_kid);
     let implied = if key.implied_alg {
         " (an RSA key without `alg`: set AXIOMS_RSA_KEY_ALG to the algorithm your IdP signs with)"
     } else {

@@ -5,10 +5,11 @@
 
 pub use crate::check::Mode;
 pub use crate::claims::Claims;
-pub use crate::policy::{Guard, LayerPolicy, Mismatch, Policy, Rule, SafeMethods};
+pub use crate::policy::{Guard, LayerPolicy, Mismatch, Policy, Registered, Rule, SafeMethods};
 pub use axum::extract::FromRef;
 pub use axum::response::Response;
 pub use http::request::Parts;
+pub use inventory;
 
 /// The whole ownership check of an `owner(…)` clause: state conversion, fetch, comparison,
 /// hand-over to `Owned<T>`.

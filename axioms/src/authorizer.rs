@@ -223,7 +223,11 @@ impl Axioms {
     /// }
     /// ```
     pub fn error(&self, reason: Reason) -> AuthError {
-        let err = AuthError::new(reason).with_realm(Arc::clone(&self.inner.config.requests.realm));
+        let requests = &self.inner.config.requests;
+        let mut err = AuthError::new(reason).with_realm(Arc::clone(&requests.realm));
+        if let Some(resource) = &requests.resource {
+            err = err.with_resource_metadata(Arc::clone(&resource.metadata_url));
+        }
         if reason == Reason::KeysUnavailable {
             err.with_retry_after(self.inner.keys.retry_after())
         } else {

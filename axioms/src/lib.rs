@@ -87,6 +87,7 @@ mod pipeline;
 pub mod policy;
 mod providers;
 mod rejection;
+mod resource_metadata;
 mod token;
 mod www_authenticate;
 
@@ -107,6 +108,7 @@ pub use jwks::FetchError;
 pub use layer::{AxiomsLayer, AxiomsService, ResponseFuture};
 pub use pipeline::Authentication;
 pub use rejection::{AuthError, AuthErrorKind, ErrorCode, ErrorRenderer, Reason, Rejection};
+pub use resource_metadata::ResourceMetadata;
 pub use token::cache::TokenCacheStats;
 pub use www_authenticate::BearerChallenge;
 

@@ -12,6 +12,7 @@ use std::time::Duration;
 use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode, header};
 
+use crate::check::Mode;
 use crate::www_authenticate::BearerChallenge;
 
 /// The RFC 6750 §3.1 error codes.
@@ -308,7 +309,7 @@ impl fmt::Display for Reason {
 /// assert_eq!(response.status(), 403);
 /// assert_eq!(
 ///     response.headers()["www-authenticate"],
-///     r#"Bearer realm="api", error="insufficient_scope", error_description="the access token does not grant this request", scope="read:data""#
+///     r#"Bearer realm="api", error="insufficient_scope", error_description="the access token does not grant this request: it needs the scope in `scope`", scope="read:data""#
 /// );
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -316,6 +317,10 @@ pub struct AuthError {
     reason: Reason,
     realm: Arc<str>,
     scopes: Option<Arc<[Box<str>]>>,
+    /// How the scopes combine: one of them (`any`) or all of them.
+    scope_mode: Mode,
+    /// `resource_metadata` of the challenge (RFC 9728 §5.1), when a resource is configured.
+    resource_metadata: Option<Arc<str>>,
     retry_after: Option<Duration>,
     /// Operator-only context for the log line (never sent): e.g. which key refused which
     /// algorithm. Holds no token material beyond an escaped `kid`.
@@ -329,9 +334,38 @@ impl AuthError {
             reason,
             realm: Arc::from("api"),
             scopes: None,
+            scope_mode: Mode::All,
+            resource_metadata: None,
             retry_after: None,
             detail: None,
         }
+    }
+
+    /// Names the scopes of which **one** would have satisfied the request (a policy's
+    /// `scopes = any(…)`); the description says so.
+    #[must_use]
+    pub fn with_alternative_scopes<I, S>(self, scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let mut err = self.with_scopes(scopes);
+        err.scope_mode = Mode::Any;
+        err
+    }
+
+    /// Points the challenge at the resource's metadata document (`resource_metadata`,
+    /// RFC 9728 §5.1). [`Axioms`](crate::Axioms) sets it on every error when a resource is
+    /// configured.
+    #[must_use]
+    pub fn with_resource_metadata(mut self, url: impl Into<Arc<str>>) -> Self {
+        self.resource_metadata = Some(url.into());
+        self
+    }
+
+    /// The `resource_metadata` URL of the challenge, if any.
+    pub fn resource_metadata(&self) -> Option<&str> {
+        self.resource_metadata.as_deref()
     }
 
     /// Adds operator-only context to the log line.
@@ -347,7 +381,8 @@ impl AuthError {
         self
     }
 
-    /// Names the scopes that would have satisfied the request (the challenge's `scope`).
+    /// Names the scopes that together would have satisfied the request (the challenge's
+    /// `scope`).
     #[must_use]
     pub fn with_scopes<I, S>(mut self, scopes: I) -> Self
     where
@@ -356,6 +391,7 @@ impl AuthError {
     {
         let v: Vec<Box<str>> = scopes.into_iter().map(|s| Box::from(s.as_ref())).collect();
         self.scopes = (!v.is_empty()).then(|| Arc::from(v));
+        self.scope_mode = Mode::All;
         self
     }
 
@@ -419,14 +455,26 @@ impl AuthError {
         }
     }
 
-    /// The generic description sent to the client. It depends only on the kind, so it cannot
-    /// leak why a token failed (that is [`reason`](Self::reason), for the logs).
+    /// The generic description sent to the client. It depends only on the kind (and, for a
+    /// missing privilege, on how the listed scopes combine), so it cannot leak why a token
+    /// failed (that is [`reason`](Self::reason), for the logs).
     pub fn description(&self) -> &'static str {
         match self.kind() {
             AuthErrorKind::MissingToken => "a bearer access token is required",
             AuthErrorKind::InvalidRequest => "the Authorization header is malformed",
             AuthErrorKind::InvalidToken => "the access token is invalid or expired",
-            AuthErrorKind::InsufficientScope => "the access token does not grant this request",
+            AuthErrorKind::InsufficientScope => match (self.scopes().len(), self.scope_mode) {
+                (0, _) => "the access token does not grant this request",
+                (1, _) => {
+                    "the access token does not grant this request: it needs the scope in `scope`"
+                }
+                (_, Mode::Any) => {
+                    "the access token does not grant this request: it needs one of the scopes in `scope`"
+                }
+                (_, Mode::All) => {
+                    "the access token does not grant this request: it needs every scope in `scope`"
+                }
+            },
             AuthErrorKind::NotFound => "not found",
             AuthErrorKind::TokenTooLarge => {
                 "the access token is larger than this server accepts; a new token would not help"
@@ -451,6 +499,9 @@ impl AuthError {
         }
         if let Some(scopes) = &self.scopes {
             challenge = challenge.scope(scopes.iter());
+        }
+        if let Some(url) = &self.resource_metadata {
+            challenge = challenge.resource_metadata(&**url);
         }
         Some(challenge.to_header_value())
     }

@@ -20,10 +20,11 @@ use crate::rejection::ErrorCode;
 ///     .error(ErrorCode::InsufficientScope)
 ///     .description("the token lacks a required scope")
 ///     .scope(["read:data", "admin"])
+///     .resource_metadata("https://api.example.com/.well-known/oauth-protected-resource")
 ///     .to_header_value();
 /// assert_eq!(
 ///     value.to_str().unwrap(),
-///     r#"Bearer realm="api", error="insufficient_scope", error_description="the token lacks a required scope", scope="read:data admin""#
+///     r#"Bearer realm="api", error="insufficient_scope", error_description="the token lacks a required scope", scope="read:data admin", resource_metadata="https://api.example.com/.well-known/oauth-protected-resource""#
 /// );
 /// ```
 #[derive(Debug, Clone, Default)]
@@ -33,6 +34,7 @@ pub struct BearerChallenge {
     error: Option<ErrorCode>,
     description: Option<String>,
     scope: Option<String>,
+    resource_metadata: Option<String>,
 }
 
 impl BearerChallenge {
@@ -74,6 +76,13 @@ impl BearerChallenge {
         self
     }
 
+    /// Sets `resource_metadata`: the URL of the protected resource's metadata document
+    /// (RFC 9728 §5.1), from which a client discovers the authorization server.
+    pub fn resource_metadata(mut self, url: impl Into<String>) -> Self {
+        self.resource_metadata = Some(url.into());
+        self
+    }
+
     /// Renders the challenge as a header value.
     pub fn to_header_value(&self) -> HeaderValue {
         let mut out = String::from("Bearer");
@@ -97,6 +106,9 @@ impl BearerChallenge {
         }
         if let Some(scope) = &self.scope {
             attr("scope", scope, &mut out);
+        }
+        if let Some(url) = &self.resource_metadata {
+            attr("resource_metadata", url, &mut out);
         }
         // Only printable ASCII was pushed, so this cannot fail; fall back to the bare scheme
         // rather than panic if that invariant is ever broken.

@@ -13,7 +13,8 @@
 //! | Variable | Default | Meaning |
 //! |---|---|---|
 //! | `AXIOMS_ISS_URL`, `AXIOMS_JWKS_URL`, `AXIOMS_DOMAIN` | unset: development mode | The issuer whose tokens are accepted; setting any one of them turns development mode off. |
-//! | `AXIOMS_AUDIENCE` | `tutorial-api` in development mode; required otherwise | The `aud` tokens must carry. |
+//! | `AXIOMS_AUDIENCE` | `tutorial-api` in development mode; required otherwise (unless `AXIOMS_RESOURCE` is set) | The `aud` tokens must carry. |
+//! | `AXIOMS_RESOURCE` | the server's own address in development mode; unset otherwise | The resource's canonical URI (RFC 8707, RFC 9728): tokens for it are accepted, `/.well-known/oauth-protected-resource` serves its metadata, and every 401 and 403 points there with `resource_metadata`. |
 //! | `AXIOMS_SCOPE_CLAIMS`, `AXIOMS_ROLES_CLAIMS`, `AXIOMS_PERMISSIONS_CLAIMS`, … | see the README | Every `AXIOMS_*` variable of `axioms::Config::from_env`. |
 //! | `BIND_ADDR` | `127.0.0.1:8000` | Where to listen (`127.0.0.1:0`: any free port). Development mode only listens on loopback. |
 //! | `DATABASE_URL` | an in-memory SQLite database, gone at exit | `sqlite://tutorial.db` keeps the data in a file, created if missing. |
@@ -32,7 +33,7 @@ use std::error::Error;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use axioms::{Axioms, Config, ConfigBuilder};
+use axioms::{Axioms, Config, ConfigBuilder, ResourceMetadata};
 use axum::Router;
 
 use crate::db::{Db, Location};
@@ -87,6 +88,27 @@ async fn run() -> Result<(), Box<dyn Error>> {
         tracing::info!(target: "tutorial", "read {}", path.display());
     }
 
+    // Resolved and checked before anything else: development mode never listens beyond
+    // loopback, not even for a moment.
+    let bind = var("BIND_ADDR").unwrap_or_else(|| DEFAULT_BIND_ADDR.into());
+    let addrs: Vec<std::net::SocketAddr> = tokio::net::lookup_host(&bind)
+        .await
+        .map_err(|e| format!("BIND_ADDR: `{bind}` is not an address such as 127.0.0.1:8000: {e}"))?
+        .collect();
+    if dev_mode && addrs.iter().any(|a| !a.ip().is_loopback()) {
+        return Err(format!(
+            "BIND_ADDR: development mode mints tokens for anyone who asks, so it only listens on \
+             loopback, not {bind}. Fix: use 127.0.0.1:PORT, or configure a real issuer \
+             (AXIOMS_ISS_URL)"
+        )
+        .into());
+    }
+    let listener = tokio::net::TcpListener::bind(addrs.as_slice())
+        .await
+        .map_err(|e| format!("BIND_ADDR: cannot listen on {bind}: {e}"))?;
+    let addr = listener.local_addr()?;
+    let api = format!("http://{addr}");
+
     // The verifier: the configured issuer, or the embedded development issuer.
     let (axioms, dev) = if dev_mode {
         let audience =
@@ -94,9 +116,14 @@ async fn run() -> Result<(), Box<dyn Error>> {
         // Minted tokens name the first audience when several are accepted (`a,b`).
         let first = audience.split(',').map(str::trim).find(|a| !a.is_empty());
         let dev = DevIssuer::start(first.unwrap_or(dev_issuer::DEFAULT_AUDIENCE).to_owned()).await;
+        // The resource is this server, unless AXIOMS_RESOURCE says otherwise; tokens for it
+        // (RFC 8707) are accepted beside those for the audience.
+        let resource = var("AXIOMS_RESOURCE").unwrap_or_else(|| api.clone());
+        let audiences = format!("{audience},{resource}");
         // Every other AXIOMS_* variable (claim names, leeway, …) still applies.
         let config = ConfigBuilder::from_vars(|name| match name {
-            "AXIOMS_AUDIENCE" => Some(audience.clone()),
+            "AXIOMS_AUDIENCE" => Some(audiences.clone()),
+            "AXIOMS_RESOURCE" => Some(resource.clone()),
             _ => std::env::var(name).ok(),
         })?
         .issuer(dev.url())
@@ -115,33 +142,21 @@ async fn run() -> Result<(), Box<dyn Error>> {
         Location::File(path) => format!("SQLite file {path}"),
     };
 
-    // Resolved and checked before binding: development mode never listens beyond loopback,
-    // not even for a moment.
-    let bind = var("BIND_ADDR").unwrap_or_else(|| DEFAULT_BIND_ADDR.into());
-    let addrs: Vec<std::net::SocketAddr> = tokio::net::lookup_host(&bind)
-        .await
-        .map_err(|e| format!("BIND_ADDR: `{bind}` is not an address such as 127.0.0.1:8000: {e}"))?
-        .collect();
-    if dev.is_some() && addrs.iter().any(|a| !a.ip().is_loopback()) {
-        return Err(format!(
-            "BIND_ADDR: development mode mints tokens for anyone who asks, so it only listens on \
-             loopback, not {bind}. Fix: use 127.0.0.1:PORT, or configure a real issuer \
-             (AXIOMS_ISS_URL)"
-        )
-        .into());
-    }
-    let listener = tokio::net::TcpListener::bind(addrs.as_slice())
-        .await
-        .map_err(|e| format!("BIND_ADDR: cannot listen on {bind}: {e}"))?;
-    let addr = listener.local_addr()?;
-
     let state = AppState {
         axioms: axioms.clone(),
         db: db.clone(),
         dev_mode: dev.is_some(),
     };
     let mut app = routes::router(state);
-    let api = format!("http://{addr}");
+    // With a resource configured, its metadata (RFC 9728) tells clients where to get tokens;
+    // every 401 and 403 points there.
+    if axioms.config().resource().is_some() {
+        app = app.merge(
+            ResourceMetadata::new(axioms.config())?
+                .resource_name("axioms tutorial")
+                .router(),
+        );
+    }
     match &dev {
         Some(dev) => {
             app = app.merge(dev_issuer::routes::<()>(Arc::clone(dev)));

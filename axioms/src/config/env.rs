@@ -85,6 +85,9 @@ pub(super) fn read(
     if let Some(v) = get("AXIOMS_TOKEN_CACHE_ENTRIES") {
         b.requests.token_cache_entries = size("AXIOMS_TOKEN_CACHE_ENTRIES", &v)?;
     }
+    if let Some(v) = get("AXIOMS_RESOURCE") {
+        b.requests.resource = Some(v);
+    }
     if let Some(v) = get("AXIOMS_REALM") {
         b.requests.realm = v;
     }

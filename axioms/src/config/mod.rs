@@ -178,6 +178,17 @@ impl Config {
         &*self.requests.scope_matcher
     }
 
+    /// The canonical URI of this protected resource, if configured (see
+    /// [`ConfigBuilder::resource`]).
+    pub fn resource(&self) -> Option<&str> {
+        self.requests.resource.as_ref().map(|r| &*r.uri)
+    }
+
+    /// The URL of this resource's metadata document (RFC 9728), if a resource is configured.
+    pub fn resource_metadata_url(&self) -> Option<&str> {
+        self.requests.resource.as_ref().map(|r| &*r.metadata_url)
+    }
+
     /// The methods on which policies and [`AxiomsLayer::require`](crate::AxiomsLayer::require)
     /// let requests through without a token (none by default). The [`Claims`](crate::Claims)
     /// extractor always requires a token: take `Option<Claims>` on such routes.
@@ -267,7 +278,7 @@ impl ConfigBuilder {
     /// (comma-separated, tried in order), `AXIOMS_LEEWAY_SECS`, `AXIOMS_ALGORITHMS`,
     /// `AXIOMS_RSA_KEY_ALG`, `AXIOMS_TOKEN_TYPE` (`jwt` or `rfc9068`),
     /// `AXIOMS_ALLOW_TOKENS_WITHOUT_SUB`, `AXIOMS_MAX_TOKEN_BYTES`, `AXIOMS_JWKS_REFRESH_SECS`,
-    /// `AXIOMS_JWKS_COOLDOWN_SECS`, `AXIOMS_HTTP_TIMEOUT_SECS`, `AXIOMS_REALM`,
+    /// `AXIOMS_JWKS_COOLDOWN_SECS`, `AXIOMS_HTTP_TIMEOUT_SECS`, `AXIOMS_RESOURCE`, `AXIOMS_REALM`,
     /// `AXIOMS_SAFE_METHODS`, `AXIOMS_TOKEN_CACHE_ENTRIES`, `AXIOMS_INSECURE_ALLOW_HTTP`.
     ///
     /// ```
@@ -486,6 +497,24 @@ impl ConfigBuilder {
         self
     }
 
+    /// The canonical URI of this protected resource (`AXIOMS_RESOURCE`), e.g.
+    /// `https://mcp.example.com/mcp` (RFC 8707, RFC 9728).
+    ///
+    /// * It is the **audience** tokens must carry: with no audience set, the accepted audience
+    ///   is exactly this URI; with audiences set explicitly, they must include it (extra ones
+    ///   are for migrations).
+    /// * Every 401 and 403 challenge points to its metadata document with
+    ///   `resource_metadata="<origin>/.well-known/oauth-protected-resource<path>"`, which
+    ///   [`ResourceMetadata`](crate::ResourceMetadata) serves.
+    ///
+    /// It is canonicalized (lowercase scheme and host, no default port, no trailing slash on
+    /// an empty path) and must be `https` (or `http` on loopback), without query or fragment.
+    /// Required by MCP servers (the MCP authorization specification).
+    pub fn resource(mut self, uri: impl Into<String>) -> Self {
+        self.requests.resource = Some(uri.into());
+        self
+    }
+
     /// The realm of `WWW-Authenticate` challenges (`AXIOMS_REALM`; default `api`).
     pub fn realm(mut self, realm: impl Into<String>) -> Self {
         self.requests.realm = realm.into();
@@ -540,14 +569,38 @@ impl ConfigBuilder {
     }
 
     /// Validates everything and returns the [`Config`].
-    pub fn build(self) -> Result<Config, ConfigError> {
+    pub fn build(mut self) -> Result<Config, ConfigError> {
         let allow_http = self.http.allow_insecure_http;
         let issuer = self.resolve_issuer(allow_http)?;
         let source = self.key_source(issuer.as_deref(), allow_http)?;
+        let resource = self
+            .requests
+            .resource
+            .as_deref()
+            .map(|raw| requests::Resource::parse(raw, allow_http))
+            .transpose()?;
+        if let Some(resource) = &resource {
+            let audiences = &mut self.validation.audiences;
+            if audiences.is_empty() {
+                // RFC 8707: a token for this resource names it as its audience.
+                audiences.push(resource.uri.to_string());
+            } else if !audiences.iter().any(|a| **a == *resource.uri) {
+                return Err(ConfigError::new(
+                    "AXIOMS_AUDIENCE",
+                    format!(
+                        "the accepted audiences do not include the resource `{}`, which tokens \
+                         requested for it carry as `aud` (RFC 8707)",
+                        resource.uri
+                    ),
+                    "leave AXIOMS_AUDIENCE unset (it defaults to AXIOMS_RESOURCE), or list the \
+                     resource among the audiences (e.g. while migrating from an older one)",
+                ));
+            }
+        }
         let validation = self.validation.check(issuer)?;
         let keys = self.keys.check(source)?;
         let http = self.http.check()?;
-        let requests = self.requests.check()?;
+        let requests = self.requests.check(resource)?;
         Ok(Config {
             keys: Arc::new(keys),
             http,
@@ -669,7 +722,11 @@ pub(crate) fn check_url_scheme(url: &Url, allow_http: bool) -> bool {
     }
 }
 
-fn parse_url(setting: &'static str, raw: &str, allow_http: bool) -> Result<Url, ConfigError> {
+pub(crate) fn parse_url(
+    setting: &'static str,
+    raw: &str,
+    allow_http: bool,
+) -> Result<Url, ConfigError> {
     let url = Url::parse(raw).map_err(|e| {
         ConfigError::new(
             setting,
@@ -958,5 +1015,68 @@ mod tests {
         assert!(c.safe_methods().is_empty());
         assert!(c.requires_subject());
         assert_eq!(c.max_token_bytes(), 32 * 1024);
+    }
+
+    #[test]
+    fn the_resource_is_canonical_and_names_the_audience() {
+        let build = |resource: &str, audience: Option<&str>| {
+            let b = Config::builder()
+                .issuer("https://i.example/")
+                .resource(resource);
+            match audience {
+                Some(a) => b.audience(a),
+                None => b,
+            }
+            .build()
+        };
+        for (given, uri, metadata) in [
+            (
+                "https://MCP.Example.com:443/mcp",
+                "https://mcp.example.com/mcp",
+                "https://mcp.example.com/.well-known/oauth-protected-resource/mcp",
+            ),
+            (
+                "https://api.example.com/",
+                "https://api.example.com",
+                "https://api.example.com/.well-known/oauth-protected-resource",
+            ),
+            (
+                "http://127.0.0.1:8000",
+                "http://127.0.0.1:8000",
+                "http://127.0.0.1:8000/.well-known/oauth-protected-resource",
+            ),
+            (
+                "https://host.example/tenant/mcp/",
+                "https://host.example/tenant/mcp/",
+                "https://host.example/.well-known/oauth-protected-resource/tenant/mcp/",
+            ),
+        ] {
+            let c = build(given, None).unwrap();
+            assert_eq!(c.resource(), Some(uri), "{given}");
+            assert_eq!(c.resource_metadata_url(), Some(metadata), "{given}");
+            assert_eq!(c.audiences(), [uri], "the resource is the audience");
+        }
+        for bad in [
+            "https://a.example/mcp?x=1",
+            "https://a.example/mcp#f",
+            "http://a.example/mcp",
+            "https://u:p@a.example/mcp",
+            "mcp",
+        ] {
+            assert_eq!(
+                build(bad, None).unwrap_err().setting(),
+                "AXIOMS_RESOURCE",
+                "{bad}"
+            );
+        }
+        let err = build("https://a.example/mcp", Some("old-api")).unwrap_err();
+        assert_eq!(err.setting(), "AXIOMS_AUDIENCE");
+        let both = Config::builder()
+            .issuer("https://i.example/")
+            .resource("https://a.example/mcp")
+            .audiences(["old-api", "https://a.example/mcp"])
+            .build()
+            .unwrap();
+        assert_eq!(both.audiences().len(), 2);
     }
 }

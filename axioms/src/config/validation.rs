@@ -122,7 +122,8 @@ impl ValidationSettings {
                 "AXIOMS_AUDIENCE",
                 "no audience is set",
                 "set AXIOMS_AUDIENCE (or `.audience(…)`) to your API's identifier, the value \
-                 your authorization server puts in the `aud` claim",
+                 your authorization server puts in the `aud` claim, or AXIOMS_RESOURCE to your \
+                 resource's URI (it is then the audience)",
             ));
         }
         let defaults = ClaimNames::default();

@@ -9,6 +9,7 @@ use http::request::Parts;
 use super::rule::Tri;
 use super::{Mismatch, Policy};
 use crate::authorizer::Axioms;
+use crate::check::Mode;
 use crate::claims::Claims;
 use crate::pipeline::{self, Admission, Demand};
 use crate::rejection::Reason;
@@ -60,6 +61,15 @@ pub(crate) async fn enforce<S, P: Policy<S>>(
         // A safe method: the handler runs without the policy.
         Ok(Admission::Pass(_)) => Ok(()),
         Ok(Admission::Authenticated(claims)) => decide::<S, P>(axioms, parts, state, &claims).await,
+        // A 401 says which scopes the route needs, so that a client knows what to ask for.
+        Err(err) if err.status() == http::StatusCode::UNAUTHORIZED => {
+            let (scopes, mode) = P::RULE.challenge_scopes();
+            let err = match mode {
+                Mode::Any => err.with_alternative_scopes(scopes),
+                Mode::All => err.with_scopes(scopes),
+            };
+            Err(axioms.reject(err).into_response())
+        }
         Err(err) => Err(axioms.reject(err).into_response()),
     }
 }
@@ -91,13 +101,16 @@ async fn decide<S, P: Policy<S>>(
 }
 
 fn deny<S, P: Policy<S>>(axioms: &Axioms, claims: &Claims, owner: Option<bool>) -> Response {
-    let (reason, scopes) = P::RULE.denial(claims, owner, axioms.config().scope_matcher());
+    let (reason, scopes, mode) = P::RULE.denial(claims, owner, axioms.config().scope_matcher());
     let reason = match (P::MISMATCH, owner) {
         // The object was fetched and the answer depends on it: hide that it exists.
         (Mismatch::NotFound, Some(_)) => Reason::NotOwnerHidden,
         _ => reason,
     };
-    let err = axioms.error(reason).with_scopes(scopes);
+    let err = match mode {
+        Mode::Any => axioms.error(reason).with_alternative_scopes(scopes),
+        Mode::All => axioms.error(reason).with_scopes(scopes),
+    };
     err.log();
     axioms.reject(err).into_response()
 }

@@ -25,6 +25,56 @@ pub use layer::{PolicyLayer, PolicyService};
 pub use owner::{Fetch, FetchOutput, Owned, OwnerValue};
 pub use rule::Rule;
 
+/// A policy linked into the binary: `#[protected]` and [`policy!`](crate::policy!) register
+/// each of theirs, so that the resource metadata can list every scope the application's
+/// policies name (`scopes_supported`) without the user listing them twice.
+///
+/// ```
+/// use axioms::policy::{Registered, Rule};
+/// use axioms::check::Mode;
+///
+/// const RULE: Rule = Rule::Scopes(Mode::Any, &["notes:read"]);
+/// static REGISTERED: Registered = Registered::new("list_notes", &RULE);
+/// assert_eq!(REGISTERED.name(), "list_notes");
+/// ```
+#[derive(Debug)]
+pub struct Registered {
+    name: &'static str,
+    rule: &'static Rule,
+}
+
+impl Registered {
+    /// A registration of the policy `name`.
+    pub const fn new(name: &'static str, rule: &'static Rule) -> Self {
+        Self { name, rule }
+    }
+
+    /// The handler's or named policy's name.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// Its rule.
+    pub fn rule(&self) -> &'static Rule {
+        self.rule
+    }
+}
+
+inventory::collect!(Registered);
+
+/// Every policy registered in the binary.
+pub fn registered() -> impl Iterator<Item = &'static Registered> {
+    inventory::iter::<Registered>.into_iter()
+}
+
+/// Every scope the registered policies name, sorted, once each.
+pub(crate) fn registered_scopes() -> Vec<&'static str> {
+    let mut scopes: Vec<&'static str> = registered().flat_map(|r| r.rule.scopes()).collect();
+    scopes.sort_unstable();
+    scopes.dedup();
+    scopes
+}
+
 /// What an ownership policy answers when the caller does not own the object.
 ///
 /// # Example

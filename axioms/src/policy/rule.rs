@@ -129,33 +129,102 @@ impl Rule {
         }
     }
 
-    /// Why the rule denied: the first failing clause, and the scopes that would satisfy it.
+    /// Why the rule denied: the first failing clause, and the scopes that would satisfy it
+    /// (with how they combine).
     pub(crate) fn denial(
         &self,
         claims: &Claims,
         owner: Option<bool>,
         m: &dyn ScopeMatcher,
-    ) -> (Reason, &'static [&'static str]) {
+    ) -> (Reason, &'static [&'static str], Mode) {
         match self {
-            Rule::Scopes(_, req) => (Reason::MissingScope, req),
-            Rule::Roles(..) => (Reason::MissingRole, &[]),
-            Rule::Permissions(..) => (Reason::MissingPermission, &[]),
-            Rule::Owner => (Reason::NotOwner, &[]),
+            Rule::Scopes(mode, req) => (Reason::MissingScope, req, *mode),
+            Rule::Roles(..) => (Reason::MissingRole, &[], Mode::All),
+            Rule::Permissions(..) => (Reason::MissingPermission, &[], Mode::All),
+            Rule::Owner => (Reason::NotOwner, &[], Mode::All),
             // Blame a clause that said no; one that is only unknown (ownership not yet
             // fetched) is not the reason for a denial.
             Rule::AllOf(rules) => rules
                 .iter()
                 .find(|r| r.eval(claims, owner, m) == Tri::No)
                 .or_else(|| rules.iter().find(|r| r.eval(claims, owner, m) != Tri::Yes))
-                .map_or((Reason::PolicyDenied, &[]), |r| r.denial(claims, owner, m)),
+                .map_or((Reason::PolicyDenied, &[], Mode::All), |r| {
+                    r.denial(claims, owner, m)
+                }),
             Rule::AnyOf(rules) => {
-                let scopes = rules.iter().find_map(|r| match r {
-                    Rule::Scopes(_, req) => Some(*req),
-                    _ => None,
-                });
-                (Reason::PolicyDenied, scopes.unwrap_or(&[]))
+                let (scopes, mode) = rules
+                    .iter()
+                    .find_map(|r| match r {
+                        Rule::Scopes(mode, req) => Some((*req, *mode)),
+                        _ => None,
+                    })
+                    .unwrap_or((&[], Mode::All));
+                (Reason::PolicyDenied, scopes, mode)
             }
-            Rule::Authenticated => (Reason::PolicyDenied, &[]),
+            Rule::Authenticated => (Reason::PolicyDenied, &[], Mode::All),
+        }
+    }
+
+    /// The scopes a client should ask for to satisfy the rule (the `scope` of a 401
+    /// challenge), and how they combine: a clause's own list; under `all_of`, every list
+    /// (all of them, which covers each); under `any_of`, the first alternative that names
+    /// scopes.
+    pub(crate) fn challenge_scopes(&self) -> (Vec<&'static str>, Mode) {
+        match self {
+            Rule::Scopes(mode, req) => (req.to_vec(), *mode),
+            Rule::AllOf(rules) => {
+                let lists: Vec<_> = rules
+                    .iter()
+                    .map(Rule::challenge_scopes)
+                    .filter(|(s, _)| !s.is_empty())
+                    .collect();
+                match lists.as_slice() {
+                    [] => (Vec::new(), Mode::All),
+                    [(one, mode)] => (one.clone(), *mode),
+                    several => {
+                        let mut all: Vec<&'static str> = Vec::new();
+                        for scope in several.iter().flat_map(|(s, _)| s) {
+                            if !all.contains(scope) {
+                                all.push(scope);
+                            }
+                        }
+                        (all, Mode::All)
+                    }
+                }
+            }
+            Rule::AnyOf(rules) => rules
+                .iter()
+                .map(Rule::challenge_scopes)
+                .find(|(s, _)| !s.is_empty())
+                .unwrap_or((Vec::new(), Mode::All)),
+            Rule::Authenticated | Rule::Roles(..) | Rule::Permissions(..) | Rule::Owner => {
+                (Vec::new(), Mode::All)
+            }
+        }
+    }
+
+    /// Every scope the rule names, in order, once each (for `scopes_supported`).
+    pub fn scopes(&self) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        self.collect_scopes(&mut out);
+        out
+    }
+
+    fn collect_scopes(&self, out: &mut Vec<&'static str>) {
+        match self {
+            Rule::Scopes(_, req) => {
+                for scope in *req {
+                    if !out.contains(scope) {
+                        out.push(scope);
+                    }
+                }
+            }
+            Rule::AllOf(rules) | Rule::AnyOf(rules) => {
+                for rule in *rules {
+                    rule.collect_scopes(out);
+                }
+            }
+            Rule::Authenticated | Rule::Roles(..) | Rule::Permissions(..) | Rule::Owner => {}
         }
     }
 }
@@ -188,8 +257,24 @@ mod tests {
         assert_eq!(r.eval(&c, None, &Exact), Tri::No);
         assert_eq!(
             r.denial(&c, None, &Exact),
-            (Reason::MissingScope, &["a", "b"][..])
+            (Reason::MissingScope, &["a", "b"][..], Mode::All)
         );
+    }
+
+    #[test]
+    fn challenge_scopes_say_what_to_ask_for() {
+        let any = Rule::AllOf(&[Rule::Scopes(Mode::Any, &["read", "admin"])]);
+        assert_eq!(any.challenge_scopes(), (vec!["read", "admin"], Mode::Any));
+        let two = Rule::AllOf(&[
+            Rule::Scopes(Mode::Any, &["a", "b"]),
+            Rule::Roles(Mode::Any, &["r"]),
+            Rule::Scopes(Mode::All, &["b", "c"]),
+        ]);
+        assert_eq!(two.challenge_scopes(), (vec!["a", "b", "c"], Mode::All));
+        let either = Rule::AnyOf(&[Rule::Owner, Rule::Scopes(Mode::All, &["mod"])]);
+        assert_eq!(either.challenge_scopes(), (vec!["mod"], Mode::All));
+        assert_eq!(two.scopes(), ["a", "b", "c"]);
+        assert!(Rule::Authenticated.challenge_scopes().0.is_empty());
     }
 
     #[test]

@@ -11,6 +11,8 @@
 )]
 #![allow(missing_docs)]
 
+mod common;
+
 use std::hash::BuildHasher;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -19,10 +21,10 @@ use std::time::Duration;
 
 use axioms::testing::{Behavior, TestIssuer};
 use axioms::{Algorithm, Axioms, Claims, ConfigBuilder, Reason};
-use axum::{Router, body::Body, routing::get};
-use http::{Request, StatusCode};
+use axum::{Router, routing::get};
+use common::{req, send};
+use http::StatusCode;
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
 const AUD: &str = "test-api";
 
@@ -80,17 +82,6 @@ fn app(axioms: Axioms) -> Router {
             get(|c: Claims| async move { c.subject().unwrap_or("").to_owned() }),
         )
         .with_state(axioms)
-}
-
-async fn call(app: &Router, token: &str) -> http::Response<Body> {
-    let request = Request::get("/me")
-        .header("authorization", format!("Bearer {token}"))
-        .body(Body::empty())
-        .unwrap();
-    tokio::time::timeout(NO_HANG, app.clone().oneshot(request))
-        .await
-        .expect("request hung")
-        .unwrap()
 }
 
 /// Waits until `cond` holds, at most `within`; returns whether it did.
@@ -675,11 +666,15 @@ async fn no_keys_ever_loaded_is_503_with_retry_after() {
     assert_eq!(err.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(err.retry_after().is_some());
 
-    let res = call(&app(axioms.clone()), &token).await;
-    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
-    let retry_after: u64 = res.headers()["retry-after"]
-        .to_str()
-        .unwrap()
+    let res = tokio::time::timeout(
+        NO_HANG,
+        send(&app(axioms.clone()), req("GET", "/me").bearer(&token)),
+    )
+    .await
+    .expect("request hung");
+    assert_eq!(res.status, StatusCode::SERVICE_UNAVAILABLE);
+    let retry_after: u64 = res
+        .header("retry-after")
         .parse()
         .expect("Retry-After is delay-seconds");
     assert!(
@@ -687,15 +682,10 @@ async fn no_keys_ever_loaded_is_503_with_retry_after() {
         "Retry-After: {retry_after}"
     );
     assert!(
-        res.headers().get("www-authenticate").is_none(),
+        res.www().is_none(),
         "a 503 carries no Bearer challenge: the token may be fine"
     );
-    let body = http_body_util::BodyExt::collect(res.into_body())
-        .await
-        .unwrap()
-        .to_bytes();
-    let body: Value = serde_json::from_slice(&body).unwrap();
-    assert_eq!(body["error"], "temporarily_unavailable");
+    assert_eq!(res.json()["error"], "temporarily_unavailable");
     assert_eq!(axioms.key_count(), 0);
 }
 

@@ -21,17 +21,19 @@
     clippy::indexing_slicing
 )]
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::sync::{Arc, Mutex, OnceLock};
+mod common;
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use axioms::testing::TestIssuer;
 use axioms::{Algorithm, Axioms, Config, Reason, TokenType};
 use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use common::process::{Process, node_dir};
+use common::{Resp, Transport, req};
 use serde_json::{Value, json};
 
 /// The resource server of the provider's configuration: the audience of its tokens.
@@ -68,44 +70,14 @@ const ES_CLIENT: Client = Client {
 // ---------------------------------------------------------------------------------------------
 // Node.js: the provider and the jose tool
 
-/// `tests/oidc`, with its `node_modules` installed (`npm ci` once, if they are missing).
-fn node_dir() -> &'static Path {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oidc");
-        let installed = ["oidc-provider", "jose"].iter().all(|package| {
-            dir.join("node_modules")
-                .join(package)
-                .join("package.json")
-                .is_file()
-        });
-        if !installed {
-            let status = Command::new("npm")
-                .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-                .current_dir(&dir)
-                .stdin(Stdio::null())
-                .status()
-                .unwrap_or_else(|e| {
-                    panic!(
-                        "these tests need Node.js and npm (`npm ci` in {}): {e}",
-                        dir.display()
-                    )
-                });
-            assert!(
-                status.success(),
-                "npm ci in {} failed: {status}",
-                dir.display()
-            );
-        }
-        dir
-    })
-}
+/// The npm packages of `tests/oidc` these tests run (see [`node_dir`]).
+const PACKAGES: [&str; 2] = ["oidc-provider", "jose"];
 
 /// Runs `jose_tool.mjs` on a list of operations; returns one result per operation.
-fn jose(ops: &[Value]) -> Vec<Value> {
+fn jose(dir: &Path, ops: &[Value]) -> Vec<Value> {
     let mut child = Command::new("node")
         .arg("jose_tool.mjs")
-        .current_dir(node_dir())
+        .current_dir(dir)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -132,136 +104,34 @@ fn jose(ops: &[Value]) -> Vec<Value> {
     results
 }
 
-/// A child process that prints `listening on http://ADDR`; killed on drop.
-struct Process {
-    name: String,
-    child: Child,
-    url: String,
-    output: Arc<Mutex<String>>,
-}
-
-impl Process {
-    /// Spawns `command` and waits (at most 60 s) for its `listening on` line.
-    fn spawn(name: &str, mut command: Command) -> Self {
-        command
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = command
-            .spawn()
-            .unwrap_or_else(|e| panic!("start {name}: {e}"));
-        let output = Arc::new(Mutex::new(String::new()));
-        let (tx, rx) = mpsc::channel();
-        let stdout = child.stdout.take().expect("stdout");
-        let out = Arc::clone(&output);
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                {
-                    let mut out = out.lock().unwrap();
-                    out.push_str(&line);
-                    out.push('\n');
-                }
-                if let Some(url) = line.strip_prefix("listening on ") {
-                    let _ = tx.send(url.trim().to_owned());
-                }
-            }
-        });
-        let mut stderr = child.stderr.take().expect("stderr");
-        let err = Arc::clone(&output);
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = stderr.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                err.lock()
-                    .unwrap()
-                    .push_str(&String::from_utf8_lossy(&buf[..n]));
-            }
-        });
-        let mut process = Self {
-            name: name.to_owned(),
-            child,
-            url: String::new(),
-            output,
-        };
-        match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(url) => process.url = url,
-            Err(_) => {
-                let status = process.child.try_wait().ok().flatten();
-                panic!(
-                    "{name} did not print `listening on` (exit: {status:?}); output:\n{}",
-                    process.output()
-                );
-            }
-        }
-        assert!(
-            process.url.starts_with("http://127.0.0.1:"),
-            "{name} listens on {}",
-            process.url
-        );
-        process
-    }
-
-    fn output(&self) -> String {
-        self.output.lock().unwrap().clone()
-    }
-
-    /// Sends a signal (`TERM`, `USR2`, …) with `kill`.
-    fn signal(&self, signal: &str) {
-        let status = Command::new("kill")
-            .args([format!("-{signal}"), self.child.id().to_string()])
-            .status()
-            .expect("run kill");
-        assert!(status.success(), "kill -{signal} {} failed", self.name);
-    }
-
-    /// Kills the process (SIGKILL: no goodbye) and reaps it.
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        if matches!(self.child.try_wait(), Ok(None)) {
-            self.kill();
-        }
-    }
-}
-
-/// `oidc-provider` running `tests/oidc/provider.mjs`.
+/// `oidc-provider` running `tests/oidc/provider.mjs` (in `dir`, `tests/oidc`).
 struct Provider {
     process: Process,
-    http: reqwest::Client,
+    api: Transport,
 }
 
 impl Provider {
     /// Starts a provider on a free port.
-    fn start() -> Self {
-        Self::start_on(0)
+    fn start(dir: &Path) -> Self {
+        Self::start_on(dir, 0)
     }
 
     /// Starts a provider on `port` (0: a free one), with a fresh key set.
-    fn start_on(port: u16) -> Self {
-        Self::start_with(port, &[])
+    fn start_on(dir: &Path, port: u16) -> Self {
+        Self::start_with(dir, port, &[])
     }
 
     /// Starts a provider with `provider.mjs` options (e.g. `--alg-less-ps256`).
-    fn start_with(port: u16, options: &[&str]) -> Self {
+    fn start_with(dir: &Path, port: u16, options: &[&str]) -> Self {
         let mut command = Command::new("node");
         command
             .arg("provider.mjs")
             .arg(port.to_string())
             .args(options)
-            .current_dir(node_dir());
+            .current_dir(dir);
         let process = Process::spawn("oidc-provider", command);
-        Self {
-            process,
-            http: http_client(),
-        }
+        let api = Transport::at(&process.url);
+        Self { process, api }
     }
 
     /// The issuer: exactly the URL the provider printed, `http://127.0.0.1:PORT`.
@@ -280,20 +150,19 @@ impl Provider {
             ("resource", resource),
             ("scope", scope),
         ]);
-        let response = self
-            .http
-            .post(format!("{}/token", self.issuer()))
-            .basic_auth(client.id, Some(client.secret))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("POST /token: {e}"));
-        let status = response.status().as_u16();
-        let text = response.text().await.unwrap();
-        let json = serde_json::from_str(&text)
-            .unwrap_or_else(|e| panic!("token endpoint answered {status} {text}: {e}"));
-        (status, json)
+        let basic = STANDARD.encode(format!("{}:{}", client.id, client.secret));
+        let r = self
+            .api
+            .send(
+                req("POST", "/token")
+                    .authorization(&format!("Basic {basic}"))
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .raw_body(&body),
+            )
+            .await;
+        let json = serde_json::from_str(&r.body)
+            .unwrap_or_else(|e| panic!("token endpoint answered {} {}: {e}", r.status, r.body));
+        (r.status.as_u16(), json)
     }
 
     /// An access token for `client`, `resource` and `scope` (space-separated).
@@ -304,29 +173,24 @@ impl Provider {
         answer["access_token"].as_str().unwrap().to_owned()
     }
 
-    async fn admin(&self, method: reqwest::Method, path: &str) -> Value {
-        let response = self
-            .http
-            .request(method, format!("{}{path}", self.issuer()))
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{path}: {e}"));
-        assert_eq!(response.status().as_u16(), 200, "{path}");
-        response.json().await.unwrap()
+    async fn admin(&self, method: &str, path: &str) -> Value {
+        let r = self.api.send(req(method, path)).await;
+        assert_eq!(r.status, 200, "{path}");
+        r.json()
     }
 
     /// Rotates through the HTTP admin route: a new `alg` key signs from now on; the old keys
     /// stay published. Returns the new kid.
     async fn rotate(&self, alg: &str) -> String {
         let answer = self
-            .admin(reqwest::Method::POST, &format!("/admin/rotate?alg={alg}"))
+            .admin("POST", &format!("/admin/rotate?alg={alg}"))
             .await;
         answer["kid"].as_str().unwrap().to_owned()
     }
 
     /// The kids of the provider's key set, the signing ones first.
     async fn kids(&self) -> Vec<String> {
-        let answer = self.admin(reqwest::Method::GET, "/admin/keys").await;
+        let answer = self.admin("GET", "/admin/keys").await;
         answer["keys"]
             .as_array()
             .unwrap()
@@ -337,7 +201,7 @@ impl Provider {
 
     /// How many times the JWKS was fetched.
     async fn jwks_fetches(&self) -> u64 {
-        let stats = self.admin(reqwest::Method::GET, "/admin/stats").await;
+        let stats = self.admin("GET", "/admin/stats").await;
         stats["jwks"].as_u64().unwrap()
     }
 }
@@ -362,71 +226,14 @@ fn form(pairs: &[(&str, &str)]) -> String {
         .join("&")
 }
 
-fn http_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .build()
-        .unwrap()
-}
-
 // ---------------------------------------------------------------------------------------------
 // The tutorial example, configured by discovery
 
-/// Builds every example of this package once, with the cargo and profile running this test
-/// (the same command as `tests/tutorial.rs`, so the two share the build); returns
-/// `target/<profile>/examples`.
-fn examples_dir() -> &'static Path {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        // This test binary is target/<profile>/deps/oidc_provider-<hash>.
-        let exe = std::env::current_exe().expect("current_exe");
-        let profile_dir = exe
-            .parent()
-            .and_then(Path::parent)
-            .expect("target/<profile>")
-            .to_path_buf();
-        let profile = match profile_dir.file_name().and_then(|n| n.to_str()) {
-            Some("debug") | None => "dev".to_owned(),
-            Some(other) => other.to_owned(),
-        };
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| env!("CARGO").to_owned());
-        let status = Command::new(cargo)
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .args([
-                "build",
-                "--quiet",
-                "--workspace",
-                "--all-features",
-                "--examples",
-            ])
-            .args(["--profile", &profile])
-            .stdin(Stdio::null())
-            .status()
-            .expect("run cargo build --examples");
-        assert!(status.success(), "cargo build --examples failed: {status}");
-        profile_dir.join("examples")
-    })
-}
-
-/// The tutorial server, protecting [`RESOURCE`] for `issuer` found by discovery.
+/// The tutorial example, protecting [`RESOURCE`] for `issuer` found by discovery.
 struct Tutorial {
     process: Process,
-    http: reqwest::Client,
+    api: Transport,
     _cwd: tempfile::TempDir,
-}
-
-#[derive(Debug)]
-struct Resp {
-    status: u16,
-    challenge: String,
-    text: String,
-}
-
-impl Resp {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.text)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {} {}", self.status, self.text))
-    }
 }
 
 impl Tutorial {
@@ -434,65 +241,28 @@ impl Tutorial {
     fn start(issuer: &str, extra: &[(&str, &str)]) -> Self {
         // An empty directory: no `.env` of the developer's is read.
         let cwd = tempfile::tempdir().unwrap();
-        let mut command = Command::new(examples_dir().join("tutorial"));
-        for (key, _) in std::env::vars_os() {
-            let strip = key.to_str().is_some_and(|k| {
-                k.starts_with("AXIOMS_")
-                    || matches!(k, "DATABASE_URL" | "BIND_ADDR" | "PROVIDER" | "RUST_LOG")
-            });
-            if strip {
-                command.env_remove(key);
-            }
-        }
-        command
-            .env("BIND_ADDR", "127.0.0.1:0")
-            .env("RUST_LOG", "info,axioms=debug")
-            .env("AXIOMS_ISS_URL", issuer)
-            .env("AXIOMS_DISCOVERY", "true")
-            .env("AXIOMS_AUDIENCE", RESOURCE)
-            .envs(extra.iter().copied())
-            .current_dir(cwd.path());
-        let process = Process::spawn("tutorial", command);
+        let mut env = vec![
+            ("RUST_LOG", "info,axioms=debug".to_owned()),
+            ("AXIOMS_ISS_URL", issuer.to_owned()),
+            ("AXIOMS_DISCOVERY", "true".to_owned()),
+            ("AXIOMS_AUDIENCE", RESOURCE.to_owned()),
+        ];
+        env.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
+        let process = Process::example("tutorial", &env, cwd.path());
         let output = process.output();
         assert!(
             output.contains(issuer) && !output.contains("DEVELOPMENT MODE"),
             "the tutorial is not in production mode for {issuer}:\n{output}"
         );
+        let api = Transport::at(&process.url);
         Self {
             process,
-            http: http_client(),
+            api,
             _cwd: cwd,
         }
     }
 
-    async fn send(&self, method: reqwest::Method, path: &str, token: Option<&str>) -> Resp {
-        let mut request = self
-            .http
-            .request(method.clone(), format!("{}{path}", self.process.url));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        let response = request
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
-        Resp {
-            status: response.status().as_u16(),
-            challenge: response
-                .headers()
-                .get("www-authenticate")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default()
-                .to_owned(),
-            text: response.text().await.unwrap(),
-        }
-    }
-
-    async fn get(&self, path: &str, token: &str) -> Resp {
-        self.send(reqwest::Method::GET, path, Some(token)).await
-    }
-
-    /// Asserts the status of `GET path` with `token`, showing the server's log if it differs.
+    /// Asserts the status of one of its answers, showing the server's log if it differs.
     #[track_caller]
     fn check(&self, resp: &Resp, status: u16, what: &str) {
         assert_eq!(
@@ -560,7 +330,14 @@ fn now() -> i64 {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn tutorial_allows_and_denies_real_provider_tokens() {
-    let provider = Provider::start();
+    let Some(dir) = node_dir(
+        "oidc",
+        &PACKAGES,
+        "tutorial_allows_and_denies_real_provider_tokens",
+    ) else {
+        return;
+    };
+    let provider = Provider::start(&dir);
     let tutorial = Tutorial::start(provider.issuer(), &[]);
 
     // The provider issues what a resource server expects (RFC 9068).
@@ -577,45 +354,69 @@ async fn tutorial_allows_and_denies_real_provider_tokens() {
     assert_eq!(claims["scope"], "read:data");
 
     // Allowed: a valid token; a scope the token has.
-    let r = tutorial.get("/protected", &rs_read).await;
+    let r = tutorial
+        .api
+        .send(req("GET", "/protected").bearer(&rs_read))
+        .await;
     tutorial.check(&r, 200, "GET /protected, RS256 token");
     assert_eq!(r.json()["user_id"], RS_CLIENT.id);
     assert_eq!(r.json()["issuer"], provider.issuer());
-    let r = tutorial.get("/api/read", &rs_read).await;
+    let r = tutorial
+        .api
+        .send(req("GET", "/api/read").bearer(&rs_read))
+        .await;
     tutorial.check(&r, 200, "GET /api/read with read:data");
     assert_eq!(r.json()["user_scopes"], json!(["read:data"]));
-    let r = tutorial.get("/me", &rs_read).await;
+    let r = tutorial.api.send(req("GET", "/me").bearer(&rs_read)).await;
     tutorial.check(&r, 200, "GET /me");
     assert_eq!(r.json()["roles"], json!(["editor"]));
 
     // ES256, with roles and permissions from the provider's extra token claims.
     let es_admin = provider.token(ES_CLIENT, RESOURCE, "admin").await;
     assert_eq!(header(&es_admin)["alg"], "ES256");
-    let r = tutorial.get("/api/read", &es_admin).await;
+    let r = tutorial
+        .api
+        .send(req("GET", "/api/read").bearer(&es_admin))
+        .await;
     tutorial.check(&r, 200, "GET /api/read with admin (ES256)");
-    let r = tutorial.get("/admin/users", &es_admin).await;
+    let r = tutorial
+        .api
+        .send(req("GET", "/admin/users").bearer(&es_admin))
+        .await;
     tutorial.check(&r, 200, "GET /admin/users as admin");
     let r = tutorial
-        .send(reqwest::Method::POST, "/api/resource", Some(&es_admin))
+        .api
+        .send(req("POST", "/api/resource").bearer(&es_admin))
         .await;
     tutorial.check(&r, 201, "POST /api/resource with resource:create");
     assert_eq!(r.json()["created_by"], ES_CLIENT.id);
 
     // Denied, 403: a scope, a role or a permission the token lacks.
     let rs_write = provider.token(RS_CLIENT, RESOURCE, "write:data").await;
-    let r = tutorial.get("/api/read", &rs_write).await;
+    let r = tutorial
+        .api
+        .send(req("GET", "/api/read").bearer(&rs_write))
+        .await;
     tutorial.check(&r, 403, "GET /api/read with write:data only");
     assert!(
-        r.challenge.contains(r#"error="insufficient_scope""#),
+        r.header("www-authenticate")
+            .contains(r#"error="insufficient_scope""#),
         "{r:?}"
     );
-    assert!(r.challenge.contains("read:data"), "{r:?}");
-    let r = tutorial.get("/api/write", &rs_write).await;
+    assert!(r.header("www-authenticate").contains("read:data"), "{r:?}");
+    let r = tutorial
+        .api
+        .send(req("GET", "/api/write").bearer(&rs_write))
+        .await;
     tutorial.check(&r, 403, "GET /api/write without openid");
-    let r = tutorial.get("/admin/users", &rs_read).await;
+    let r = tutorial
+        .api
+        .send(req("GET", "/admin/users").bearer(&rs_read))
+        .await;
     tutorial.check(&r, 403, "GET /admin/users as editor");
     let r = tutorial
-        .send(reqwest::Method::POST, "/api/resource", Some(&rs_read))
+        .api
+        .send(req("POST", "/api/resource").bearer(&rs_read))
         .await;
     tutorial.check(&r, 403, "POST /api/resource without permission");
     // The provider itself refuses a scope the client may not ask for.
@@ -633,25 +434,37 @@ async fn tutorial_allows_and_denies_real_provider_tokens() {
         (&other, "token for another resource"),
     ] {
         for path in ["/protected", "/api/read"] {
-            let r = tutorial.get(path, token).await;
+            let r = tutorial.api.send(req("GET", path).bearer(token)).await;
             tutorial.check(&r, 401, &format!("GET {path}, {what}"));
-            assert!(r.challenge.contains(r#"error="invalid_token""#), "{r:?}");
+            assert!(
+                r.header("www-authenticate")
+                    .contains(r#"error="invalid_token""#),
+                "{r:?}"
+            );
         }
     }
-    let r = tutorial
-        .send(reqwest::Method::GET, "/protected", None)
-        .await;
+    let r = tutorial.api.send(req("GET", "/protected")).await;
     tutorial.check(&r, 401, "no token");
 
     // The original tokens are still fine after all that.
-    let r = tutorial.get("/protected", &rs_read).await;
+    let r = tutorial
+        .api
+        .send(req("GET", "/protected").bearer(&rs_read))
+        .await;
     tutorial.check(&r, 200, "GET /protected again");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn tutorial_follows_key_rotation_without_restart() {
+    let Some(dir) = node_dir(
+        "oidc",
+        &PACKAGES,
+        "tutorial_follows_key_rotation_without_restart",
+    ) else {
+        return;
+    };
     const COOLDOWN: Duration = Duration::from_secs(2);
-    let provider = Provider::start();
+    let provider = Provider::start(&dir);
     let tutorial = Tutorial::start(
         provider.issuer(),
         &[("AXIOMS_JWKS_COOLDOWN_SECS", &COOLDOWN.as_secs().to_string())],
@@ -659,7 +472,10 @@ async fn tutorial_follows_key_rotation_without_restart() {
 
     let before = provider.token(RS_CLIENT, RESOURCE, "read:data").await;
     let old_kid = header(&before)["kid"].as_str().unwrap().to_owned();
-    let r = tutorial.get("/protected", &before).await;
+    let r = tutorial
+        .api
+        .send(req("GET", "/protected").bearer(&before))
+        .await;
     tutorial.check(&r, 200, "token signed before the rotation");
     let fetches = provider.jwks_fetches().await;
     assert!(fetches >= 1, "the tutorial fetched the provider's JWKS");
@@ -676,20 +492,32 @@ async fn tutorial_follows_key_rotation_without_restart() {
 
     // The first use of the new kid makes the tutorial fetch the key set again: accepted at once.
     let first_use = Instant::now();
-    let r = tutorial.get("/protected", &after).await;
+    let r = tutorial
+        .api
+        .send(req("GET", "/protected").bearer(&after))
+        .await;
     tutorial.check(&r, 200, "first token signed by the rotated-in key");
     assert!(
         provider.jwks_fetches().await > fetches,
         "the unknown kid caused no JWKS fetch"
     );
-    let r = tutorial.get("/api/read", &after).await;
+    let r = tutorial
+        .api
+        .send(req("GET", "/api/read").bearer(&after))
+        .await;
     tutorial.check(&r, 200, "rotated-in key, scope route");
     // The old key is still published: tokens signed before the rotation keep working, and so
     // does a token of the old key the tutorial has never seen (no token cache involved).
-    let r = tutorial.get("/protected", &before).await;
+    let r = tutorial
+        .api
+        .send(req("GET", "/protected").bearer(&before))
+        .await;
     tutorial.check(&r, 200, "old token after the rotation");
     let es = provider.token(ES_CLIENT, RESOURCE, "read:data").await;
-    let r = tutorial.get("/protected", &es).await;
+    let r = tutorial
+        .api
+        .send(req("GET", "/protected").bearer(&es))
+        .await;
     tutorial.check(&r, 200, "ES256 key untouched by the RS256 rotation");
 
     // A second rotation (ES256 this time, by the admin route) and a third (RS256, by SIGUSR2):
@@ -733,12 +561,18 @@ async fn tutorial_follows_key_rotation_without_restart() {
         (&es_after, "second ES256 key"),
         (&signalled, "third RS256 key"),
     ] {
-        let r = tutorial.get("/protected", token).await;
+        let r = tutorial
+            .api
+            .send(req("GET", "/protected").bearer(token))
+            .await;
         tutorial.check(&r, 200, what);
     }
     // A kid the provider never published is still refused.
     let forged = with_header(&after, |h| h["kid"] = json!("never-published"));
-    let r = tutorial.get("/protected", &forged).await;
+    let r = tutorial
+        .api
+        .send(req("GET", "/protected").bearer(&forged))
+        .await;
     tutorial.check(&r, 401, "unknown kid");
 }
 
@@ -746,7 +580,10 @@ async fn tutorial_follows_key_rotation_without_restart() {
 /// before then must be a 401 (the unknown-kid cooldown), never anything else.
 async fn accepted_within(tutorial: &Tutorial, token: &str, deadline: Instant) {
     loop {
-        let r = tutorial.get("/protected", token).await;
+        let r = tutorial
+            .api
+            .send(req("GET", "/protected").bearer(token))
+            .await;
         if r.status == 200 {
             return;
         }
@@ -762,7 +599,14 @@ async fn accepted_within(tutorial: &Tutorial, token: &str, deadline: Instant) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn tutorial_keeps_working_when_the_provider_stops() {
-    let mut provider = Provider::start();
+    let Some(dir) = node_dir(
+        "oidc",
+        &PACKAGES,
+        "tutorial_keeps_working_when_the_provider_stops",
+    ) else {
+        return;
+    };
+    let mut provider = Provider::start(&dir);
     let port = provider.port();
     let issuer = provider.issuer().to_owned();
     let tutorial = Tutorial::start(&issuer, &[("AXIOMS_JWKS_COOLDOWN_SECS", "1")]);
@@ -770,46 +614,73 @@ async fn tutorial_keeps_working_when_the_provider_stops() {
     let used = provider.token(RS_CLIENT, RESOURCE, "read:data").await;
     let unused_rs = provider.token(RS_CLIENT, RESOURCE, "read:data").await;
     let unused_es = provider.token(ES_CLIENT, RESOURCE, "admin").await;
-    let r = tutorial.get("/protected", &used).await;
+    let r = tutorial
+        .api
+        .send(req("GET", "/protected").bearer(&used))
+        .await;
     tutorial.check(&r, 200, "before the provider stops");
 
     // The provider dies without a word.
     provider.process.kill();
-    let refused = reqwest::get(format!("{issuer}/jwks")).await;
+    let refused = common::http_client()
+        .get(format!("{issuer}/jwks"))
+        .send()
+        .await;
     assert!(refused.is_err(), "the provider still answers");
 
     // Cached keys keep verifying: the token seen before, and tokens never seen (so not from
     // the token cache), RS256 and ES256, on every kind of route.
-    let r = tutorial.get("/protected", &used).await;
+    let r = tutorial
+        .api
+        .send(req("GET", "/protected").bearer(&used))
+        .await;
     tutorial.check(&r, 200, "token used before the stop");
-    let r = tutorial.get("/api/read", &unused_rs).await;
+    let r = tutorial
+        .api
+        .send(req("GET", "/api/read").bearer(&unused_rs))
+        .await;
     tutorial.check(&r, 200, "RS256 token never presented before");
-    let r = tutorial.get("/admin/users", &unused_es).await;
+    let r = tutorial
+        .api
+        .send(req("GET", "/admin/users").bearer(&unused_es))
+        .await;
     tutorial.check(&r, 200, "ES256 token never presented before");
     // Still refused: a forged token, and an unknown kid (the refetch fails fast, 401 not 5xx).
-    let r = tutorial.get("/protected", &with_bad_signature(&used)).await;
+    let r = tutorial
+        .api
+        .send(req("GET", "/protected").bearer(&with_bad_signature(&used)))
+        .await;
     tutorial.check(&r, 401, "bad signature while the provider is down");
     let started = Instant::now();
     let forged = with_header(&used, |h| h["kid"] = json!("unknown-while-down"));
-    let r = tutorial.get("/protected", &forged).await;
+    let r = tutorial
+        .api
+        .send(req("GET", "/protected").bearer(&forged))
+        .await;
     tutorial.check(&r, 401, "unknown kid while the provider is down");
     assert!(
         started.elapsed() < Duration::from_secs(5),
         "an unknown kid with the provider down took {:?}",
         started.elapsed()
     );
-    let r = tutorial.get("/protected", &used).await;
+    let r = tutorial
+        .api
+        .send(req("GET", "/protected").bearer(&used))
+        .await;
     tutorial.check(&r, 200, "a failed refetch does not drop the cached keys");
 
     // The provider comes back on the same port with a new key set: its tokens are accepted
     // (one cooldown at most), and those of the vanished keys are refused once the new set is in.
-    let provider = Provider::start_on(port);
+    let provider = Provider::start_on(&dir, port);
     assert_eq!(provider.issuer(), issuer);
     let fresh = provider.token(RS_CLIENT, RESOURCE, "read:data").await;
     assert_ne!(header(&fresh)["kid"], header(&used)["kid"]);
     accepted_within(&tutorial, &fresh, Instant::now() + Duration::from_secs(10)).await;
     for (token, what) in [(&used, "RS256"), (&unused_es, "ES256")] {
-        let r = tutorial.get("/protected", token).await;
+        let r = tutorial
+            .api
+            .send(req("GET", "/protected").bearer(token))
+            .await;
         tutorial.check(
             &r,
             401,
@@ -823,7 +694,14 @@ async fn tutorial_keeps_working_when_the_provider_stops() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn axioms_verifies_provider_tokens_directly() {
-    let provider = Provider::start();
+    let Some(dir) = node_dir(
+        "oidc",
+        &PACKAGES,
+        "axioms_verifies_provider_tokens_directly",
+    ) else {
+        return;
+    };
+    let provider = Provider::start(&dir);
     // Strict RFC 9068: oidc-provider's access tokens carry every required claim and `at+jwt`.
     let config = Config::builder()
         .issuer(provider.issuer())
@@ -898,18 +776,14 @@ async fn axioms_verifies_provider_tokens_directly() {
 /// by default with the mismatch named, accepted with `rsa_key_alg(PS256)`.
 #[tokio::test(flavor = "multi_thread")]
 async fn alg_less_ps256_keys_of_a_real_provider() {
-    let provider = Provider::start_with(0, &["--alg-less-ps256"]);
+    let Some(dir) = node_dir("oidc", &PACKAGES, "alg_less_ps256_keys_of_a_real_provider") else {
+        return;
+    };
+    let provider = Provider::start_with(&dir, 0, &["--alg-less-ps256"]);
     let token = provider.token(PS_CLIENT, RESOURCE, "read:data").await;
     assert_eq!(header(&token)["alg"], "PS256");
     let kid = header(&token)["kid"].as_str().unwrap().to_owned();
-    let jwks: Value = http_client()
-        .get(format!("{}/jwks", provider.issuer()))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let jwks = provider.api.send(req("GET", "/jwks")).await.json();
     let key = jwks["keys"]
         .as_array()
         .unwrap()
@@ -954,13 +828,16 @@ const JOSE_ALGS: [&str; 5] = ["RS256", "PS256", "ES256", "ES512", "EdDSA"];
 /// Tokens signed by `jose`, with keys `jose` generated, served by a `TestIssuer`.
 #[tokio::test(flavor = "multi_thread")]
 async fn jose_signed_tokens_verify_in_axioms() {
+    let Some(dir) = node_dir("oidc", &PACKAGES, "jose_signed_tokens_verify_in_axioms") else {
+        return;
+    };
     let issuer = TestIssuer::start().await;
     let keygen: Vec<Value> = JOSE_ALGS
         .iter()
         .map(|alg| json!({"op": "keygen", "alg": alg, "kid": format!("jose-{alg}")}))
         .chain([json!({"op": "keygen", "alg": "RS256", "kid": "jose-unpublished"})])
         .collect();
-    let keys = jose(&keygen);
+    let keys = jose(&dir, &keygen);
     let published: Vec<Value> = keys[..JOSE_ALGS.len()]
         .iter()
         .map(|k| k["public"].clone())
@@ -1001,7 +878,7 @@ async fn jose_signed_tokens_verify_in_axioms() {
         json!({"op": "sign", "jwk": rs, "alg": "RS256", "claims": claims("mismatch"), "header": {"kid": "jose-ES256"}}),
         json!({"op": "sign", "jwk": rs, "alg": "RS256", "claims": early}),
     ]);
-    let signed: Vec<String> = jose(&ops)
+    let signed: Vec<String> = jose(&dir, &ops)
         .iter()
         .map(|r| r["token"].as_str().unwrap().to_owned())
         .collect();
@@ -1039,6 +916,9 @@ async fn jose_signed_tokens_verify_in_axioms() {
 /// `jose.jwtVerify`; altered ones do not.
 #[tokio::test(flavor = "multi_thread")]
 async fn test_issuer_tokens_verify_in_jose() {
+    let Some(dir) = node_dir("oidc", &PACKAGES, "test_issuer_tokens_verify_in_jose") else {
+        return;
+    };
     let issuer = TestIssuer::start_with(&Algorithm::ALL).await;
     let jwks = issuer.public_jwks();
     assert_eq!(jwks["keys"].as_array().unwrap().len(), Algorithm::ALL.len());
@@ -1077,7 +957,7 @@ async fn test_issuer_tokens_verify_in_jose() {
         verify(&forged_alg),
         verify(&issuer.token().signed_with("key-1").audience("other").sign()),
     ]);
-    let results = jose(&ops);
+    let results = jose(&dir, &ops);
     for ((alg, _), result) in tokens.iter().zip(&results) {
         assert_eq!(
             result["ok"],

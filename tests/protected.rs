@@ -13,18 +13,18 @@ use std::convert::Infallible;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
+mod common;
+
 use axioms::policy::{Owned, PolicyLayer};
 use axioms::testing::TestIssuer;
 use axioms::{Axioms, Claims, protected};
-use axum::body::Body;
 use axum::extract::{FromRef, FromRequestParts, Path, Query, State};
 use axum::routing::{delete, get, patch, post};
 use axum::{Json, Router};
+use common::{Req, Scope, Transport, Want, check, expect, no_failures, req, row};
 use http::request::Parts;
-use http::{HeaderMap, Method, Request, StatusCode, header};
-use http_body_util::BodyExt;
+use http::{Method, StatusCode, header};
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
 // ---------------------------------------------------------------------------------------------
 // State: the verifier plus an in-memory object store that counts its fetches.
@@ -202,7 +202,7 @@ async fn get_draft(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Harness: an issuer, a verifier, requests over oneshot or real HTTP, and expectations.
+// Fixture: an issuer and a verifier for the API, with the store (harness: `tests/common`).
 // ---------------------------------------------------------------------------------------------
 
 struct Env {
@@ -250,259 +250,6 @@ impl Env {
             .without("sub")
             .sign()
     }
-}
-
-#[derive(Clone)]
-enum Transport {
-    Oneshot(Router),
-    Http {
-        client: reqwest::Client,
-        base: String,
-    },
-}
-
-impl Transport {
-    fn oneshot(app: Router) -> Self {
-        Self::Oneshot(app)
-    }
-
-    /// Serves `app` on an ephemeral 127.0.0.1 port for the rest of the test.
-    async fn http(app: Router) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            axum::serve(listener, app).await.unwrap();
-        });
-        let client = reqwest::Client::builder().no_proxy().build().unwrap();
-        Self::Http {
-            client,
-            base: format!("http://{addr}"),
-        }
-    }
-
-    async fn send(&self, req: Req) -> Resp {
-        match self {
-            Self::Oneshot(app) => {
-                let mut builder = Request::builder().method(req.method.as_str()).uri(&req.uri);
-                if let Some(auth) = &req.authorization {
-                    builder = builder.header(header::AUTHORIZATION, auth);
-                }
-                if let Some(ct) = &req.content_type {
-                    builder = builder.header(header::CONTENT_TYPE, ct);
-                }
-                let body = req.body.clone().map_or_else(Body::empty, Body::from);
-                let response = app
-                    .clone()
-                    .oneshot(builder.body(body).unwrap())
-                    .await
-                    .unwrap();
-                let status = response.status();
-                let headers = response.headers().clone();
-                let bytes = response.into_body().collect().await.unwrap().to_bytes();
-                Resp {
-                    status,
-                    headers,
-                    body: String::from_utf8_lossy(&bytes).into_owned(),
-                }
-            }
-            Self::Http { client, base } => {
-                let method = Method::from_bytes(req.method.as_bytes()).unwrap();
-                let mut builder = client.request(method, format!("{base}{}", req.uri));
-                if let Some(auth) = &req.authorization {
-                    builder = builder.header(header::AUTHORIZATION, auth);
-                }
-                if let Some(ct) = &req.content_type {
-                    builder = builder.header(header::CONTENT_TYPE, ct);
-                }
-                if let Some(body) = &req.body {
-                    builder = builder.body(body.clone());
-                }
-                let response = builder.send().await.unwrap();
-                let status = response.status();
-                let headers = response.headers().clone();
-                let body = response.text().await.unwrap();
-                Resp {
-                    status,
-                    headers,
-                    body,
-                }
-            }
-        }
-    }
-}
-
-#[derive(Clone, Debug)]
-struct Req {
-    method: String,
-    uri: String,
-    authorization: Option<String>,
-    content_type: Option<String>,
-    body: Option<String>,
-}
-
-fn req(method: &str, uri: &str) -> Req {
-    Req {
-        method: method.to_owned(),
-        uri: uri.to_owned(),
-        authorization: None,
-        content_type: None,
-        body: None,
-    }
-}
-
-impl Req {
-    fn bearer(self, token: &str) -> Self {
-        self.authorization(&format!("Bearer {token}"))
-    }
-    fn bearer_opt(self, token: Option<&str>) -> Self {
-        match token {
-            Some(t) => self.bearer(t),
-            None => self,
-        }
-    }
-    fn authorization(mut self, value: &str) -> Self {
-        self.authorization = Some(value.to_owned());
-        self
-    }
-    fn json(mut self, body: &str) -> Self {
-        self.content_type = Some("application/json".to_owned());
-        self.body = Some(body.to_owned());
-        self
-    }
-    fn raw_body(mut self, body: &str) -> Self {
-        self.body = Some(body.to_owned());
-        self
-    }
-}
-
-#[derive(Debug)]
-struct Resp {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
-}
-
-impl Resp {
-    fn www(&self) -> Option<&str> {
-        self.headers
-            .get(header::WWW_AUTHENTICATE)
-            .map(|v| v.to_str().unwrap())
-    }
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body)
-            .unwrap_or_else(|e| panic!("body is not JSON ({e}): {:?}", self.body))
-    }
-}
-
-/// What the `scope="…"` attribute of a 403 challenge must be.
-#[derive(Clone, Copy, Debug)]
-enum Scope {
-    /// Exactly this (space-separated) list.
-    Named(&'static str),
-    /// No `scope` attribute at all.
-    Absent,
-    /// Not asserted here (a dedicated test covers it).
-    Unchecked,
-}
-
-/// The expected answer.
-#[derive(Clone, Copy, Debug)]
-enum Want {
-    /// This status, from the handler or the fetch function: no `WWW-Authenticate` challenge.
-    Status(u16),
-    /// 401 without credentials: `Bearer realm=…` and no `error` attribute (RFC 6750 §3.1).
-    Anonymous,
-    /// 401 `invalid_token`.
-    InvalidToken,
-    /// 400 `invalid_request`.
-    InvalidRequest,
-    /// 403 `insufficient_scope`, with the given `scope` attribute.
-    Forbidden(Scope),
-}
-
-fn check(r: &Resp, want: Want) -> Result<(), String> {
-    let fail = |what: String| {
-        Err(format!(
-            "{what}; got {} www-authenticate={:?} body={:?}",
-            r.status,
-            r.www(),
-            r.body
-        ))
-    };
-    let expected = match want {
-        Want::Status(s) => s,
-        Want::Anonymous | Want::InvalidToken => 401,
-        Want::InvalidRequest => 400,
-        Want::Forbidden(_) => 403,
-    };
-    if r.status.as_u16() != expected {
-        return fail(format!("expected status {expected}"));
-    }
-    let www = r.www();
-    match want {
-        Want::Status(_) => {
-            if www.is_some() {
-                return fail("expected no WWW-Authenticate challenge".to_owned());
-            }
-        }
-        Want::Anonymous => match www {
-            Some(w) if w.starts_with("Bearer") && !w.contains("error=") => {}
-            _ => return fail("expected a bare Bearer challenge without error".to_owned()),
-        },
-        Want::InvalidToken => match www {
-            Some(w) if w.starts_with("Bearer") && w.contains(r#"error="invalid_token""#) => {}
-            _ => return fail(r#"expected error="invalid_token""#.to_owned()),
-        },
-        Want::InvalidRequest => match www {
-            Some(w) if w.starts_with("Bearer") && w.contains(r#"error="invalid_request""#) => {}
-            _ => return fail(r#"expected error="invalid_request""#.to_owned()),
-        },
-        Want::Forbidden(scope) => {
-            let Some(w) = www else {
-                return fail("expected a WWW-Authenticate challenge".to_owned());
-            };
-            if !w.starts_with("Bearer") || !w.contains(r#"error="insufficient_scope""#) {
-                return fail(r#"expected error="insufficient_scope""#.to_owned());
-            }
-            if r.json()["error"] != "insufficient_scope" {
-                return fail("expected a JSON body with error insufficient_scope".to_owned());
-            }
-            let attr = w.split(", ").find_map(|p| p.strip_prefix("scope="));
-            match (scope, attr) {
-                (Scope::Named(s), Some(a)) if a == format!("\"{s}\"") => {}
-                (Scope::Named(s), _) => return fail(format!(r#"expected scope="{s}""#)),
-                (Scope::Absent, None) | (Scope::Unchecked, _) => {}
-                (Scope::Absent, Some(_)) => return fail("expected no scope attribute".to_owned()),
-            }
-        }
-    }
-    Ok(())
-}
-
-#[track_caller]
-fn expect(r: &Resp, want: Want) {
-    if let Err(e) = check(r, want) {
-        panic!("{e}");
-    }
-}
-
-/// Sends `req` and checks the answer; on mismatch, records a failure instead of panicking so
-/// that a table reports every failing row at once.
-async fn row(t: &Transport, label: &str, req: Req, want: Want, failures: &mut Vec<String>) {
-    let r = t.send(req.clone()).await;
-    if let Err(e) = check(&r, want) {
-        failures.push(format!("[{label}] {} {}: {e}", req.method, req.uri));
-    }
-}
-
-#[track_caller]
-fn no_failures(failures: &[String]) {
-    assert!(
-        failures.is_empty(),
-        "{} failing row(s):\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -900,11 +647,63 @@ async fn any_of_owner_or_moderator() {
     assert_eq!(r.body, "Article not found");
     assert_eq!(db.fetches(), 1);
 
+    // So does a caller who is neither owner nor moderator: the fetch decides ownership, and
+    // there is nothing to own.
+    db.reset();
+    let token = env.token(json!({"sub": "mallory", "roles": ["editor"]}));
+    let r = t.send(req("DELETE", "/moderate/404").bearer(&token)).await;
+    expect(&r, Want::Status(404));
+    assert_eq!(r.body, "Article not found");
+    assert_eq!(db.fetches(), 1);
+
     // Anonymous: 401 before any fetch.
     db.reset();
     let r = t.send(req("DELETE", "/moderate/1")).await;
     expect(&r, Want::Anonymous);
     assert_eq!(db.fetches(), 0);
+}
+
+/// A fetch function that needs no state: the article comes from the path alone (ids below 10
+/// exist, owned by `user-<id>`).
+async fn article_from_path(Path(id): Path<u64>) -> Result<Article, StatusCode> {
+    if id < 10 {
+        Ok(Article {
+            id,
+            user: format!("user-{id}"),
+            title: format!("article {id}"),
+            published: false,
+        })
+    } else {
+        Err(StatusCode::NOT_FOUND)
+    }
+}
+
+#[protected(any_of(owner(fetch = article_from_path), roles = any("admin", "moderator")))]
+async fn moderate_from_path(State(_s): State<AppState>, Owned(article): Owned<Article>) -> String {
+    format!("deleted {}", article.id)
+}
+
+#[tokio::test]
+async fn any_of_with_a_fetch_that_needs_no_state() {
+    let env = Env::new().await;
+    let app = Router::new()
+        .route("/a/{id}", get(moderate_from_path))
+        .with_state(env.state.clone());
+    let t = Transport::oneshot(app);
+    let owner = env.token(json!({"sub": "user-3"}));
+    let r = t.send(req("GET", "/a/3").bearer(&owner)).await;
+    expect(&r, Want::Status(200));
+    assert_eq!(r.body, "deleted 3");
+    let r = t.send(req("GET", "/a/4").bearer(&owner)).await;
+    expect(&r, Want::Forbidden(Scope::Absent));
+    let r = t.send(req("GET", "/a/40").bearer(&owner)).await;
+    expect(&r, Want::Status(404));
+    let moderator = env.token(json!({"sub": "mod", "roles": ["moderator"]}));
+    let r = t.send(req("GET", "/a/4").bearer(&moderator)).await;
+    expect(&r, Want::Status(200));
+    assert_eq!(r.body, "deleted 4");
+    let r = t.send(req("GET", "/a/4")).await;
+    expect(&r, Want::Anonymous);
 }
 
 #[tokio::test]

@@ -14,290 +14,21 @@
     clippy::indexing_slicing
 )]
 
-use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc;
-use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, Instant};
-
 mod common;
 
+use std::path::Path;
+
 use axioms::testing::TestIssuer;
-use reqwest::Method;
+use common::process::{Process, start_fails};
+use common::{Req, Scope, Transport, Want, expect, expect_status, req};
 use serde_json::{Value, json};
-
-// ---------------------------------------------------------------------------------------------
-// Building and running examples
-
-/// Builds every example of this package once, with the cargo and profile running this test;
-/// returns the directory holding their binaries (`target/<profile>/examples`).
-fn examples_dir() -> &'static Path {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        // This test binary is target/<profile>/deps/tutorial-<hash>.
-        let exe = std::env::current_exe().expect("current_exe");
-        let profile_dir = exe
-            .parent()
-            .and_then(Path::parent)
-            .expect("target/<profile>")
-            .to_path_buf();
-        let profile = match profile_dir.file_name().and_then(|n| n.to_str()) {
-            Some("debug") | None => "dev".to_owned(),
-            Some(other) => other.to_owned(),
-        };
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| env!("CARGO").to_owned());
-        let status = Command::new(cargo)
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .args([
-                "build",
-                "--quiet",
-                "--workspace",
-                "--all-features",
-                "--examples",
-            ])
-            .args(["--profile", &profile])
-            .stdin(Stdio::null())
-            .status()
-            .expect("run cargo build --examples");
-        assert!(status.success(), "cargo build --examples failed: {status}");
-        profile_dir.join("examples")
-    })
-}
-
-/// A running example; killed on drop if the test did not stop it.
-struct Server {
-    child: Child,
-    url: String,
-    output: Arc<Mutex<String>>,
-}
-
-impl Server {
-    /// Starts example `name` (see [`example`]) and waits for its `listening on` line.
-    fn start(name: &str, env: &[(&str, String)], cwd: &Path) -> Self {
-        let mut command = example(name, env, cwd);
-        command.stdout(Stdio::piped()).stderr(Stdio::piped());
-        let mut child = command
-            .spawn()
-            .unwrap_or_else(|e| panic!("start example {name}: {e}"));
-        let output = Arc::new(Mutex::new(String::new()));
-        let (tx, rx) = mpsc::channel();
-        let stdout = child.stdout.take().expect("stdout");
-        let out = Arc::clone(&output);
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                {
-                    let mut out = out.lock().unwrap();
-                    out.push_str(&line);
-                    out.push('\n');
-                }
-                if let Some(url) = line.strip_prefix("listening on ") {
-                    let _ = tx.send(url.trim().to_owned());
-                }
-            }
-        });
-        let mut stderr = child.stderr.take().expect("stderr");
-        let err = Arc::clone(&output);
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = stderr.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                err.lock()
-                    .unwrap()
-                    .push_str(&String::from_utf8_lossy(&buf[..n]));
-            }
-        });
-        let mut server = Self {
-            child,
-            url: String::new(),
-            output,
-        };
-        match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(url) => server.url = url,
-            Err(_) => {
-                let status = server.child.try_wait().ok().flatten();
-                panic!(
-                    "example {name} did not print `listening on` (exit: {status:?}); output:\n{}",
-                    server.output()
-                );
-            }
-        }
-        assert!(
-            server.url.starts_with("http://127.0.0.1:"),
-            "example {name} listens on {}",
-            server.url
-        );
-        server
-    }
-
-    fn output(&self) -> String {
-        self.output.lock().unwrap().clone()
-    }
-
-    fn api(&self) -> Api {
-        Api::new(&self.url)
-    }
-
-    /// Sends SIGTERM and waits for the exit (at most 20 s).
-    fn terminate(&mut self) -> ExitStatus {
-        let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .expect("run kill");
-        assert!(status.success(), "kill -TERM failed");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Some(status) = self.child.try_wait().expect("try_wait") {
-                return status;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no exit 20 s after SIGTERM; output:\n{}",
-                self.output()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if matches!(self.child.try_wait(), Ok(None)) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-/// The command running example `name` with `env` in directory `cwd`: `BIND_ADDR` is
-/// `127.0.0.1:0` unless `env` says otherwise, and every `AXIOMS_*`, `DATABASE_URL`, `PROVIDER`
-/// and `RUST_LOG` of the test's own environment is removed.
-fn example(name: &str, env: &[(&str, String)], cwd: &Path) -> Command {
-    let mut command = Command::new(examples_dir().join(name));
-    for (key, _) in std::env::vars_os() {
-        let strip = key.to_str().is_some_and(|k| {
-            k.starts_with("AXIOMS_")
-                || matches!(k, "DATABASE_URL" | "BIND_ADDR" | "PROVIDER" | "RUST_LOG")
-        });
-        if strip {
-            command.env_remove(key);
-        }
-    }
-    command
-        .env("BIND_ADDR", "127.0.0.1:0")
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .current_dir(cwd)
-        .stdin(Stdio::null());
-    command
-}
-
-/// Runs an example that must fail at startup; returns its output.
-fn start_fails(name: &str, env: &[(&str, String)], cwd: &Path) -> String {
-    let out = example(name, env, cwd).output().expect("run example");
-    assert!(!out.status.success(), "{name} should have refused to start");
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-// ---------------------------------------------------------------------------------------------
-// HTTP
-
-struct Api {
-    base: String,
-    http: reqwest::Client,
-}
-
-#[derive(Debug)]
-struct Resp {
-    status: u16,
-    headers: reqwest::header::HeaderMap,
-    text: String,
-}
-
-impl Resp {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.text)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?} {}", self.status, self.text))
-    }
-
-    fn header(&self, name: &str) -> &str {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-    }
-
-    /// The `error` member of an error body.
-    fn error(&self) -> String {
-        self.json()["error"].as_str().unwrap_or_default().to_owned()
-    }
-}
-
-enum Body {
-    Empty,
-    Json(Value),
-    Raw(&'static str, &'static str),
-}
-
-impl Api {
-    fn new(base: &str) -> Self {
-        Self {
-            base: base.to_owned(),
-            http: reqwest::Client::builder()
-                .timeout(Duration::from_secs(30))
-                .build()
-                .unwrap(),
-        }
-    }
-
-    async fn send(&self, method: Method, path: &str, token: Option<&str>, body: Body) -> Resp {
-        let mut request = self
-            .http
-            .request(method.clone(), format!("{}{path}", self.base));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        request = match body {
-            Body::Empty => request,
-            Body::Json(value) => request.json(&value),
-            Body::Raw(content_type, raw) => request
-                .header("content-type", content_type)
-                .body(raw.to_owned()),
-        };
-        let response = request
-            .send()
-            .await
-            .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
-        Resp {
-            status: response.status().as_u16(),
-            headers: response.headers().clone(),
-            text: response.text().await.unwrap(),
-        }
-    }
-
-    async fn get(&self, path: &str, token: Option<&str>) -> Resp {
-        self.send(Method::GET, path, token, Body::Empty).await
-    }
-}
-
-/// Asserts the status, printing the whole answer when it differs.
-#[track_caller]
-fn expect(resp: &Resp, status: u16, what: &str) {
-    assert_eq!(resp.status, status, "{what}: {resp:?}");
-}
 
 // ---------------------------------------------------------------------------------------------
 // Tokens
 
 /// Where tokens come from: the tutorial's `POST /dev/token`, or a `TestIssuer` of the test.
 enum Minter {
-    Dev(Api),
+    Dev(Transport),
     External {
         issuer: TestIssuer,
         audience: String,
@@ -308,10 +39,8 @@ impl Minter {
     async fn token(&self, claims: Value) -> String {
         match self {
             Minter::Dev(api) => {
-                let resp = api
-                    .send(Method::POST, "/dev/token", None, Body::Json(claims))
-                    .await;
-                expect(&resp, 200, "POST /dev/token");
+                let resp = api.send(req("POST", "/dev/token").json(claims)).await;
+                expect_status(&resp, 200, "POST /dev/token");
                 resp.json()["access_token"].as_str().unwrap().to_owned()
             }
             Minter::External { issuer, audience } => {
@@ -354,8 +83,7 @@ fn sqlite_url(path: &Path) -> String {
 // The route table, driven end to end
 
 /// Every route of the tutorial's table: allowed, denied, missing object, bad body, bad path.
-async fn drive_every_route(api: &Api, mint: &Minter, db: &Path) {
-    use Method as M;
+async fn drive_every_route(api: &Transport, mint: &Minter, db: &Path) {
     let alice = mint
         .token(json!({"sub": "alice", "email": "alice@example.com", "name": "Alice"}))
         .await;
@@ -363,32 +91,33 @@ async fn drive_every_route(api: &Api, mint: &Minter, db: &Path) {
         .token(json!({"sub": "bob", "email": "bob@example.com", "scope": "read:data"}))
         .await;
     let nobody = mint.token(json!({"sub": "zed"})).await;
-    let tok = |t: &str| Some(t.to_owned());
 
     // Public.
-    let r = api.get("/", None).await;
-    expect(&r, 200, "GET /");
+    let r = api.send(req("GET", "/")).await;
+    expect_status(&r, 200, "GET /");
     assert!(r.json()["endpoints"].is_object(), "{r:?}");
-    let r = api.get("/health", None).await;
-    expect(&r, 200, "GET /health");
+    let r = api.send(req("GET", "/health")).await;
+    expect_status(&r, 200, "GET /health");
     assert_eq!(r.json()["status"], "healthy");
 
     // A valid token.
-    let r = api.get("/protected", None).await;
-    expect(&r, 401, "no token");
+    let r = api.send(req("GET", "/protected")).await;
+    expect_status(&r, 401, "no token");
     assert_eq!(r.header("www-authenticate"), r#"Bearer realm="api""#);
-    assert_eq!(r.error(), "unauthorized");
-    let r = api.get("/protected", Some("not.a.token")).await;
-    expect(&r, 401, "garbage token");
+    assert_eq!(r.error().as_deref(), Some("unauthorized"));
+    let r = api
+        .send(req("GET", "/protected").bearer("not.a.token"))
+        .await;
+    expect_status(&r, 401, "garbage token");
     assert!(
         r.header("www-authenticate")
             .contains(r#"error="invalid_token""#)
     );
-    let r = api.get("/protected", tok(&bob).as_deref()).await;
-    expect(&r, 200, "GET /protected");
+    let r = api.send(req("GET", "/protected").bearer(&bob)).await;
+    expect_status(&r, 200, "GET /protected");
     assert_eq!(r.json()["user_id"], "bob");
-    let r = api.get("/me", tok(&alice).as_deref()).await;
-    expect(&r, 200, "GET /me");
+    let r = api.send(req("GET", "/me").bearer(&alice)).await;
+    expect_status(&r, 200, "GET /me");
     let me = r.json();
     assert_eq!(
         (&me["sub"], &me["email"], &me["name"]),
@@ -398,31 +127,51 @@ async fn drive_every_route(api: &Api, mint: &Minter, db: &Path) {
             &json!("Alice")
         )
     );
-    expect(&api.get("/me", None).await, 401, "GET /me without token");
+    expect_status(
+        &api.send(req("GET", "/me")).await,
+        401,
+        "GET /me without token",
+    );
 
     // Scopes: any(read:data, admin).
     for scope in ["read:data", "admin", "profile read:data"] {
         let t = mint.token(json!({"scope": scope})).await;
-        expect(&api.get("/api/read", Some(&t)).await, 200, scope);
+        expect_status(
+            &api.send(req("GET", "/api/read").bearer(&t)).await,
+            200,
+            scope,
+        );
     }
     let t = mint.token(json!({"scope": "write:data"})).await;
-    let r = api.get("/api/read", Some(&t)).await;
-    expect(&r, 403, "read with write:data");
+    let r = api.send(req("GET", "/api/read").bearer(&t)).await;
+    expect_status(&r, 403, "read with write:data");
     assert!(
         r.header("www-authenticate")
             .contains(r#"error="insufficient_scope""#),
         "{r:?}"
     );
     assert!(r.header("www-authenticate").contains("read:data"), "{r:?}");
-    expect(&api.get("/api/read", Some(&nobody)).await, 403, "no scope");
-    expect(&api.get("/api/read", None).await, 401, "read, no token");
+    expect_status(
+        &api.send(req("GET", "/api/read").bearer(&nobody)).await,
+        403,
+        "no scope",
+    );
+    expect_status(
+        &api.send(req("GET", "/api/read")).await,
+        401,
+        "read, no token",
+    );
 
     // Scopes: all(write:data, openid).
     let t = mint.token(json!({"scope": "write:data openid"})).await;
-    expect(&api.get("/api/write", Some(&t)).await, 200, "write");
+    expect_status(
+        &api.send(req("GET", "/api/write").bearer(&t)).await,
+        200,
+        "write",
+    );
     let t = mint.token(json!({"scope": "write:data"})).await;
-    expect(
-        &api.get("/api/write", Some(&t)).await,
+    expect_status(
+        &api.send(req("GET", "/api/write").bearer(&t)).await,
         403,
         "write w/o openid",
     );
@@ -434,46 +183,39 @@ async fn drive_every_route(api: &Api, mint: &Minter, db: &Path) {
         .token(json!({"sub": "dana", "roles": ["admin", "superuser"]}))
         .await;
     let editor = mint.token(json!({"roles": ["editor"]})).await;
-    expect(&api.get("/admin/users", Some(&superuser)).await, 200, "su");
-    expect(
-        &api.get("/admin/users", Some(&admin_only)).await,
+    expect_status(
+        &api.send(req("GET", "/admin/users").bearer(&superuser))
+            .await,
+        200,
+        "su",
+    );
+    expect_status(
+        &api.send(req("GET", "/admin/users").bearer(&admin_only))
+            .await,
         200,
         "admin",
     );
-    expect(&api.get("/admin/users", Some(&editor)).await, 403, "editor");
+    expect_status(
+        &api.send(req("GET", "/admin/users").bearer(&editor)).await,
+        403,
+        "editor",
+    );
     let r = api
-        .send(
-            M::DELETE,
-            "/admin/users/7",
-            tok(&both).as_deref(),
-            Body::Empty,
-        )
+        .send(req("DELETE", "/admin/users/7").bearer(&both))
         .await;
-    expect(&r, 200, "delete user, both roles");
+    expect_status(&r, 200, "delete user, both roles");
     assert_eq!(r.json()["deleted_by"], "dana");
     let r = api
-        .send(
-            M::DELETE,
-            "/admin/users/7",
-            tok(&admin_only).as_deref(),
-            Body::Empty,
-        )
+        .send(req("DELETE", "/admin/users/7").bearer(&admin_only))
         .await;
-    expect(&r, 403, "delete user, admin only");
+    expect_status(&r, 403, "delete user, admin only");
     let r = api
-        .send(
-            M::DELETE,
-            "/admin/users/abc",
-            tok(&both).as_deref(),
-            Body::Empty,
-        )
+        .send(req("DELETE", "/admin/users/abc").bearer(&both))
         .await;
-    expect(&r, 400, "delete user, bad id");
-    assert_eq!(r.error(), "invalid_path");
-    let r = api
-        .send(M::DELETE, "/admin/users/7", None, Body::Empty)
-        .await;
-    expect(&r, 401, "delete user, no token");
+    expect_status(&r, 400, "delete user, bad id");
+    assert_eq!(r.error().as_deref(), Some("invalid_path"));
+    let r = api.send(req("DELETE", "/admin/users/7")).await;
+    expect_status(&r, 401, "delete user, no token");
 
     // Permissions: any(resource:create).
     let creator = mint
@@ -481,13 +223,11 @@ async fn drive_every_route(api: &Api, mint: &Minter, db: &Path) {
         .await;
     let reader = mint.token(json!({"permissions": ["resource:read"]})).await;
     let r = api
-        .send(M::POST, "/api/resource", Some(&creator), Body::Empty)
+        .send(req("POST", "/api/resource").bearer(&creator))
         .await;
-    expect(&r, 201, "create resource");
-    let r = api
-        .send(M::POST, "/api/resource", Some(&reader), Body::Empty)
-        .await;
-    expect(&r, 403, "create resource without permission");
+    expect_status(&r, 201, "create resource");
+    let r = api.send(req("POST", "/api/resource").bearer(&reader)).await;
+    expect_status(&r, 403, "create resource without permission");
 
     // Scopes AND roles AND permissions.
     let strict = |scope: &str, roles: Value, perms: Value| json!({"scope": scope, "roles": roles, "permissions": perms});
@@ -497,7 +237,11 @@ async fn drive_every_route(api: &Api, mint: &Minter, db: &Path) {
         json!(["resource:write"]),
     );
     let t = mint.token(ok).await;
-    expect(&api.get("/api/strict", Some(&t)).await, 200, "strict ok");
+    expect_status(
+        &api.send(req("GET", "/api/strict").bearer(&t)).await,
+        200,
+        "strict ok",
+    );
     for (claims, what) in [
         (
             strict("email", json!(["editor"]), json!(["resource:write"])),
@@ -513,41 +257,40 @@ async fn drive_every_route(api: &Api, mint: &Minter, db: &Path) {
         ),
     ] {
         let t = mint.token(claims).await;
-        expect(&api.get("/api/strict", Some(&t)).await, 403, what);
+        expect_status(
+            &api.send(req("GET", "/api/strict").bearer(&t)).await,
+            403,
+            what,
+        );
     }
 
     // Public data: safe methods need no token; a token personalizes; POST needs one.
-    let r = api.get("/public-data", None).await;
-    expect(&r, 200, "public data anonymous");
+    let r = api.send(req("GET", "/public-data")).await;
+    expect_status(&r, 200, "public data anonymous");
     assert_eq!(r.json()["authenticated"], false);
-    let r = api.get("/public-data", Some(&bob)).await;
-    expect(&r, 200, "public data with token");
+    let r = api.send(req("GET", "/public-data").bearer(&bob)).await;
+    expect_status(&r, 200, "public data with token");
     assert_eq!(r.json()["authenticated"], true);
     assert!(r.json()["message"].as_str().unwrap().contains("bob"));
-    expect(
-        &api.send(M::HEAD, "/public-data", None, Body::Empty).await,
-        200,
-        "HEAD",
-    );
-    expect(
-        &api.send(M::OPTIONS, "/public-data", None, Body::Empty)
-            .await,
+    expect_status(&api.send(req("HEAD", "/public-data")).await, 200, "HEAD");
+    expect_status(
+        &api.send(req("OPTIONS", "/public-data")).await,
         200,
         "OPTIONS",
     );
-    expect(
-        &api.get("/public-data", Some("bad.token.here")).await,
+    expect_status(
+        &api.send(req("GET", "/public-data").bearer("bad.token.here"))
+            .await,
         401,
         "bad token on GET",
     );
-    expect(
-        &api.send(M::POST, "/public-data", None, Body::Empty).await,
+    expect_status(
+        &api.send(req("POST", "/public-data")).await,
         401,
         "POST anonymous",
     );
-    expect(
-        &api.send(M::POST, "/public-data", Some(&bob), Body::Empty)
-            .await,
+    expect_status(
+        &api.send(req("POST", "/public-data").bearer(&bob)).await,
         200,
         "POST",
     );
@@ -556,52 +299,50 @@ async fn drive_every_route(api: &Api, mint: &Minter, db: &Path) {
     let before = counts(db).await;
     let article = json!({"title": "Hello", "content": "First"});
     let r = api
-        .send(M::POST, "/articles", None, Body::Json(article.clone()))
+        .send(req("POST", "/articles").json(article.clone()))
         .await;
-    expect(&r, 401, "create article anonymous");
-    for (body, status, what) in [
+    expect_status(&r, 401, "create article anonymous");
+    let create = || req("POST", "/articles").bearer(&alice);
+    for (request, status, what) in [
+        (create().json(r#"{"title": "x", "#), 400, "malformed JSON"),
         (
-            Body::Raw("application/json", r#"{"title": "x", "#),
-            400,
-            "malformed JSON",
-        ),
-        (
-            Body::Raw("text/plain", r#"{"title":"x","content":"y"}"#),
+            create()
+                .header("content-type", "text/plain")
+                .raw_body(r#"{"title":"x","content":"y"}"#),
             415,
             "not JSON",
         ),
-        (Body::Json(json!({"title": "x"})), 422, "missing content"),
+        (create().json(json!({"title": "x"})), 422, "missing content"),
         (
-            Body::Json(json!({"title": 5, "content": "y"})),
+            create().json(json!({"title": 5, "content": "y"})),
             422,
             "title not a string",
         ),
         (
-            Body::Json(json!({"title": "  ", "content": "y"})),
+            create().json(json!({"title": "  ", "content": "y"})),
             422,
             "blank title",
         ),
         (
-            Body::Json(json!({"title": "x", "content": "y", "user": "bob"})),
+            create().json(json!({"title": "x", "content": "y", "user": "bob"})),
             422,
             "owner in body",
         ),
-        (Body::Json(json!(["title", "content"])), 422, "array"),
+        (create().json(json!(["title", "content"])), 422, "array"),
     ] {
-        let r = api.send(M::POST, "/articles", Some(&alice), body).await;
-        expect(&r, status, what);
-        assert!(!r.error().is_empty(), "{what}: {r:?}");
+        let r = api.send(request).await;
+        expect_status(&r, status, what);
+        assert!(r.error().is_some_and(|e| !e.is_empty()), "{what}: {r:?}");
     }
     assert_eq!(counts(db).await, before, "a bad body wrote something");
     let r = api
         .send(
-            M::POST,
-            "/articles",
-            Some(&alice),
-            Body::Json(article.clone()),
+            req("POST", "/articles")
+                .bearer(&alice)
+                .json(article.clone()),
         )
         .await;
-    expect(&r, 201, "create article");
+    expect_status(&r, 201, "create article");
     let a = r.json();
     let id = a["id"].as_i64().expect("article id");
     assert_eq!(a["user"], "alice");
@@ -610,81 +351,91 @@ async fn drive_every_route(api: &Api, mint: &Minter, db: &Path) {
     let path = format!("/articles/{id}");
 
     // Reading: the author only; 404 for a missing one; 400 for a bad id; 401 first.
-    expect(&api.get(&path, Some(&alice)).await, 200, "author reads");
-    let r = api.get(&path, Some(&bob)).await;
-    expect(&r, 403, "stranger reads");
+    expect_status(
+        &api.send(req("GET", &path).bearer(&alice)).await,
+        200,
+        "author reads",
+    );
+    let r = api.send(req("GET", &path).bearer(&bob)).await;
+    expect_status(&r, 403, "stranger reads");
     assert!(r.header("www-authenticate").contains("insufficient_scope"));
-    let r = api.get("/articles/999999", Some(&alice)).await;
-    expect(&r, 404, "missing article");
-    assert_eq!(r.error(), "not_found");
-    expect(&api.get("/articles/abc", Some(&alice)).await, 400, "bad id");
-    expect(
-        &api.get("/articles/99999999999999999999", Some(&alice))
+    let r = api
+        .send(req("GET", "/articles/999999").bearer(&alice))
+        .await;
+    expect_status(&r, 404, "missing article");
+    assert_eq!(r.error().as_deref(), Some("not_found"));
+    expect_status(
+        &api.send(req("GET", "/articles/abc").bearer(&alice)).await,
+        400,
+        "bad id",
+    );
+    expect_status(
+        &api.send(req("GET", "/articles/99999999999999999999").bearer(&alice))
             .await,
         400,
         "huge id",
     );
-    expect(
-        &api.get("/articles/999999", None).await,
+    expect_status(
+        &api.send(req("GET", "/articles/999999")).await,
         401,
         "missing, anonymous",
     );
-    expect(&api.get(&path, None).await, 401, "anonymous");
+    expect_status(&api.send(req("GET", &path)).await, 401, "anonymous");
 
     // Updating: the author; bad bodies change nothing; the guard runs before the body.
-    let patch = |v: Value| Body::Json(v);
     let r = api
         .send(
-            M::PATCH,
-            &path,
-            Some(&alice),
-            patch(json!({"title": "Hello again"})),
+            req("PATCH", &path)
+                .bearer(&alice)
+                .json(json!({"title": "Hello again"})),
         )
         .await;
-    expect(&r, 200, "author patches");
+    expect_status(&r, 200, "author patches");
     assert_eq!(
         (&r.json()["title"], &r.json()["content"]),
         (&json!("Hello again"), &json!("First"))
     );
     let r = api
         .send(
-            M::PATCH,
-            &path,
-            Some(&bob),
-            patch(json!({"title": "Mine now"})),
+            req("PATCH", &path)
+                .bearer(&bob)
+                .json(json!({"title": "Mine now"})),
         )
         .await;
-    expect(&r, 403, "stranger patches");
-    let bad = Body::Raw("application/json", "{nope");
-    expect(
-        &api.send(M::PATCH, &path, Some(&bob), bad).await,
+    expect_status(&r, 403, "stranger patches");
+    expect_status(
+        &api.send(req("PATCH", &path).bearer(&bob).json("{nope"))
+            .await,
         403,
         "stranger, bad body",
     );
-    let bad = Body::Raw("application/json", "{nope");
-    expect(
-        &api.send(M::PATCH, &path, Some(&alice), bad).await,
+    expect_status(
+        &api.send(req("PATCH", &path).bearer(&alice).json("{nope"))
+            .await,
         400,
         "author, bad JSON",
     );
     let r = api
-        .send(M::PATCH, &path, Some(&alice), patch(json!({"title": 1})))
+        .send(req("PATCH", &path).bearer(&alice).json(json!({"title": 1})))
         .await;
-    expect(&r, 422, "author, wrong type");
-    let r = api
-        .send(M::PATCH, &path, Some(&alice), patch(json!({"title": ""})))
-        .await;
-    expect(&r, 422, "author, empty title");
+    expect_status(&r, 422, "author, wrong type");
     let r = api
         .send(
-            M::PATCH,
-            "/articles/999999",
-            Some(&alice),
-            patch(json!({"title": "x"})),
+            req("PATCH", &path)
+                .bearer(&alice)
+                .json(json!({"title": ""})),
         )
         .await;
-    expect(&r, 404, "patch missing");
-    let r = api.get(&path, Some(&alice)).await;
+    expect_status(&r, 422, "author, empty title");
+    let r = api
+        .send(
+            req("PATCH", "/articles/999999")
+                .bearer(&alice)
+                .json(json!({"title": "x"})),
+        )
+        .await;
+    expect_status(&r, 404, "patch missing");
+    let r = api.send(req("GET", &path).bearer(&alice)).await;
     assert_eq!(
         r.json()["title"],
         "Hello again",
@@ -692,110 +443,134 @@ async fn drive_every_route(api: &Api, mint: &Minter, db: &Path) {
     );
 
     // Comments: anyone signed in comments on an existing article; the commenter edits.
-    let text = |t: &str| Body::Json(json!({"text": t}));
+    let text = |t: &str| json!({"text": t});
     let comments = format!("{path}/comments");
-    expect(
-        &api.send(M::POST, &comments, None, text("hi")).await,
+    expect_status(
+        &api.send(req("POST", &comments).json(text("hi"))).await,
         401,
         "comment anonymous",
     );
     let r = api
-        .send(M::POST, "/articles/999999/comments", Some(&bob), text("hi"))
+        .send(
+            req("POST", "/articles/999999/comments")
+                .bearer(&bob)
+                .json(text("hi")),
+        )
         .await;
-    expect(&r, 404, "comment on missing article");
+    expect_status(&r, 404, "comment on missing article");
     let r = api
-        .send(M::POST, "/articles/x/comments", Some(&bob), text("hi"))
+        .send(
+            req("POST", "/articles/x/comments")
+                .bearer(&bob)
+                .json(text("hi")),
+        )
         .await;
-    expect(&r, 400, "comment, bad article id");
+    expect_status(&r, 400, "comment, bad article id");
     let before = counts(db).await;
     let r = api
         .send(
-            M::POST,
-            &comments,
-            Some(&bob),
-            Body::Json(json!({"txt": "hi"})),
+            req("POST", &comments)
+                .bearer(&bob)
+                .json(json!({"txt": "hi"})),
         )
         .await;
-    expect(&r, 422, "comment, wrong field");
+    expect_status(&r, 422, "comment, wrong field");
     let r = api
         .send(
-            M::POST,
-            &comments,
-            Some(&bob),
-            Body::Raw("application/json", ""),
+            req("POST", &comments)
+                .bearer(&bob)
+                .header("content-type", "application/json")
+                .raw_body(""),
         )
         .await;
-    expect(&r, 400, "comment, empty body");
+    expect_status(&r, 400, "comment, empty body");
     assert_eq!(counts(db).await, before, "a bad comment was written");
     let r = api
-        .send(M::POST, &comments, Some(&bob), text("Nice!"))
+        .send(req("POST", &comments).bearer(&bob).json(text("Nice!")))
         .await;
-    expect(&r, 201, "bob comments");
+    expect_status(&r, 201, "bob comments");
     let cid = r.json()["id"].as_i64().expect("comment id");
     assert_eq!(r.json()["created_by"], "bob");
     let cpath = format!("/comments/{cid}");
     let r = api
-        .send(M::PATCH, &cpath, Some(&bob), text("Very nice!"))
+        .send(req("PATCH", &cpath).bearer(&bob).json(text("Very nice!")))
         .await;
-    expect(&r, 200, "commenter edits");
+    expect_status(&r, 200, "commenter edits");
     assert_eq!(r.json()["text"], "Very nice!");
     let r = api
-        .send(M::PATCH, &cpath, Some(&alice), text("Hijacked"))
+        .send(req("PATCH", &cpath).bearer(&alice).json(text("Hijacked")))
         .await;
-    expect(&r, 403, "article author edits someone's comment");
-    expect(
-        &api.send(M::PATCH, &cpath, None, text("x")).await,
+    expect_status(&r, 403, "article author edits someone's comment");
+    expect_status(
+        &api.send(req("PATCH", &cpath).json(text("x"))).await,
         401,
         "anonymous edit",
     );
     let r = api
-        .send(M::PATCH, "/comments/999999", Some(&bob), text("x"))
+        .send(
+            req("PATCH", "/comments/999999")
+                .bearer(&bob)
+                .json(text("x")),
+        )
         .await;
-    expect(&r, 404, "missing comment");
+    expect_status(&r, 404, "missing comment");
     let r = api
-        .send(M::PATCH, "/comments/nope", Some(&bob), text("x"))
+        .send(req("PATCH", "/comments/nope").bearer(&bob).json(text("x")))
         .await;
-    expect(&r, 400, "bad comment id");
+    expect_status(&r, 400, "bad comment id");
     let r = api
-        .send(M::PATCH, &cpath, Some(&bob), Body::Json(json!({"text": 3})))
+        .send(req("PATCH", &cpath).bearer(&bob).json(json!({"text": 3})))
         .await;
-    expect(&r, 422, "comment text not a string");
+    expect_status(&r, 422, "comment text not a string");
 
     // Projects: owned by the `email` claim.
-    let name = |n: &str| Body::Json(json!({"name": n}));
+    let name = |n: &str| json!({"name": n});
     let r = api
-        .send(M::POST, "/projects", Some(&nobody), name("No email"))
+        .send(
+            req("POST", "/projects")
+                .bearer(&nobody)
+                .json(name("No email")),
+        )
         .await;
-    expect(&r, 403, "project without an email claim");
-    assert_eq!(r.error(), "missing_claim");
+    expect_status(&r, 403, "project without an email claim");
+    assert_eq!(r.error().as_deref(), Some("missing_claim"));
     let r = api
-        .send(M::POST, "/projects", Some(&alice), Body::Json(json!({})))
+        .send(req("POST", "/projects").bearer(&alice).json(json!({})))
         .await;
-    expect(&r, 422, "project without name");
+    expect_status(&r, 422, "project without name");
     let r = api
-        .send(M::POST, "/projects", Some(&alice), name("Apollo"))
+        .send(req("POST", "/projects").bearer(&alice).json(name("Apollo")))
         .await;
-    expect(&r, 201, "create project");
+    expect_status(&r, 201, "create project");
     let pid = r.json()["id"].as_i64().expect("project id");
     assert_eq!(r.json()["owner_email"], "alice@example.com");
     let ppath = format!("/projects/{pid}");
-    expect(&api.get(&ppath, Some(&alice)).await, 200, "owner by email");
+    expect_status(
+        &api.send(req("GET", &ppath).bearer(&alice)).await,
+        200,
+        "owner by email",
+    );
     let other_alice = mint
         .token(json!({"sub": "alice", "email": "alice@elsewhere.example"}))
         .await;
-    expect(
-        &api.get(&ppath, Some(&other_alice)).await,
+    expect_status(
+        &api.send(req("GET", &ppath).bearer(&other_alice)).await,
         403,
         "same sub, other email",
     );
-    expect(&api.get(&ppath, Some(&nobody)).await, 403, "no email claim");
-    expect(
-        &api.get("/projects/999999", Some(&alice)).await,
+    expect_status(
+        &api.send(req("GET", &ppath).bearer(&nobody)).await,
+        403,
+        "no email claim",
+    );
+    expect_status(
+        &api.send(req("GET", "/projects/999999").bearer(&alice))
+            .await,
         404,
         "missing project",
     );
-    expect(
-        &api.get("/projects/1.5", Some(&alice)).await,
+    expect_status(
+        &api.send(req("GET", "/projects/1.5").bearer(&alice)).await,
         400,
         "bad project id",
     );
@@ -810,14 +585,10 @@ async fn drive_every_route(api: &Api, mint: &Minter, db: &Path) {
     let alice_editor = mint.token(publisher("alice")).await;
     let bob_editor = mint.token(publisher("bob")).await;
     let publish = format!("/api/articles/{id}/publish");
-    let r = api
-        .send(M::PATCH, &publish, Some(&alice), Body::Empty)
-        .await;
-    expect(&r, 403, "author without privileges");
-    let r = api
-        .send(M::PATCH, &publish, Some(&bob_editor), Body::Empty)
-        .await;
-    expect(&r, 403, "privileges without authorship");
+    let r = api.send(req("PATCH", &publish).bearer(&alice)).await;
+    expect_status(&r, 403, "author without privileges");
+    let r = api.send(req("PATCH", &publish).bearer(&bob_editor)).await;
+    expect_status(&r, 403, "privileges without authorship");
     for (claims, what) in [
         (
             json!({"sub": "alice", "roles": ["editor"], "permissions": ["articles:publish"]}),
@@ -833,110 +604,86 @@ async fn drive_every_route(api: &Api, mint: &Minter, db: &Path) {
         ),
     ] {
         let t = mint.token(claims).await;
-        expect(
-            &api.send(M::PATCH, &publish, Some(&t), Body::Empty).await,
+        expect_status(
+            &api.send(req("PATCH", &publish).bearer(&t)).await,
             403,
             what,
         );
     }
     let r = api
-        .send(
-            M::PATCH,
-            "/api/articles/999999/publish",
-            Some(&alice_editor),
-            Body::Empty,
-        )
+        .send(req("PATCH", "/api/articles/999999/publish").bearer(&alice_editor))
         .await;
-    expect(&r, 404, "publish missing");
-    let r = api
-        .send(M::PATCH, &publish, Some(&alice_editor), Body::Empty)
-        .await;
-    expect(&r, 200, "publish");
+    expect_status(&r, 404, "publish missing");
+    let r = api.send(req("PATCH", &publish).bearer(&alice_editor)).await;
+    expect_status(&r, 200, "publish");
     assert_eq!(r.json()["article"]["status"], "published");
     assert_eq!(r.json()["article"]["published_by"], "alice");
-    let r = api
-        .send(M::PATCH, &publish, Some(&alice_editor), Body::Empty)
-        .await;
-    expect(&r, 400, "publish twice");
-    assert_eq!(r.error(), "bad_request");
+    let r = api.send(req("PATCH", &publish).bearer(&alice_editor)).await;
+    expect_status(&r, 400, "publish twice");
+    assert_eq!(r.error().as_deref(), Some("bad_request"));
 
     // Moderation: the author OR an admin or moderator.
     let moderator = mint
         .token(json!({"sub": "maya", "roles": ["moderator"]}))
         .await;
     let moderate = format!("/moderation/articles/{id}");
+    let r = api.send(req("DELETE", &moderate).bearer(&bob)).await;
+    expect_status(&r, 403, "neither author nor moderator");
     let r = api
-        .send(M::DELETE, &moderate, Some(&bob), Body::Empty)
+        .send(req("DELETE", "/moderation/articles/999999").bearer(&moderator))
         .await;
-    expect(&r, 403, "neither author nor moderator");
-    let r = api
-        .send(
-            M::DELETE,
-            "/moderation/articles/999999",
-            Some(&moderator),
-            Body::Empty,
-        )
-        .await;
-    expect(&r, 404, "moderate missing");
-    let r = api
-        .send(M::DELETE, &moderate, Some(&moderator), Body::Empty)
-        .await;
-    expect(&r, 204, "moderator deletes");
-    expect(
-        &api.get(&path, Some(&alice)).await,
+    expect_status(&r, 404, "moderate missing");
+    let r = api.send(req("DELETE", &moderate).bearer(&moderator)).await;
+    expect_status(&r, 204, "moderator deletes");
+    expect_status(
+        &api.send(req("GET", &path).bearer(&alice)).await,
         404,
         "moderated article is gone",
     );
     assert_eq!(counts(db).await.1, 0, "comments go with their article");
     let r = api
         .send(
-            M::POST,
-            "/articles",
-            Some(&alice),
-            Body::Json(article.clone()),
+            req("POST", "/articles")
+                .bearer(&alice)
+                .json(article.clone()),
         )
         .await;
     let own = r.json()["id"].as_i64().unwrap();
     let r = api
-        .send(
-            M::DELETE,
-            &format!("/moderation/articles/{own}"),
-            Some(&alice),
-            Body::Empty,
-        )
+        .send(req("DELETE", &format!("/moderation/articles/{own}")).bearer(&alice))
         .await;
-    expect(&r, 204, "author deletes through moderation");
+    expect_status(&r, 204, "author deletes through moderation");
 
     // Deleting: the author only.
     let r = api
-        .send(M::POST, "/articles", Some(&alice), Body::Json(article))
+        .send(req("POST", "/articles").bearer(&alice).json(article))
         .await;
     let del = format!("/articles/{}", r.json()["id"].as_i64().unwrap());
-    expect(
-        &api.send(M::DELETE, &del, Some(&bob), Body::Empty).await,
+    expect_status(
+        &api.send(req("DELETE", &del).bearer(&bob)).await,
         403,
         "stranger deletes",
     );
-    expect(
-        &api.send(M::DELETE, &del, None, Body::Empty).await,
+    expect_status(
+        &api.send(req("DELETE", &del)).await,
         401,
         "anonymous deletes",
     );
-    expect(
-        &api.send(M::DELETE, &del, Some(&alice), Body::Empty).await,
+    expect_status(
+        &api.send(req("DELETE", &del).bearer(&alice)).await,
         204,
         "author deletes",
     );
-    expect(
-        &api.send(M::DELETE, &del, Some(&alice), Body::Empty).await,
+    expect_status(
+        &api.send(req("DELETE", &del).bearer(&alice)).await,
         404,
         "deleted twice",
     );
 
     // Unknown routes.
-    let r = api.get("/no/such/route", Some(&alice)).await;
-    expect(&r, 404, "unknown route");
-    assert_eq!(r.error(), "not_found");
+    let r = api.send(req("GET", "/no/such/route").bearer(&alice)).await;
+    expect_status(&r, 404, "unknown route");
+    assert_eq!(r.error().as_deref(), Some("not_found"));
 }
 
 fn temp_dir() -> tempfile::TempDir {
@@ -950,11 +697,11 @@ fn temp_dir() -> tempfile::TempDir {
 async fn tutorial_on_the_dev_issuer() {
     let dir = temp_dir();
     let db = dir.path().join("tutorial.db");
-    let mut server = Server::start("tutorial", &[("DATABASE_URL", sqlite_url(&db))], dir.path());
+    let mut server = Process::example("tutorial", &[("DATABASE_URL", sqlite_url(&db))], dir.path());
     let out = server.output();
     assert!(out.contains("DEVELOPMENT MODE"), "{out}");
     assert!(out.contains("audience: tutorial-api"), "{out}");
-    let api = server.api();
+    let api = Transport::at(&server.url);
 
     // The printed tokens work as printed.
     let printed = |var: &str| {
@@ -964,92 +711,87 @@ async fn tutorial_on_the_dev_issuer() {
             .unwrap_or_else(|| panic!("no {var} in\n{out}"))
             .to_owned()
     };
-    expect(
-        &api.get("/api/read", Some(&printed("READER"))).await,
+    expect_status(
+        &api.send(req("GET", "/api/read").bearer(&printed("READER")))
+            .await,
         200,
         "READER",
     );
-    expect(
-        &api.get("/api/write", Some(&printed("WRITER"))).await,
+    expect_status(
+        &api.send(req("GET", "/api/write").bearer(&printed("WRITER")))
+            .await,
         200,
         "WRITER",
     );
-    expect(
-        &api.get("/admin/users", Some(&printed("ADMIN"))).await,
+    expect_status(
+        &api.send(req("GET", "/admin/users").bearer(&printed("ADMIN")))
+            .await,
         200,
         "ADMIN",
     );
-    expect(
-        &api.get("/api/strict", Some(&printed("EDITOR"))).await,
+    expect_status(
+        &api.send(req("GET", "/api/strict").bearer(&printed("EDITOR")))
+            .await,
         200,
         "EDITOR",
     );
-    expect(
-        &api.get("/api/read", Some(&printed("OWNER"))).await,
+    expect_status(
+        &api.send(req("GET", "/api/read").bearer(&printed("OWNER")))
+            .await,
         403,
         "OWNER",
     );
     assert!(out.contains(&format!("export API={}", server.url)), "{out}");
 
     // POST /dev/token.
-    let post = |body: Body| api.send(Method::POST, "/dev/token", None, body);
-    let r = post(Body::Json(json!({"sub": "zoe", "scope": "read:data"}))).await;
-    expect(&r, 200, "mint");
+    let post = |body: Value| api.send(req("POST", "/dev/token").json(body));
+    let r = post(json!({"sub": "zoe", "scope": "read:data"})).await;
+    expect_status(&r, 200, "mint");
     let minted = r.json();
     assert_eq!(minted["token_type"], "Bearer");
     let lifetime = minted["expires_in"].as_i64().unwrap();
     assert!((3590..=3600).contains(&lifetime), "{minted}");
     let zoe = minted["access_token"].as_str().unwrap();
-    let r = api.get("/protected", Some(zoe)).await;
+    let r = api.send(req("GET", "/protected").bearer(zoe)).await;
     assert_eq!(r.json()["user_id"], "zoe");
     assert_eq!(r.json()["audience"], json!(["tutorial-api"]));
     // Never 200 without a principal: a token without `sub` is refused, and the log says
     // which setting would accept it.
-    let r = post(Body::Json(json!({"sub": null, "scope": "read:data"}))).await;
+    let r = post(json!({"sub": null, "scope": "read:data"})).await;
     let anonymous = r.json()["access_token"].as_str().unwrap().to_owned();
-    let r = api.get("/protected", Some(&anonymous)).await;
-    expect(&r, 401, "a token without sub");
+    let r = api.send(req("GET", "/protected").bearer(&anonymous)).await;
+    expect_status(&r, 401, "a token without sub");
     assert!(
         server.output().contains("AXIOMS_ALLOW_TOKENS_WITHOUT_SUB"),
         "the refusal names the opt-out:\n{}",
         server.output()
     );
-    let r = post(Body::Json(json!({"expires_in": 600}))).await;
+    let r = post(json!({"expires_in": 600})).await;
     assert_eq!(r.json()["expires_in"], 600);
-    let expired = post(Body::Json(json!({"expires_in": -600}))).await;
+    let expired = post(json!({"expires_in": -600})).await;
     assert_eq!(expired.json()["expires_in"], 0);
     let t = expired.json()["access_token"].as_str().unwrap().to_owned();
-    let r = api.get("/protected", Some(&t)).await;
-    expect(&r, 401, "expired token");
-    let t = post(Body::Json(json!({"aud": "someone-else"})))
-        .await
-        .json()["access_token"]
+    let r = api.send(req("GET", "/protected").bearer(&t)).await;
+    expect_status(&r, 401, "expired token");
+    let t = post(json!({"aud": "someone-else"})).await.json()["access_token"]
         .as_str()
         .unwrap()
         .to_owned();
-    expect(
-        &api.get("/protected", Some(&t)).await,
+    expect_status(
+        &api.send(req("GET", "/protected").bearer(&t)).await,
         401,
         "wrong audience",
     );
-    expect(&post(Body::Json(json!("sub"))).await, 422, "not an object");
-    expect(
-        &post(Body::Json(json!({"exp": "soon"}))).await,
-        422,
-        "exp not a number",
-    );
-    expect(
-        &post(Body::Json(json!({"exp": 1, "expires_in": 1}))).await,
-        422,
-        "both",
-    );
-    expect(
-        &post(Body::Raw("application/json", "{")).await,
+    expect_status(&post(json!("sub")).await, 422, "not an object");
+    expect_status(&post(json!({"exp": "soon"})).await, 422, "exp not a number");
+    expect_status(&post(json!({"exp": 1, "expires_in": 1})).await, 422, "both");
+    expect_status(
+        &api.send(req("POST", "/dev/token").json("{")).await,
         400,
         "bad JSON",
     );
 
-    drive_every_route(&api, &Minter::Dev(server.api()), &db).await;
+    drive_every_route(&api, &Minter::Dev(Transport::at(&server.url)), &db).await;
 
     let status = server.terminate();
     assert!(status.success(), "exit {status:?}:\n{}", server.output());
@@ -1062,7 +804,7 @@ async fn tutorial_against_an_external_issuer() {
     let dir = temp_dir();
     let db = dir.path().join("tutorial.db");
     let audience = "https://api.tutorial.test";
-    let mut server = Server::start(
+    let mut server = Process::example(
         "tutorial",
         &[
             ("AXIOMS_ISS_URL", issuer.issuer()),
@@ -1077,26 +819,28 @@ async fn tutorial_against_an_external_issuer() {
         out.contains(&format!("issuer: {}", issuer.issuer())),
         "{out}"
     );
-    let api = server.api();
+    let api = Transport::at(&server.url);
 
     // No development issuer here.
-    let r = api
-        .send(Method::POST, "/dev/token", None, Body::Json(json!({})))
-        .await;
-    expect(&r, 404, "POST /dev/token with an issuer configured");
-    expect(&api.get("/dev/token", None).await, 404, "GET /dev/token");
+    let r = api.send(req("POST", "/dev/token").json(json!({}))).await;
+    expect_status(&r, 404, "POST /dev/token with an issuer configured");
+    expect_status(
+        &api.send(req("GET", "/dev/token")).await,
+        404,
+        "GET /dev/token",
+    );
 
     // Tokens of another issuer, or for another audience, are refused.
     let stranger = TestIssuer::start().await;
     let t = stranger.token().audience(audience).sign();
-    expect(
-        &api.get("/protected", Some(&t)).await,
+    expect_status(
+        &api.send(req("GET", "/protected").bearer(&t)).await,
         401,
         "another issuer",
     );
     let t = issuer.token().audience("https://other.api").sign();
-    expect(
-        &api.get("/protected", Some(&t)).await,
+    expect_status(
+        &api.send(req("GET", "/protected").bearer(&t)).await,
         401,
         "another audience",
     );
@@ -1118,41 +862,44 @@ async fn a_database_file_survives_restarts() {
     let db = dir.path().join("kept.db");
     let env = [("DATABASE_URL", sqlite_url(&db))];
 
-    let mut first = Server::start("tutorial", &env, dir.path());
-    let api = first.api();
-    let mint = Minter::Dev(first.api());
+    let mut first = Process::example("tutorial", &env, dir.path());
+    let api = Transport::at(&first.url);
+    let mint = Minter::Dev(Transport::at(&first.url));
     let alice = mint.token(json!({"sub": "alice"})).await;
     let r = api
         .send(
-            Method::POST,
-            "/articles",
-            Some(&alice),
-            Body::Json(json!({"title": "Kept", "content": "across restarts"})),
+            req("POST", "/articles")
+                .bearer(&alice)
+                .json(json!({"title": "Kept", "content": "across restarts"})),
         )
         .await;
-    expect(&r, 201, "create");
+    expect_status(&r, 201, "create");
     let id = r.json()["id"].as_i64().unwrap();
     let status = first.terminate();
     assert!(status.success(), "exit {status:?}:\n{}", first.output());
     assert!(db.exists());
 
     // A new process: new development keys, so a new token; the same row.
-    let mut second = Server::start("tutorial", &env, dir.path());
-    let api = second.api();
-    let mint = Minter::Dev(second.api());
+    let mut second = Process::example("tutorial", &env, dir.path());
+    let api = Transport::at(&second.url);
+    let mint = Minter::Dev(Transport::at(&second.url));
     let old = alice;
-    expect(
-        &api.get(&format!("/articles/{id}"), Some(&old)).await,
+    expect_status(
+        &api.send(req("GET", &format!("/articles/{id}")).bearer(&old))
+            .await,
         401,
         "old keys are gone",
     );
     let alice = mint.token(json!({"sub": "alice"})).await;
-    let r = api.get(&format!("/articles/{id}"), Some(&alice)).await;
-    expect(&r, 200, "the article survived");
+    let r = api
+        .send(req("GET", &format!("/articles/{id}")).bearer(&alice))
+        .await;
+    expect_status(&r, 200, "the article survived");
     assert_eq!(r.json()["title"], "Kept");
     let bob = mint.token(json!({"sub": "bob"})).await;
-    expect(
-        &api.get(&format!("/articles/{id}"), Some(&bob)).await,
+    expect_status(
+        &api.send(req("GET", &format!("/articles/{id}")).bearer(&bob))
+            .await,
         403,
         "still alice's",
     );
@@ -1186,15 +933,17 @@ fn an_issuer_without_audience_is_a_startup_error() {
 async fn a_dotenv_file_is_read() {
     let dir = temp_dir();
     std::fs::write(dir.path().join(".env"), "AXIOMS_AUDIENCE=from-dotenv\n").unwrap();
-    let mut server = Server::start("tutorial", &[], dir.path());
+    let mut server = Process::example("tutorial", &[], dir.path());
     assert!(
         server.output().contains("audience: from-dotenv"),
         "{}",
         server.output()
     );
-    let api = server.api();
-    let t = Minter::Dev(server.api()).token(json!({})).await;
-    let r = api.get("/protected", Some(&t)).await;
+    let api = Transport::at(&server.url);
+    let t = Minter::Dev(Transport::at(&server.url))
+        .token(json!({}))
+        .await;
+    let r = api.send(req("GET", "/protected").bearer(&t)).await;
     assert_eq!(r.json()["audience"], json!(["from-dotenv"]));
     assert!(server.terminate().success());
 }
@@ -1213,13 +962,13 @@ fn issuer_env(issuer: &TestIssuer, audience: &str) -> Vec<(&'static str, String)
 async fn example_minimal() {
     let issuer = TestIssuer::start().await;
     let dir = temp_dir();
-    let server = Server::start("minimal", &issuer_env(&issuer, "my-api"), dir.path());
-    let api = server.api();
+    let server = Process::example("minimal", &issuer_env(&issuer, "my-api"), dir.path());
+    let api = Transport::at(&server.url);
     let t = issuer.token().audience("my-api").subject("alice").sign();
-    let r = api.get("/hello", Some(&t)).await;
-    expect(&r, 200, "hello");
-    assert_eq!(r.text, "hello alice\n");
-    expect(&api.get("/hello", None).await, 401, "no token");
+    let r = api.send(req("GET", "/hello").bearer(&t)).await;
+    expect_status(&r, 200, "hello");
+    assert_eq!(r.body, "hello alice\n");
+    expect_status(&api.send(req("GET", "/hello")).await, 401, "no token");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1229,12 +978,11 @@ async fn example_cors() {
     let origin = "https://app.example";
     let mut env = issuer_env(&issuer, "my-api");
     env.push(("ALLOWED_ORIGIN", origin.to_owned()));
-    let mut server = Server::start("cors", &env, dir.path());
-    let http = common::http_client();
-    let send =
-        |req: common::Req| common::send_http(&http, &server.url, req.header("origin", origin));
+    let mut server = Process::example("cors", &env, dir.path());
+    let api = Transport::at(&server.url);
+    let send = |r: Req| api.send(r.header("origin", origin));
     let preflight = send(
-        common::req("OPTIONS", "/api/items/7")
+        req("OPTIONS", "/api/items/7")
             .header("access-control-request-method", "DELETE")
             .header("access-control-request-headers", "authorization"),
     )
@@ -1247,21 +995,21 @@ async fn example_cors() {
             .unwrap()
             .contains("authorization")
     );
-    let anonymous = send(common::req("DELETE", "/api/items/7")).await;
-    common::expect(&anonymous, common::Want::Anonymous);
+    let anonymous = send(req("DELETE", "/api/items/7")).await;
+    expect(&anonymous, Want::Anonymous);
     assert_eq!(anonymous.headers["access-control-allow-origin"], origin);
     let user = issuer.token().audience("my-api").sign();
-    let r = send(common::req("DELETE", "/api/items/7").bearer(&user)).await;
-    common::expect(&r, common::Want::Forbidden(common::Scope::Absent));
+    let r = send(req("DELETE", "/api/items/7").bearer(&user)).await;
+    expect(&r, Want::Forbidden(Scope::Absent));
     let admin = issuer
         .token()
         .audience("my-api")
         .claim("roles", json!(["admin"]))
         .sign();
-    let r = send(common::req("DELETE", "/api/items/7").bearer(&admin)).await;
-    common::expect(&r, common::Want::Status(204));
-    let r = send(common::req("GET", "/api/items").bearer(&user)).await;
-    common::expect(&r, common::Want::Status(200));
+    let r = send(req("DELETE", "/api/items/7").bearer(&admin)).await;
+    expect(&r, Want::Status(204));
+    let r = send(req("GET", "/api/items").bearer(&user)).await;
+    expect(&r, Want::Status(200));
     // The handler ran once: for the admin's DELETE, not for the preflight.
     assert_eq!(server.output().matches("deleted item 7").count(), 1);
     server.terminate();
@@ -1271,30 +1019,38 @@ async fn example_cors() {
 async fn example_router_layer() {
     let issuer = TestIssuer::start().await;
     let dir = temp_dir();
-    let server = Server::start("router_layer", &issuer_env(&issuer, "my-api"), dir.path());
-    let api = server.api();
+    let server = Process::example("router_layer", &issuer_env(&issuer, "my-api"), dir.path());
+    let api = Transport::at(&server.url);
     let user = issuer.token().audience("my-api").subject("bob").sign();
     let admin = issuer
         .token()
         .audience("my-api")
         .claim("roles", json!(["superuser"]))
         .sign();
-    expect(&api.get("/", None).await, 200, "public");
-    expect(&api.get("/api/items", None).await, 401, "api, no token");
-    let r = api.get("/api/items", Some(&user)).await;
-    expect(&r, 200, "api with token");
+    expect_status(&api.send(req("GET", "/")).await, 200, "public");
+    expect_status(
+        &api.send(req("GET", "/api/items")).await,
+        401,
+        "api, no token",
+    );
+    let r = api.send(req("GET", "/api/items").bearer(&user)).await;
+    expect_status(&r, 200, "api with token");
     assert_eq!(r.json()["owner"], "bob");
-    let r = api.get("/admin/users", Some(&user)).await;
-    expect(&r, 403, "admin without role");
+    let r = api.send(req("GET", "/admin/users").bearer(&user)).await;
+    expect_status(&r, 403, "admin without role");
     assert!(r.header("www-authenticate").contains("insufficient_scope"));
-    expect(&api.get("/admin/users", Some(&admin)).await, 200, "admin");
-    expect(
-        &api.get("/admin/stats", Some(&admin)).await,
+    expect_status(
+        &api.send(req("GET", "/admin/users").bearer(&admin)).await,
+        200,
+        "admin",
+    );
+    expect_status(
+        &api.send(req("GET", "/admin/stats").bearer(&admin)).await,
         200,
         "admin stats",
     );
-    expect(
-        &api.get("/admin/hidden", None).await,
+    expect_status(
+        &api.send(req("GET", "/admin/hidden")).await,
         401,
         "unknown path under the prefix",
     );
@@ -1346,30 +1102,42 @@ async fn example_provider_claims() {
     for (provider, route, allowed, denied) in cases {
         let mut env = issuer_env(&issuer, "my-api");
         env.push(("PROVIDER", provider.to_owned()));
-        let server = Server::start("provider_claims", &env, dir.path());
-        let api = server.api();
+        let server = Process::example("provider_claims", &env, dir.path());
+        let api = Transport::at(&server.url);
         let yes = issuer.token().audience("my-api").claims(allowed).sign();
         let no = issuer.token().audience("my-api").claims(denied).sign();
-        expect(&api.get(route, Some(&yes)).await, 200, provider);
-        expect(&api.get(route, Some(&no)).await, 403, provider);
-        expect(&api.get("/whoami", Some(&yes)).await, 200, provider);
+        expect_status(
+            &api.send(req("GET", route).bearer(&yes)).await,
+            200,
+            provider,
+        );
+        expect_status(
+            &api.send(req("GET", route).bearer(&no)).await,
+            403,
+            provider,
+        );
+        expect_status(
+            &api.send(req("GET", "/whoami").bearer(&yes)).await,
+            200,
+            provider,
+        );
     }
 
     // An explicit variable wins over the preset.
     let mut env = issuer_env(&issuer, "my-api");
     env.push(("PROVIDER", "keycloak".to_owned()));
     env.push(("AXIOMS_ROLES_CLAIMS", "cognito:groups".to_owned()));
-    let server = Server::start("provider_claims", &env, dir.path());
-    let api = server.api();
+    let server = Process::example("provider_claims", &env, dir.path());
+    let api = Transport::at(&server.url);
     let t = issuer
         .token()
         .audience("my-api")
         .claim("cognito:groups", json!(["admin"]))
         .sign();
-    let r = api.get("/whoami", Some(&t)).await;
+    let r = api.send(req("GET", "/whoami").bearer(&t)).await;
     assert_eq!(r.json()["roles"], json!(["admin"]));
-    expect(
-        &api.get("/admin", Some(&t)).await,
+    expect_status(
+        &api.send(req("GET", "/admin").bearer(&t)).await,
         200,
         "variable over preset",
     );
@@ -1385,18 +1153,18 @@ async fn example_provider_claims() {
 async fn example_custom_errors() {
     let issuer = TestIssuer::start().await;
     let dir = temp_dir();
-    let server = Server::start("custom_errors", &issuer_env(&issuer, "my-api"), dir.path());
-    let api = server.api();
+    let server = Process::example("custom_errors", &issuer_env(&issuer, "my-api"), dir.path());
+    let api = Transport::at(&server.url);
 
-    let r = api.get("/admin", None).await;
-    expect(&r, 401, "no token");
+    let r = api.send(req("GET", "/admin")).await;
+    expect_status(&r, 401, "no token");
     assert_eq!(r.header("content-type"), "application/problem+json");
     assert_eq!(r.header("www-authenticate"), r#"Bearer realm="api""#);
     assert_eq!(r.json()["status"], 401);
 
     let user = issuer.token().audience("my-api").sign();
-    let r = api.get("/admin", Some(&user)).await;
-    expect(&r, 403, "no role");
+    let r = api.send(req("GET", "/admin").bearer(&user)).await;
+    expect_status(&r, 403, "no role");
     assert_eq!(r.header("content-type"), "application/problem+json");
     assert_eq!(
         r.json()["type"],
@@ -1404,8 +1172,8 @@ async fn example_custom_errors() {
     );
     assert!(r.header("www-authenticate").contains("insufficient_scope"));
 
-    let r = api.get("/hello", Some("a.b.c")).await;
-    expect(&r, 401, "bad token");
+    let r = api.send(req("GET", "/hello").bearer("a.b.c")).await;
+    expect_status(&r, 401, "bad token");
     assert_eq!(
         r.json()["type"],
         "https://errors.example.com/auth/invalid_token"
@@ -1416,8 +1184,16 @@ async fn example_custom_errors() {
         .audience("my-api")
         .claim("roles", json!(["admin"]))
         .sign();
-    expect(&api.get("/admin", Some(&admin)).await, 200, "admin");
-    expect(&api.get("/hello", Some(&user)).await, 200, "hello");
+    expect_status(
+        &api.send(req("GET", "/admin").bearer(&admin)).await,
+        200,
+        "admin",
+    );
+    expect_status(
+        &api.send(req("GET", "/hello").bearer(&user)).await,
+        200,
+        "hello",
+    );
 }
 
 #[test]

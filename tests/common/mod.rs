@@ -67,10 +67,10 @@ impl Req {
         self
     }
 
-    /// A JSON body.
-    pub fn json(self, body: &str) -> Self {
+    /// A JSON body: raw text (`"{bad"`, to send a broken one) or a [`Value`].
+    pub fn json(self, body: impl std::fmt::Display) -> Self {
         self.header(header::CONTENT_TYPE, "application/json")
-            .raw_body(body)
+            .raw_body(&body.to_string())
     }
 
     /// A body without a content type.
@@ -105,6 +105,14 @@ impl Resp {
         self.headers
             .get(header::WWW_AUTHENTICATE)
             .map(|v| v.to_str().unwrap())
+    }
+
+    /// The value of header `name`, or `""` if it is absent (or not visible ASCII).
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
     }
 
     /// The body as JSON (panics with the body if it is not).
@@ -209,6 +217,15 @@ impl Transport {
         Self::Http {
             client: http_client(),
             base: serve(app).await,
+        }
+    }
+
+    /// A server already listening at `base` (`http://127.0.0.1:PORT`), e.g. an example
+    /// process.
+    pub fn at(base: &str) -> Self {
+        Self::Http {
+            client: http_client(),
+            base: base.to_owned(),
         }
     }
 
@@ -318,6 +335,12 @@ pub fn expect(r: &Resp, want: Want) {
     if let Err(e) = check(r, want) {
         panic!("{e}");
     }
+}
+
+/// Panics unless `r` has `status`, showing `what` and the whole answer.
+#[track_caller]
+pub fn expect_status(r: &Resp, status: u16, what: &str) {
+    assert_eq!(r.status, status, "{what}: {r:?}");
 }
 
 /// Sends `req` and checks the answer; on mismatch, records a failure instead of panicking so

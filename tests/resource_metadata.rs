@@ -11,32 +11,14 @@
 
 mod common;
 
-use std::collections::BTreeMap;
-
 use axioms::testing::TestIssuer;
 use axioms::{Axioms, Claims, ResourceMetadata, protected};
 use axum::Router;
 use axum::routing::get;
-use common::{Want, expect, req};
+use common::{Want, challenge, expect, req};
 use serde_json::{Value, json};
 
 const RESOURCE_PATH: &str = "/mcp";
-
-/// Every auth-param of the first challenge of `value`, parsed per RFC 9110 §11.
-pub fn challenge(value: &str) -> (String, BTreeMap<String, String>) {
-    let mut parser = http_auth::parser::ChallengeParser::new(value);
-    let first = parser
-        .next()
-        .unwrap_or_else(|| panic!("no challenge in {value:?}"))
-        .unwrap_or_else(|e| panic!("{value:?} is not an RFC 9110 challenge: {e}"));
-    assert!(parser.next().is_none(), "one challenge in {value:?}");
-    let params = first
-        .params
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), v.to_unescaped()))
-        .collect();
-    (first.scheme.to_owned(), params)
-}
 
 #[protected(scopes = any("notes:read", "notes:admin"))]
 async fn notes() -> &'static str {

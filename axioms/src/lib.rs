@@ -62,6 +62,8 @@
 //!
 //! * `macros` (default): re-exports `#[protected]` from `axioms-macros`.
 //! * `testing`: [`testing::TestIssuer`], an in-process issuer for your own tests.
+//! * `mcp`: [`mcp::McpLayer`], an MCP endpoint as a protected resource with a policy per
+//!   tool.
 //!
 //! The crypto backend is jsonwebtoken's `aws_lc_rs`, selected and self-tested at startup.
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -83,6 +85,9 @@ mod config;
 mod extract;
 mod jwks;
 mod layer;
+#[cfg(feature = "mcp")]
+#[cfg_attr(docsrs, doc(cfg(feature = "mcp")))]
+pub mod mcp;
 mod pipeline;
 pub mod policy;
 mod providers;

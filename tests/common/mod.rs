@@ -11,6 +11,8 @@
 
 pub mod process;
 
+use std::collections::BTreeMap;
+
 use axum::Router;
 use axum::body::Body;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode, header};
@@ -235,6 +237,24 @@ impl Transport {
             Self::Http { client, base } => send_http(client, base, req).await,
         }
     }
+}
+
+/// The scheme and every auth-param of the one challenge in a `WWW-Authenticate` value,
+/// parsed per RFC 9110 §11 by an independent implementation (the `http-auth` crate): what a
+/// client's parser makes of it.
+pub fn challenge(value: &str) -> (String, BTreeMap<String, String>) {
+    let mut parser = http_auth::parser::ChallengeParser::new(value);
+    let first = parser
+        .next()
+        .unwrap_or_else(|| panic!("no challenge in {value:?}"))
+        .unwrap_or_else(|e| panic!("{value:?} is not an RFC 9110 challenge: {e}"));
+    assert!(parser.next().is_none(), "one challenge in {value:?}");
+    let params = first
+        .params
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), v.to_unescaped()))
+        .collect();
+    (first.scheme.to_owned(), params)
 }
 
 // ---------------------------------------------------------------------------------------------

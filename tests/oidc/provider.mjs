@@ -14,6 +14,10 @@
 //   published. The HTTP server keeps running: only the provider behind it is rebuilt.
 //   `GET /admin/keys` lists the kids in order; `GET /admin/stats` counts the requests for the
 //   JWKS, the discovery document and tokens.
+// * MCP servers on loopback: a token for `http://127.0.0.1:PORT/mcp` (or `…/other-mcp`) may
+//   carry `notes:read notes:write`; client `axioms-mcp` (secret `axioms-mcp-secret`) may ask
+//   for them. Both well-known documents are served: `/.well-known/oauth-authorization-server`
+//   (RFC 8414, what MCP clients read) and `/.well-known/openid-configuration`.
 // * opt-in, `--alg-less-ps256` (or ALG_LESS_PS256=1): a FAPI-style PS256 key as well, published
 //   in the JWKS *without* an `alg` member (kty RSA, use sig, kid `ps256-<16 chars>`), and a
 //   third client, `axioms-ps` (secret `axioms-ps-secret`; scopes `read:data write:data`;
@@ -40,6 +44,19 @@ export const RESOURCES = {
   'https://other.axioms.test': 'read:data',
 };
 
+/** MCP servers on loopback (their port is chosen at run time): `http://127.0.0.1:PORT/mcp`
+ * (the example MCP server) and `…/other-mcp` (another MCP server of the same issuer). */
+const MCP_RESOURCE = /^http:\/\/127\.0\.0\.1:\d{1,5}\/(mcp|other-mcp)$/;
+const MCP_SCOPES = 'notes:read notes:write';
+
+/** The scopes of a resource indicator, or undefined for an unknown resource. */
+function resourceScopes(resource) {
+  if (Object.hasOwn(RESOURCES, resource)) {
+    return RESOURCES[resource];
+  }
+  return MCP_RESOURCE.test(resource) ? MCP_SCOPES : undefined;
+}
+
 /** The clients: id, secret, the scopes each may ask for, the JWS algorithm of its tokens
  * and the extra claims of its tokens. */
 export const CLIENTS = [
@@ -56,6 +73,13 @@ export const CLIENTS = [
     scope: 'read:data write:data admin',
     alg: 'ES256',
     extra: { roles: ['admin'], permissions: ['resource:create'] },
+  },
+  {
+    // The MCP client of tests/mcp.rs: tokens for the MCP servers on loopback.
+    client_id: 'axioms-mcp',
+    client_secret: 'axioms-mcp-secret',
+    scope: 'notes:read notes:write',
+    alg: 'ES256',
   },
 ];
 
@@ -106,7 +130,10 @@ function buildProvider(issuer, keys, clients) {
     // matches first: it signs only the algorithms no key names, here PS256. The JWT access
     // token format takes `jwt.sign.alg` as it is; `enabledJWA` does not restrict it.)
     jwks: { keys },
-    scopes: ['openid', ...new Set(Object.values(RESOURCES).flatMap((s) => s.split(' ')))],
+    scopes: [
+      'openid',
+      ...new Set([...Object.values(RESOURCES), MCP_SCOPES].flatMap((s) => s.split(' '))),
+    ],
     cookies: { keys: ['axioms-test-cookie-key'] },
     features: {
       devInteractions: { enabled: false },
@@ -117,7 +144,7 @@ function buildProvider(issuer, keys, clients) {
         defaultResource: async () => undefined,
         useGrantedResource: async () => false,
         getResourceServerInfo: async (_ctx, resource, client) => {
-          const scope = RESOURCES[resource];
+          const scope = resourceScopes(resource);
           if (scope === undefined) {
             throw new errors.InvalidTarget();
           }

@@ -35,6 +35,22 @@ pub(crate) fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, JsonError
     }
 }
 
+/// Parses `bytes` as any JSON value, rejecting duplicate member names at every depth (for
+/// JSON-RPC bodies, which may be a batch).
+#[cfg(feature = "mcp")]
+pub(crate) fn parse_value(bytes: &[u8]) -> Result<Value, JsonError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = StrictSeed { top: false }.deserialize(&mut de).map_err(|e| {
+        if e.to_string().starts_with(DUPLICATE) {
+            JsonError::Duplicate
+        } else {
+            JsonError::Invalid
+        }
+    })?;
+    de.end().map_err(|_| JsonError::Invalid)?;
+    Ok(value)
+}
+
 const DUPLICATE: &str = "duplicate member";
 
 #[derive(Clone, Copy)]

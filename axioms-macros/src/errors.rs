@@ -1,44 +1,64 @@
-//! An error accumulator: every independent mistake is reported, not just the first.
+//! The error accumulator: every independent mistake is reported, not only the first.
 
-/// Collects spanned errors; `finish` turns them into one combined `syn::Error`.
-#[derive(Default)]
-pub(crate) struct Errors {
-    combined: Option<syn::Error>,
+use std::cell::RefCell;
+use std::fmt::Display;
+
+use proc_macro2::Span;
+use quote::ToTokens;
+
+/// Collects spanned errors while parsing and validating; [`Ctxt::check`] hands them all back
+/// as one `syn::Error`. As serde's `Ctxt`, it panics if dropped unchecked: a recorded error
+/// can never be lost on the way to the compiler.
+pub(crate) struct Ctxt {
+    /// `None` once checked.
+    errors: RefCell<Option<Vec<syn::Error>>>,
 }
 
-impl Errors {
+impl Ctxt {
+    pub(crate) fn new() -> Self {
+        Self {
+            errors: RefCell::new(Some(Vec::new())),
+        }
+    }
+
     /// Records an error.
-    pub(crate) fn push(&mut self, err: syn::Error) {
-        match &mut self.combined {
-            Some(all) => all.combine(err),
-            None => self.combined = Some(err),
+    pub(crate) fn syn_error(&self, err: syn::Error) {
+        if let Some(errors) = self.errors.borrow_mut().as_mut() {
+            errors.push(err);
         }
     }
 
     /// Records an error at `span`.
-    pub(crate) fn at(&mut self, span: proc_macro2::Span, message: impl std::fmt::Display) {
-        self.push(syn::Error::new(span, message));
+    pub(crate) fn error_at(&self, span: Span, message: impl Display) {
+        self.syn_error(syn::Error::new(span, message));
     }
 
     /// Records an error spanning `tokens`.
-    pub(crate) fn spanned(
-        &mut self,
-        tokens: impl quote::ToTokens,
-        message: impl std::fmt::Display,
-    ) {
-        self.push(syn::Error::new_spanned(tokens, message));
+    pub(crate) fn error_spanned_by(&self, tokens: impl ToTokens, message: impl Display) {
+        self.syn_error(syn::Error::new_spanned(tokens, message));
     }
 
-    /// Whether nothing was recorded.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.combined.is_none()
-    }
-
-    /// `Ok(())` if nothing was recorded, else every error.
-    pub(crate) fn finish(self) -> syn::Result<()> {
-        match self.combined {
+    /// `Ok(())` if nothing was recorded, else every error, in the order recorded.
+    pub(crate) fn check(self) -> syn::Result<()> {
+        let errors = self.errors.borrow_mut().take().unwrap_or_default();
+        match errors.into_iter().reduce(|mut all, next| {
+            all.combine(next);
+            all
+        }) {
             None => Ok(()),
-            Some(err) => Err(err),
+            Some(all) => Err(all),
+        }
+    }
+}
+
+impl Drop for Ctxt {
+    #[allow(
+        clippy::panic,
+        reason = "a bug guard, as in serde_derive: an unchecked `Ctxt` would drop the user's errors"
+    )]
+    fn drop(&mut self) {
+        if !std::thread::panicking() && self.errors.get_mut().is_some() {
+            panic!("axioms-macros bug: a `Ctxt` was dropped without `check()`");
         }
     }
 }

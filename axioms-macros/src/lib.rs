@@ -29,7 +29,7 @@ use proc_macro::TokenStream;
 /// ```ebnf
 /// attribute    = [ item { "," item } [ "," ] ] ;
 /// item         = clause
-///              | "safe_methods" "=" "[" method { "," method } [ "," ] "]"
+///              | "safe_methods" "=" "[" [ method { "," method } [ "," ] ] "]"
 ///              | "state" "=" Type
 ///              | "policy" "=" Path ;                      (* alone *)
 /// clause       = claim_key "=" values
@@ -44,8 +44,8 @@ use proc_macro::TokenStream;
 ///              | "field" "=" string                        (* default "user" *)
 ///              | "claim" "=" string                        (* default "sub"  *)
 ///              | "mismatch" "=" ( "403" | "404" ) ;        (* default 403    *)
-/// method       = "\"GET\"" | "\"HEAD\"" | "\"OPTIONS\"" | "\"POST\"" | "\"PUT\""
-///              | "\"PATCH\"" | "\"DELETE\"" | "\"TRACE\"" | "\"CONNECT\"" ;
+/// method       = "\"GET\"" | "\"HEAD\"" | "\"OPTIONS\"" | "\"TRACE\"" ;  (* HEAD only with GET *)
+/// policy_macro = { outer_attribute } Visibility Ident ":" attribute ;   (* policy!(…) *)
 /// ```
 ///
 /// Values are combined with `any`/`all`; whole clauses with `any_of`/`all_of`. The two
@@ -68,8 +68,10 @@ use proc_macro::TokenStream;
 ///   or 404 with `mismatch = 404` to hide that the object exists. The object is fetched only if
 ///   the decision can still depend on it, or if the policy allows (so that the handler gets it).
 /// * `safe_methods = ["GET", "HEAD", "OPTIONS"]`: those methods skip the policy entirely (no
-///   token needed; take `Option<Claims>` to personalize). Without it, the configuration's safe
-///   methods apply (default `OPTIONS`).
+///   token needed; take `Option<Claims>` to personalize); `[]`: none does. Without it, the
+///   configuration's safe methods apply (default `OPTIONS`). Only methods that change nothing
+///   may be listed (`"POST"`, `"PUT"`, `"PATCH"`, `"DELETE"`, `"CONNECT"` are refused), and
+///   `"HEAD"` only with `"GET"`: axum answers HEAD with the GET handler.
 /// * `state = AppState`: the state type `owner`'s fetch function extracts from; inferred from
 ///   the handler's `State<AppState>` argument when there is one.
 /// * `policy = Name`: use a policy defined once with [`policy!`].
@@ -101,6 +103,11 @@ use proc_macro::TokenStream;
 /// ]);
 /// ```
 ///
+/// and, when not the defaults, `const SAFE_METHODS` and `const MISMATCH`. With `owner(…)` it
+/// also implements `check_owner` as one call, `::axioms::__private::check_owner(fetch, |object|
+/// &object.field, "claim", …)`, which converts the state, fetches, compares and hands the
+/// object over. Whether the object is needed follows from the rule; nothing else is generated.
+///
 /// # Typing requirements
 ///
 /// * The function is an `async fn` without `self`.
@@ -127,6 +134,13 @@ use proc_macro::TokenStream;
 ///
 /// #[protected(scopes = any())] // error: `any()` is empty
 /// async fn nothing() {}
+/// ```
+///
+/// ```compile_fail
+/// use axioms::protected;
+///
+/// #[protected(safe_methods = ["POST"])] // error: "POST" changes state
+/// async fn create() {}
 /// ```
 ///
 /// # Examples
@@ -158,11 +172,7 @@ use proc_macro::TokenStream;
 /// ```
 #[proc_macro_attribute]
 pub fn protected(attr: TokenStream, item: TokenStream) -> TokenStream {
-    debug(
-        "#[protected]",
-        protected::expand_protected(attr.into(), item.into()),
-    )
-    .into()
+    protected::protected(attr.into(), item.into()).into()
 }
 
 /// Defines a named policy once, to reuse on many handlers (`#[protected(policy = Name)]`)
@@ -175,14 +185,21 @@ pub fn protected(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// #[axioms::protected(policy = AdminOnly)]
 /// async fn list_users() -> &'static str { "users" }
 /// ```
+///
+/// Attributes before the name, doc comments included, go on the generated type. A policy with
+/// mistakes still defines its name, with a rule that denies every request, so that only the
+/// mistakes are reported and not also each use of the name:
+///
+/// ```compile_fail
+/// axioms::policy!(
+///     /// Administrators.
+///     pub AdminOnly: role = "admin" // error: unknown key `role`; did you mean `roles`?
+/// );
+///
+/// #[axioms::protected(policy = AdminOnly)] // no second error here
+/// async fn list_users() -> &'static str { "users" }
+/// ```
 #[proc_macro]
 pub fn policy(input: TokenStream) -> TokenStream {
-    debug("policy!", protected::expand_policy(input.into())).into()
-}
-
-fn debug(which: &str, tokens: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
-    if std::env::var_os("AXIOMS_MACROS_DEBUG").is_some_and(|v| v != "0") {
-        eprintln!("--- {which} expands to:\n{tokens}\n---");
-    }
-    tokens
+    protected::policy(input.into()).into()
 }

@@ -1,33 +1,72 @@
-//! Every runtime path the expansion names, in one table.
+//! Every path the expansion names, in one table: the whole contract between generated code and
+//! the runtime (`::axioms::__private`), and the few `::core` items it uses. All absolute, so
+//! nothing the user has in scope can capture them.
 
-use proc_macro2::Span;
 use proc_macro2::TokenStream;
-use quote::{quote, quote_spanned};
+use quote::quote;
 
-pub(crate) fn private() -> TokenStream {
-    quote!(::axioms::__private)
-}
-pub(crate) fn guard() -> TokenStream {
-    quote!(::axioms::__private::Guard)
-}
-pub(crate) fn policy() -> TokenStream {
-    quote!(::axioms::__private::Policy)
-}
-pub(crate) fn rule() -> TokenStream {
-    quote!(::axioms::__private::Rule)
-}
-pub(crate) fn mode() -> TokenStream {
-    quote!(::axioms::__private::Mode)
+use crate::protected::model::{ClaimKind, Mismatch, Mode, SafeMethod};
+
+macro_rules! paths {
+    ($($name:ident: [$($path:tt)+])*) => {$(
+        pub(crate) fn $name() -> TokenStream {
+            quote!($($path)+)
+        }
+    )*};
 }
 
-pub(crate) fn safe_methods() -> TokenStream {
-    quote!(::axioms::__private::SafeMethods)
-}
-pub(crate) fn mismatch() -> TokenStream {
-    quote!(::axioms::__private::Mismatch)
+paths! {
+    policy: [::axioms::__private::Policy]
+    layer_policy: [::axioms::__private::LayerPolicy]
+    guard: [::axioms::__private::Guard]
+    rule: [::axioms::__private::Rule]
+    rule_authenticated: [::axioms::__private::Rule::Authenticated]
+    rule_owner: [::axioms::__private::Rule::Owner]
+    rule_all_of: [::axioms::__private::Rule::AllOf]
+    rule_any_of: [::axioms::__private::Rule::AnyOf]
+    safe_methods: [::axioms::__private::SafeMethods]
+    safe_methods_none: [::axioms::__private::SafeMethods::NONE]
+    mismatch: [::axioms::__private::Mismatch]
+    // The ownership check in one call: state conversion, fetch, comparison, hand-over.
+    check_owner: [::axioms::__private::check_owner]
+    owner_value: [::axioms::policy::OwnerValue]
+    from_ref: [::axioms::__private::FromRef]
+    parts: [::axioms::__private::Parts]
+    claims: [::axioms::__private::Claims]
+    response: [::axioms::__private::Response]
+    future: [::core::future::Future]
+    result: [::core::result::Result]
+    option: [::core::option::Option]
+    send: [::core::marker::Send]
+    sync: [::core::marker::Sync]
 }
 
-/// `__private::check_owner`, spanned at the user's `fetch = …` so type errors land there.
-pub(crate) fn check_owner_at(span: Span) -> TokenStream {
-    quote_spanned!(span=> ::axioms::__private::check_owner)
+pub(crate) fn rule_claims(kind: ClaimKind) -> TokenStream {
+    match kind {
+        ClaimKind::Scopes => quote!(::axioms::__private::Rule::Scopes),
+        ClaimKind::Roles => quote!(::axioms::__private::Rule::Roles),
+        ClaimKind::Permissions => quote!(::axioms::__private::Rule::Permissions),
+    }
+}
+
+pub(crate) fn mode(mode: Mode) -> TokenStream {
+    match mode {
+        Mode::Any => quote!(::axioms::__private::Mode::Any),
+        Mode::All => quote!(::axioms::__private::Mode::All),
+    }
+}
+
+pub(crate) fn safe_method(method: SafeMethod) -> TokenStream {
+    match method {
+        SafeMethod::Get => quote!(::axioms::__private::SafeMethods::GET),
+        SafeMethod::Options => quote!(::axioms::__private::SafeMethods::OPTIONS),
+        SafeMethod::Trace => quote!(::axioms::__private::SafeMethods::TRACE),
+    }
+}
+
+pub(crate) fn mismatch_value(mismatch: Mismatch) -> TokenStream {
+    match mismatch {
+        Mismatch::Forbidden => quote!(::axioms::__private::Mismatch::Forbidden),
+        Mismatch::NotFound => quote!(::axioms::__private::Mismatch::NotFound),
+    }
 }

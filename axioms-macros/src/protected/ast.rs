@@ -1,72 +1,70 @@
-//! The parsed policy: what the attribute says, with the spans of every token that matters.
+//! The syntax tree: what the attribute says, as written, with every keyword token kept for its
+//! span. No value has been checked yet; `validate` turns this into the model.
 
 use proc_macro2::Span;
-use syn::{Ident, LitInt, LitStr, Path, Type};
+use syn::{Attribute, Ident, LitInt, LitStr, Path, Type, Visibility};
 
-/// A whole `#[protected(...)]` (or `policy!`) argument list.
-#[derive(Default)]
-pub(crate) struct PolicyAst {
-    /// Clauses, AND-ed.
-    pub(crate) clauses: Vec<Clause>,
-    pub(crate) safe_methods: Option<(Ident, Vec<LitStr>)>,
-    pub(crate) state: Option<(Ident, Type)>,
-    pub(crate) policy: Option<(Ident, Path)>,
+use super::kw::{self, ClaimKey, Combinator, GroupKey, OwnerKey};
+
+/// A comma-separated list as written: the items that parsed (the others were reported).
+pub(crate) struct List<T> {
+    pub(crate) items: Vec<T>,
+    /// The span of the delimiters, `(…)` or `[…]`.
+    pub(crate) span: Span,
+    /// Whether every item parsed; checks of the whole list (is it empty? is `"GET"` in it?)
+    /// only hold for a complete list.
+    pub(crate) complete: bool,
 }
 
-/// One clause.
+/// `#[protected(…)]`'s arguments, or the clauses of a `policy!`.
+pub(crate) type Args = List<Item>;
+
+/// A top-level item.
+pub(crate) enum Item {
+    Clause(Clause),
+    /// `safe_methods = ["GET", …]`.
+    SafeMethods(kw::safe_methods, List<LitStr>),
+    /// `state = AppState`.
+    State(kw::state, Type),
+    /// `policy = Name`.
+    Policy(kw::policy, Path),
+}
+
 pub(crate) enum Clause {
-    /// `scopes = …`, `roles = …`, `permissions = …`.
-    Claim { kind: ClaimKind, values: Values },
-    /// `owner(…)`.
-    Owner(Owner),
-    /// `any_of(…)` / `all_of(…)` over clauses.
-    Group { any: bool, clauses: Vec<Clause> },
+    /// `roles = "a"`, `roles = any("a", "b")`, …
+    Claim(ClaimKey, Values),
+    /// `owner(fetch = …, …)`.
+    Owner(kw::owner, List<OwnerArg>),
+    /// `any_of(…)` / `all_of(…)`.
+    Group(GroupKey, List<Clause>),
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum ClaimKind {
-    Scopes,
-    Roles,
-    Permissions,
+pub(crate) enum Values {
+    /// `"a"`.
+    One(LitStr),
+    /// `any("a", "b")` / `all("a", "b")`.
+    List(Combinator, List<LitStr>),
 }
 
-impl ClaimKind {
-    pub(crate) fn variant(self) -> &'static str {
-        match self {
-            Self::Scopes => "Scopes",
-            Self::Roles => "Roles",
-            Self::Permissions => "Permissions",
-        }
-    }
+/// One argument of `owner(…)`.
+pub(crate) struct OwnerArg {
+    pub(crate) key: OwnerKey,
+    /// `None` if the value did not parse (that was reported): the argument still counts as
+    /// given, so no "missing `fetch`" follows a misspelt fetch path.
+    pub(crate) value: Option<OwnerValue>,
 }
 
-/// `"a"`, `any("a", "b")` or `all("a", "b")`.
-pub(crate) struct Values {
-    pub(crate) any: bool,
-    pub(crate) list: Vec<LitStr>,
+pub(crate) enum OwnerValue {
+    Fetch(Path),
+    Field(LitStr),
+    Claim(LitStr),
+    Mismatch(LitInt),
 }
 
-/// `owner(fetch = …, field = "…", claim = "…", mismatch = 404)`.
-pub(crate) struct Owner {
-    pub(crate) kw: Ident,
-    pub(crate) fetch: Option<Path>,
-    pub(crate) field: Option<LitStr>,
-    pub(crate) claim: Option<LitStr>,
-    pub(crate) mismatch: Option<LitInt>,
-}
-
-impl Owner {
-    pub(crate) fn span(&self) -> Span {
-        self.kw.span()
-    }
-}
-
-impl Clause {
-    pub(crate) fn owners<'a>(&'a self, out: &mut Vec<&'a Owner>) {
-        match self {
-            Clause::Owner(owner) => out.push(owner),
-            Clause::Group { clauses, .. } => clauses.iter().for_each(|c| c.owners(out)),
-            Clause::Claim { .. } => {}
-        }
-    }
+/// `policy!(#[attrs] vis Name: args)`.
+pub(crate) struct Named {
+    pub(crate) attrs: Vec<Attribute>,
+    pub(crate) vis: Visibility,
+    pub(crate) name: Ident,
+    pub(crate) args: Args,
 }

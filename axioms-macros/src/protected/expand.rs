@@ -1,192 +1,209 @@
-//! Expansion: constant rule data, one hidden policy type, and the guard argument.
+//! Expansion: transcribes the model into constant data, one hidden policy type and the guard
+//! argument. Nothing is decided here; every path named comes from `paths`.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Group, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned};
-use syn::{FnArg, Ident, ItemFn, Member, Type, Visibility};
+use syn::spanned::Spanned;
+use syn::{Ident, ItemFn};
 
-use super::ast::{Clause, Owner, PolicyAst};
+use super::ast::Named;
+use super::model::{Handler, Mismatch, Owner, Policy, Rule, SafeMethod};
 use crate::paths;
 
-/// The `Rule` expression of the whole policy.
-fn rule(ast: &PolicyAst) -> TokenStream {
-    let rule = paths::rule();
-    if ast.clauses.is_empty() {
-        return quote!(#rule::Authenticated);
-    }
-    let clauses = ast.clauses.iter().map(clause);
-    quote!(#rule::AllOf(&[#(#clauses),*]))
-}
-
-fn clause(c: &Clause) -> TokenStream {
-    let rule = paths::rule();
-    let mode = paths::mode();
-    match c {
-        Clause::Claim { kind, values, .. } => {
-            let variant = Ident::new(kind.variant(), Span::call_site());
-            let m = if values.any {
-                quote!(#mode::Any)
-            } else {
-                quote!(#mode::All)
+/// `#[protected]`: the hidden policy type (unless the attribute names one) and the handler with
+/// the guard as its first argument, so that the policy runs before any other extractor.
+pub(crate) fn handler(handler: &Handler<'_>, function: &ItemFn) -> TokenStream {
+    let mut function = function.clone();
+    let (policy, name) = match handler {
+        Handler::Named(path) => (TokenStream::new(), quote!(#path)),
+        Handler::Inline(policy) => {
+            let name = format_ident!("__axioms_policy_{}", function.sig.ident);
+            let vis = &function.vis;
+            let policy = policy_impl(policy, &name);
+            let item = quote! {
+                #[doc(hidden)]
+                #[allow(non_camel_case_types)]
+                #vis struct #name;
+                #policy
             };
-            let list = &values.list;
-            quote!(#rule::#variant(#m, &[#(#list),*]))
-        }
-        Clause::Owner(_) => quote!(#rule::Owner),
-        Clause::Group { any, clauses, .. } => {
-            let inner = clauses.iter().map(clause);
-            if *any {
-                quote!(#rule::AnyOf(&[#(#inner),*]))
-            } else {
-                quote!(#rule::AllOf(&[#(#inner),*]))
-            }
-        }
-    }
-}
-
-fn owner_of(ast: &PolicyAst) -> Option<&Owner> {
-    let mut owners = Vec::new();
-    for c in &ast.clauses {
-        c.owners(&mut owners);
-    }
-    owners.into_iter().next()
-}
-
-/// `SafeMethods` constant of the listed methods (`HEAD` is part of `GET`).
-fn safe_methods(methods: &[syn::LitStr]) -> TokenStream {
-    let safe = paths::safe_methods();
-    let mut set = quote!(#safe::NONE);
-    for name in ["GET", "OPTIONS", "TRACE"] {
-        if methods.iter().any(|m| m.value() == name) {
-            let ident = Ident::new(name, Span::call_site());
-            set = quote!(#set.union(#safe::#ident));
-        }
-    }
-    set
-}
-
-/// The policy type's definition and its `Policy` impl.
-pub(crate) fn policy_item(
-    ast: &PolicyAst,
-    vis: &Visibility,
-    name: &Ident,
-    state: Option<&Type>,
-    doc: &str,
-) -> TokenStream {
-    let policy = paths::policy();
-    let private = paths::private();
-    let rule = rule(ast);
-    let safe = ast.safe_methods.as_ref().map(|(_, methods)| {
-        let set = safe_methods(methods);
-        let safe = paths::safe_methods();
-        quote!(const SAFE_METHODS: ::core::option::Option<#safe> = ::core::option::Option::Some(#set);)
-    });
-    let owner = owner_of(ast).zip(state);
-    let (bounds, owner_items) = match owner {
-        None => (TokenStream::new(), TokenStream::new()),
-        Some((owner, state)) => {
-            let mismatch = owner
-                .mismatch
-                .as_ref()
-                .is_some_and(|m| m.base10_digits() == "404")
-                .then(|| {
-                    let mismatch = paths::mismatch();
-                    quote!(
-                        const MISMATCH: #mismatch = #mismatch::NotFound;
-                    )
-                });
-            let fetch = owner
-                .fetch
-                .as_ref()
-                .map_or_else(|| quote!(::core::unimplemented!()), |f| quote!(#f));
-            let fetch_span = owner
-                .fetch
-                .as_ref()
-                .map_or(owner.span(), syn::spanned::Spanned::span);
-            let (field, field_span) = match &owner.field {
-                Some(lit) => (member(&lit.value(), lit.span()), lit.span()),
-                None => (member("user", owner.span()), owner.span()),
-            };
-            let claim = owner
-                .claim
-                .as_ref()
-                .map_or_else(|| "sub".to_owned(), syn::LitStr::value);
-            let check_owner = paths::check_owner_at(fetch_span);
-            let access = quote_spanned!(field_span=> |object| -> &dyn ::axioms::policy::OwnerValue { &object.#field });
-            let call = quote_spanned!(fetch_span=>
-                #check_owner::<#state, S, _, _, _>(#fetch, #access, #claim, parts, state, claims)
-            );
-            (
-                quote!(#state: #private::FromRef<S>,),
-                quote_spanned! {fetch_span=>
-                    #mismatch
-                    fn check_owner(
-                        parts: &mut #private::Parts,
-                        state: &S,
-                        claims: &#private::Claims,
-                    ) -> impl ::core::future::Future<
-                        Output = ::core::result::Result<bool, #private::Response>,
-                    > + ::core::marker::Send {
-                        #call
-                    }
-                },
-            )
+            (item, quote!(#name))
         }
     };
-    quote! {
-        #[doc = #doc]
-        #[allow(non_camel_case_types)]
-        #vis struct #name;
-
-        #[automatically_derived]
-        impl<S> #policy<S> for #name
-        where
-            S: ::core::marker::Send + ::core::marker::Sync,
-            #bounds
-        {
-            const RULE: #private::Rule = #rule;
-            #safe
-            #owner_items
-        }
-    }
-}
-
-/// For a named policy without `owner(…)`: the marker that lets it be a router layer.
-pub(crate) fn layer_marker(ast: &PolicyAst, name: &Ident) -> TokenStream {
-    if owner_of(ast).is_some() {
-        return TokenStream::new();
-    }
-    let private = paths::private();
-    quote! {
-        #[automatically_derived]
-        impl #private::LayerPolicy for #name {}
-    }
-}
-
-fn member(name: &str, span: Span) -> Member {
-    match name.parse::<u32>() {
-        Ok(index) => Member::Unnamed(syn::Index { index, span }),
-        Err(_) => Member::Named(Ident::new(name, span)),
-    }
-}
-
-/// `#[protected]`: the policy item (unless a named policy is used) and the handler with its
-/// guard argument first.
-pub(crate) fn handler(ast: &PolicyAst, mut item: ItemFn, state: Option<&Type>) -> TokenStream {
     let guard = paths::guard();
-    let (policy_item, policy_ty) = match &ast.policy {
-        Some((_, path)) => (TokenStream::new(), quote!(#path)),
-        None => {
-            let name = format_ident!("__axioms_policy_{}", item.sig.ident);
-            let doc = format!(" The `#[protected]` policy of `{}`.", item.sig.ident);
-            let hidden_vis = item.vis.clone();
-            let def = policy_item(ast, &hidden_vis, &name, state, &doc);
-            (quote!(#[doc(hidden)] #def), quote!(#name))
+    function
+        .sig
+        .inputs
+        .insert(0, syn::parse_quote!(__axioms_guard: #guard<#name>));
+    quote!(#policy #function)
+}
+
+/// `policy!`: the named type, its `Policy` impl, and `LayerPolicy` unless it needs a handler's
+/// object.
+pub(crate) fn named(named: &Named, policy: &Policy<'_>) -> TokenStream {
+    let Named {
+        attrs, vis, name, ..
+    } = named;
+    let doc = (!attrs.iter().any(|attr| attr.path().is_ident("doc"))).then(|| {
+        // What the clauses say: the top-level `all_of` is the attribute's own list.
+        let clauses = match &policy.rule {
+            Rule::AllOf(rules) => rules
+                .iter()
+                .map(Rule::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+            rule => rule.to_string(),
+        };
+        let doc = format!(" The named policy `{name}`: `{clauses}`.");
+        quote!(#[doc = #doc])
+    });
+    let policy_impl = policy_impl(policy, name);
+    let layer = policy.owner.is_none().then(|| {
+        let layer_policy = paths::layer_policy();
+        quote! {
+            #[automatically_derived]
+            impl #layer_policy for #name {}
         }
-    };
-    let arg: FnArg = syn::parse_quote!(__axioms_guard: #guard<#policy_ty>);
-    item.sig.inputs.insert(0, arg);
+    });
     quote! {
-        #policy_item
-        #item
+        #(#attrs)*
+        #doc
+        #vis struct #name;
+        #policy_impl
+        #layer
     }
+}
+
+/// A `policy!` with mistakes still defines its name, with a rule that denies every request, so
+/// that only the mistakes are reported and not also every use of the name.
+pub(crate) fn denying(named: &Named) -> TokenStream {
+    let deny_all = Policy {
+        rule: Rule::AnyOf(Vec::new()),
+        safe_methods: None,
+        owner: None,
+    };
+    self::named(named, &deny_all)
+}
+
+fn policy_impl(policy: &Policy<'_>, name: &Ident) -> TokenStream {
+    let (policy_trait, rule_type) = (paths::policy(), paths::rule());
+    let rule = transcribe(&policy.rule);
+    let safe_methods = policy.safe_methods.as_deref().map(|methods| {
+        let (option, safe_methods) = (paths::option(), paths::safe_methods());
+        let set = safe_method_set(methods);
+        quote!(const SAFE_METHODS: #option<#safe_methods> = #option::Some(#set);)
+    });
+    let Some(owner) = &policy.owner else {
+        return quote! {
+            #[automatically_derived]
+            impl<__S> #policy_trait<__S> for #name {
+                const RULE: #rule_type = #rule;
+                #safe_methods
+            }
+        };
+    };
+    let (send, sync, from_ref, state) =
+        (paths::send(), paths::sync(), paths::from_ref(), owner.state);
+    let mismatch = (owner.mismatch == Mismatch::NotFound).then(|| {
+        let (mismatch, value) = (paths::mismatch(), paths::mismatch_value(owner.mismatch));
+        quote!(const MISMATCH: #mismatch = #value;)
+    });
+    let check_owner = check_owner(owner);
+    quote! {
+        #[automatically_derived]
+        impl<__S> #policy_trait<__S> for #name
+        where
+            __S: #send + #sync,
+            #state: #from_ref<__S>,
+        {
+            const RULE: #rule_type = #rule;
+            #safe_methods
+            #mismatch
+            #check_owner
+        }
+    }
+}
+
+fn transcribe(rule: &Rule) -> TokenStream {
+    match rule {
+        Rule::Authenticated => paths::rule_authenticated(),
+        Rule::Owner => paths::rule_owner(),
+        Rule::Claims(kind, mode, values) => {
+            let (variant, mode) = (paths::rule_claims(*kind), paths::mode(*mode));
+            quote!(#variant(#mode, &[#(#values),*]))
+        }
+        Rule::AllOf(rules) => {
+            let (variant, rules) = (paths::rule_all_of(), rules.iter().map(transcribe));
+            quote!(#variant(&[#(#rules),*]))
+        }
+        Rule::AnyOf(rules) => {
+            let (variant, rules) = (paths::rule_any_of(), rules.iter().map(transcribe));
+            quote!(#variant(&[#(#rules),*]))
+        }
+    }
+}
+
+fn safe_method_set(methods: &[SafeMethod]) -> TokenStream {
+    let mut methods = methods.iter().map(|method| paths::safe_method(*method));
+    match methods.next() {
+        None => paths::safe_methods_none(),
+        Some(first) => quote!(#first #(.union(#methods))*),
+    }
+}
+
+/// The ownership check: one runtime call. The signature is spanned at the user's `fetch = …`,
+/// so that rustc's errors about the fetch function land there (once); the field access, and
+/// its coercion to `&dyn OwnerValue`, at the field, so that errors about the field land there.
+fn check_owner(owner: &Owner<'_>) -> TokenStream {
+    let Owner {
+        fetch,
+        field,
+        claim,
+        state,
+        ..
+    } = owner;
+    let (fetch_span, field_span) = (fetch.span(), field.span());
+    // Parameter names that the user's fetch path cannot see (a fetch function may be named
+    // `state`). The closure's needs no hygiene: only a field name is written inside it.
+    let [parts, router_state, claims] =
+        ["parts", "state", "claims"].map(|name| Ident::new(name, Span::mixed_site()));
+    let object = Ident::new("object", field_span);
+    let (parts_type, claims_type) = (paths::parts(), paths::claims());
+    let output = at(fetch_span, {
+        let (future, result, response, send) = (
+            paths::future(),
+            paths::result(),
+            paths::response(),
+            paths::send(),
+        );
+        quote!(impl #future<Output = #result<bool, #response>> + #send)
+    });
+    let check_owner = at(fetch_span, paths::check_owner());
+    let owner_value = at(field_span, paths::owner_value());
+    let field_of = quote_spanned!(field_span=> |#object| -> &dyn #owner_value { &#object.#field });
+    quote_spanned! {fetch_span=>
+        fn check_owner(
+            #parts: &mut #parts_type,
+            #router_state: &__S,
+            #claims: &#claims_type,
+        ) -> #output {
+            #check_owner::<#state, __S, _, _, _>(#fetch, #field_of, #claim, #parts, #router_state, #claims)
+        }
+    }
+}
+
+/// `tokens` spanned at `span`, so that rustc's errors about them are reported there.
+fn at(span: Span, tokens: TokenStream) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut token| {
+            if let TokenTree::Group(group) = &token {
+                let mut respanned = Group::new(group.delimiter(), at(span, group.stream()));
+                respanned.set_span(span);
+                token = TokenTree::Group(respanned);
+            } else {
+                token.set_span(span);
+            }
+            token
+        })
+        .collect()
 }

@@ -1,61 +1,66 @@
-//! `#[protected(...)]` and `policy!(...)`: parse → validate → expand.
+//! `#[protected(…)]` and `policy!(…)`: parse → validate → expand.
 
 mod ast;
 mod expand;
+mod kw;
+pub(crate) mod model;
 mod parse;
+#[cfg(test)]
+mod tests;
 mod validate;
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use quote::quote;
 use syn::ItemFn;
 
-use crate::errors::Errors;
+use crate::errors::Ctxt;
 
-/// Expands `#[protected(attr)] item`.
-pub(crate) fn expand_protected(attr: TokenStream, item: TokenStream) -> TokenStream {
+/// `#[protected(attr)] item`. With mistakes: the errors, and the function unchanged, so that
+/// the rest of the crate (the `Router` naming the handler) still compiles against it.
+pub(crate) fn protected(attr: TokenStream, item: TokenStream) -> TokenStream {
     let Ok(function) = syn::parse2::<ItemFn>(item.clone()) else {
         let err = syn::Error::new(
-            proc_macro2::Span::call_site(),
+            Span::call_site(),
             "`#[protected]` goes on an `async fn` handler",
         )
-        .to_compile_error();
+        .into_compile_error();
         return quote!(#err #item);
     };
-    let mut errors = Errors::default();
-    let ast = parse::parse_policy(attr, &mut errors);
-    let state = validate::validate(&ast, &validate::Site::Handler(&function), &mut errors);
-    match errors.finish() {
-        Ok(()) => expand::handler(&ast, function, state.as_ref()),
-        // Emit the function unchanged so the rest of the crate still compiles against it.
+    let cx = Ctxt::new();
+    let args = parse::args(attr, &cx);
+    let handler = validate::handler(&args, &function, &cx);
+    let tokens = match cx.check() {
+        Ok(()) => expand::handler(&handler, &function),
         Err(err) => {
-            let err = err.to_compile_error();
+            let err = err.into_compile_error();
             quote!(#err #item)
         }
-    }
+    };
+    debug("#[protected]", tokens)
 }
 
-/// Expands `policy!(vis Name: clauses)`.
-pub(crate) fn expand_policy(input: TokenStream) -> TokenStream {
-    let (vis, name, clauses) = match parse::parse_named(input) {
-        Ok(parts) => parts,
-        Err(err) => return err.to_compile_error(),
+/// `policy!(vis Name: args)`. With mistakes in the clauses: the errors, and the name defined
+/// with a policy that denies, so that its uses add no errors of their own.
+pub(crate) fn policy(input: TokenStream) -> TokenStream {
+    let cx = Ctxt::new();
+    let named = parse::named(input, &cx);
+    let policy = named.as_ref().map(|named| validate::named(named, &cx));
+    let tokens = match (cx.check(), &named, &policy) {
+        (Ok(()), Some(named), Some(policy)) => expand::named(named, policy),
+        (result, named, _) => {
+            let err = result.err().map(syn::Error::into_compile_error);
+            let fallback = named.as_ref().map(expand::denying);
+            quote!(#err #fallback)
+        }
     };
-    let doc = format!(" The named policy `{name}`: `{clauses}`.");
-    let mut errors = Errors::default();
-    let ast = parse::parse_policy(clauses, &mut errors);
-    let state = validate::validate(&ast, &validate::Site::Named, &mut errors);
-    match errors.finish() {
-        Ok(()) => {
-            let item = expand::policy_item(&ast, &vis, &name, state.as_ref(), &doc);
-            let marker = expand::layer_marker(&ast, &name);
-            quote!(#item #marker)
-        }
-        Err(err) => {
-            let err = err.to_compile_error();
-            quote! {
-                #err
-                #vis struct #name;
-            }
-        }
+    debug("policy!", tokens)
+}
+
+/// `AXIOMS_MACROS_DEBUG=1` prints every expansion while compiling; the expansion itself never
+/// depends on it.
+fn debug(which: &str, tokens: TokenStream) -> TokenStream {
+    if std::env::var_os("AXIOMS_MACROS_DEBUG").is_some_and(|v| v != "0") {
+        eprintln!("--- {which} expands to:\n{tokens}\n---");
     }
+    tokens
 }

@@ -1,84 +1,465 @@
-//! Checks that need the whole picture: the function the attribute sits on, and rules that
-//! span several clauses.
+//! Validation: every check of what the syntax tree says, turning it into the model.
+//!
+//! Items are checked in source order, then what needs the whole picture (the state type, the
+//! function the attribute sits on). Every mistake is recorded in the `Ctxt`; the model returned
+//! is only expanded if there was none.
 
-use syn::{FnArg, GenericArgument, ItemFn, PathArguments, Type};
+use std::mem::discriminant;
 
-use super::ast::{Owner, PolicyAst};
-use crate::errors::Errors;
+use proc_macro2::Span;
+use syn::{FnArg, GenericArgument, Ident, ItemFn, LitStr, Member, Path, PathArguments, Type};
 
-/// Where a policy is written.
-pub(crate) enum Site<'a> {
-    /// `#[protected]` on this function.
-    Handler(&'a ItemFn),
-    /// `policy!(…)`.
-    Named,
+use super::ast::{Args, Clause, Item, List, Named, OwnerArg, OwnerValue, Values};
+use super::kw::{self, ClaimKey, Combinator, GroupKey, OwnerKey};
+use super::model::{ClaimKind, Handler, Mismatch, Mode, Owner, Policy, Rule, SafeMethod};
+use crate::errors::Ctxt;
+
+/// `#[protected(args)]` on `function`.
+pub(crate) fn handler<'a>(args: &'a Args, function: &'a ItemFn, cx: &Ctxt) -> Handler<'a> {
+    let top = Top::check(args, cx);
+    check_function(function, cx);
+    let owner = top.owner.and_then(|owner| {
+        let state = top.state.or_else(|| state_of(function));
+        owner.resolve(state, "`owner(…)` runs its fetch function with the router's state: add `state = AppState` to the attribute, or take `State<AppState>` in the handler", cx)
+    });
+    match top.policy {
+        Some((kw, path)) => {
+            if top.others {
+                cx.error_at(
+                    kw.span,
+                    "`policy = …` names a complete policy and stands alone; put the other clauses in its `axioms::policy!` definition",
+                );
+            }
+            Handler::Named(path)
+        }
+        None => Handler::Inline(Policy {
+            rule: top.rule,
+            safe_methods: top.safe_methods,
+            owner,
+        }),
+    }
 }
 
-/// Validates the policy; returns the state type ownership fetches with, if any.
-pub(crate) fn validate(ast: &PolicyAst, site: &Site<'_>, errors: &mut Errors) -> Option<Type> {
-    let mut owners: Vec<&Owner> = Vec::new();
-    for clause in &ast.clauses {
-        clause.owners(&mut owners);
-    }
-    for extra in owners.iter().skip(1) {
-        errors.at(
-            extra.span(),
-            "a policy fetches one object: use a single `owner(…)` (combine it with other clauses through `any_of(…)`/`all_of(…)`)",
+/// `policy!(… Name: args)`.
+pub(crate) fn named<'a>(named: &'a Named, cx: &Ctxt) -> Policy<'a> {
+    let top = Top::check(&named.args, cx);
+    if let Some((kw, _)) = top.policy {
+        cx.error_at(
+            kw.span,
+            "`policy = …` is for `#[protected]`; a named policy cannot name another",
         );
     }
-    if let Some((kw, _)) = &ast.policy {
-        if !ast.clauses.is_empty() || ast.safe_methods.is_some() || ast.state.is_some() {
-            errors.at(
-                kw.span(),
-                "`policy = …` names a complete policy and stands alone; put the other clauses in its `axioms::policy!` definition",
-            );
+    let owner = top.owner.and_then(|owner| {
+        owner.resolve(
+            top.state,
+            "`owner(…)` in a named policy needs the router's state type: add `state = AppState`",
+            cx,
+        )
+    });
+    Policy {
+        rule: top.rule,
+        safe_methods: top.safe_methods,
+        owner,
+    }
+}
+
+/// The top-level items, checked.
+struct Top<'a> {
+    rule: Rule,
+    owner: Option<OwnerArgs<'a>>,
+    safe_methods: Option<Vec<SafeMethod>>,
+    state: Option<&'a Type>,
+    policy: Option<(&'a kw::policy, &'a Path)>,
+    /// Whether anything but `policy = …` was written.
+    others: bool,
+}
+
+impl<'a> Top<'a> {
+    fn check(args: &'a Args, cx: &Ctxt) -> Self {
+        let mut rules = Rules { cx, owner: None };
+        let mut clauses = Vec::new();
+        let mut claims = Vec::new();
+        let (mut safe_methods, mut state, mut policy) = (None, None, None);
+        for item in &args.items {
+            match item {
+                Item::Clause(clause) => {
+                    if let Clause::Claim(key, _) = clause
+                        && seen_before(&mut claims, *key)
+                    {
+                        let name = key.name();
+                        cx.error_at(
+                            key.span(),
+                            format!("duplicate key `{name}`; combine the values in one list: `{name} = all(\"a\", \"b\")` (all required) or `{name} = any(\"a\", \"b\")` (one is enough)"),
+                        );
+                    }
+                    clauses.push(rules.rule(clause));
+                }
+                Item::SafeMethods(kw, methods) => {
+                    let methods = check_methods(methods, cx);
+                    set(
+                        &mut safe_methods,
+                        methods,
+                        kw.span,
+                        kw::safe_methods::NAME,
+                        cx,
+                    );
+                }
+                Item::State(kw, ty) => set(&mut state, ty, kw.span, kw::state::NAME, cx),
+                Item::Policy(kw, path) => {
+                    set(&mut policy, (kw, path), kw.span, kw::policy::NAME, cx);
+                }
+            }
         }
-        if matches!(site, Site::Named) {
-            errors.at(
-                kw.span(),
-                "`policy = …` is for `#[protected]`; a named policy cannot name another",
-            );
-        }
-    }
-    if let Site::Handler(item) = site {
-        check_function(item, errors);
-    }
-    let owner = owners.first()?;
-    if let Some((_, ty)) = &ast.state {
-        return Some(ty.clone());
-    }
-    let inferred = match site {
-        Site::Handler(item) => state_of(item),
-        Site::Named => None,
-    };
-    if inferred.is_none() {
-        errors.at(
-            owner.span(),
-            match site {
-                Site::Handler(_) => "`owner(…)` runs its fetch function with the router's state: add `state = AppState` to the attribute, or take `State<AppState>` in the handler",
-                Site::Named => "`owner(…)` in a named policy needs the router's state type: add `state = AppState`",
+        let others = !clauses.is_empty() || safe_methods.is_some() || state.is_some();
+        Top {
+            rule: if clauses.is_empty() {
+                Rule::Authenticated
+            } else {
+                Rule::AllOf(clauses)
             },
-        );
+            owner: rules.owner,
+            safe_methods,
+            state,
+            policy,
+            others,
+        }
     }
-    inferred
 }
 
-fn check_function(item: &ItemFn, errors: &mut Errors) {
-    if item.sig.asyncness.is_none() {
-        errors.at(
-            item.sig.fn_token.span,
+/// A setting, given once: a second one is reported.
+fn set<T>(slot: &mut Option<T>, value: T, key: Span, name: &str, cx: &Ctxt) {
+    if slot.is_some() {
+        cx.error_at(key, format!("duplicate key `{name}`; give it once"));
+    } else {
+        *slot = Some(value);
+    }
+}
+
+/// Records `key`; whether it was seen before.
+fn seen_before(seen: &mut Vec<ClaimKind>, key: ClaimKey) -> bool {
+    let kind = claim_kind(key);
+    let again = seen.contains(&kind);
+    seen.push(kind);
+    again
+}
+
+fn claim_kind(key: ClaimKey) -> ClaimKind {
+    match key {
+        ClaimKey::Scopes(_) => ClaimKind::Scopes,
+        ClaimKey::Roles(_) => ClaimKind::Roles,
+        ClaimKey::Permissions(_) => ClaimKind::Permissions,
+    }
+}
+
+fn mode(combinator: Combinator) -> Mode {
+    match combinator {
+        Combinator::Any(_) => Mode::Any,
+        Combinator::All(_) => Mode::All,
+    }
+}
+
+/// Turns clauses into rules, collecting the policy's one `owner(…)`.
+struct Rules<'a, 'c> {
+    cx: &'c Ctxt,
+    owner: Option<OwnerArgs<'a>>,
+}
+
+impl<'a> Rules<'a, '_> {
+    fn rule(&mut self, clause: &'a Clause) -> Rule {
+        match clause {
+            Clause::Claim(key, values) => self.claims(*key, values),
+            Clause::Owner(kw, args) => {
+                if self.owner.is_some() {
+                    self.cx.error_at(
+                        kw.span,
+                        "a policy fetches one object: use a single `owner(…)` (combine it with other clauses through `any_of(…)`/`all_of(…)`)",
+                    );
+                } else {
+                    self.owner = Some(OwnerArgs::check(kw, args, self.cx));
+                }
+                Rule::Owner
+            }
+            Clause::Group(key, clauses) => {
+                if clauses.items.is_empty() && clauses.complete {
+                    self.cx.error_at(
+                        clauses.span,
+                        format!("`{}()` is empty; list at least one clause", key.name()),
+                    );
+                }
+                let mut claims = Vec::new();
+                let mut rules = Vec::new();
+                for clause in &clauses.items {
+                    if let (GroupKey::AllOf(_), Clause::Claim(claim, _)) = (key, clause)
+                        && seen_before(&mut claims, *claim)
+                    {
+                        let name = claim.name();
+                        self.cx.error_at(
+                            claim.span(),
+                            format!("duplicate key `{name}` in `all_of(…)`; combine the values: `{name} = all(\"a\", \"b\")`"),
+                        );
+                    }
+                    rules.push(self.rule(clause));
+                }
+                match key {
+                    GroupKey::AnyOf(_) => Rule::AnyOf(rules),
+                    GroupKey::AllOf(_) => Rule::AllOf(rules),
+                }
+            }
+        }
+    }
+
+    fn claims(&self, key: ClaimKey, values: &Values) -> Rule {
+        let kind = claim_kind(key);
+        let (combinator, list) = match values {
+            Values::One(lit) => return Rule::Claims(kind, Mode::Any, vec![value(lit, self.cx)]),
+            Values::List(combinator, list) => (*combinator, list),
+        };
+        let (name, key) = (combinator.name(), key.name());
+        if list.items.is_empty() && list.complete {
+            self.cx.error_at(
+                list.span,
+                format!("`{name}()` is empty; list at least one value, e.g. `{key} = {name}(\"a\")`, or remove `{key}`"),
+            );
+        }
+        let mut values: Vec<String> = Vec::new();
+        for lit in &list.items {
+            let value = value(lit, self.cx);
+            if values.contains(&value) {
+                self.cx.error_at(
+                    lit.span(),
+                    format!("duplicate value {value:?} in `{name}(…)`; list each value once"),
+                );
+            } else {
+                values.push(value);
+            }
+        }
+        Rule::Claims(kind, mode(combinator), values)
+    }
+}
+
+/// A scope, role or permission: one word.
+fn value(lit: &LitStr, cx: &Ctxt) -> String {
+    let value = lit.value();
+    if value.is_empty() {
+        cx.error_at(lit.span(), "empty string: name a scope, role or permission");
+    } else if value.contains(char::is_whitespace) {
+        let words: Vec<String> = value.split_whitespace().map(|w| format!("{w:?}")).collect();
+        let message = match words.as_slice() {
+            [] => "blank value: name a scope, role or permission".to_owned(),
+            [word] => format!("stray whitespace around the value: write {word}"),
+            _ => format!(
+                "values cannot contain spaces (a space separates scopes in a token); list them separately: `all({list})` (all required) or `any({list})` (one is enough)",
+                list = words.join(", ")
+            ),
+        };
+        cx.error_at(lit.span(), message);
+    }
+    value
+}
+
+/// What each HTTP method means in `safe_methods`, in the order errors list them.
+const METHODS: &[(&str, Method)] = &[
+    ("GET", Method::Safe(SafeMethod::Get)),
+    ("HEAD", Method::Head),
+    ("OPTIONS", Method::Safe(SafeMethod::Options)),
+    ("POST", Method::Unsafe),
+    ("PUT", Method::Unsafe),
+    ("PATCH", Method::Unsafe),
+    ("DELETE", Method::Unsafe),
+    ("TRACE", Method::Safe(SafeMethod::Trace)),
+    ("CONNECT", Method::Unsafe),
+];
+
+#[derive(Clone, Copy)]
+enum Method {
+    Safe(SafeMethod),
+    /// Safe only with `GET`, whose handler answers it.
+    Head,
+    /// Changes state: never safe.
+    Unsafe,
+}
+
+fn check_methods(list: &List<LitStr>, cx: &Ctxt) -> Vec<SafeMethod> {
+    let mut methods = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
+    let mut head = None;
+    let mut clean = list.complete;
+    for lit in &list.items {
+        let name = lit.value();
+        let Some((_, method)) = METHODS.iter().find(|(known, _)| *known == name) else {
+            let hint = METHODS
+                .iter()
+                .find(|(known, _)| known.eq_ignore_ascii_case(&name))
+                .map(|(known, _)| format!("; methods are upper case: \"{known}\""))
+                .unwrap_or_else(|| {
+                    let all: Vec<&str> = METHODS.iter().map(|(known, _)| *known).collect();
+                    format!("; expected one of {}", all.join(", "))
+                });
+            cx.error_at(lit.span(), format!("{name:?} is not an HTTP method{hint}"));
+            clean = false;
+            continue;
+        };
+        if seen.contains(&name) {
+            cx.error_at(
+                lit.span(),
+                format!("duplicate method {name:?}; list each method once"),
+            );
+            continue;
+        }
+        seen.push(name);
+        match method {
+            Method::Safe(method) => methods.push(*method),
+            Method::Head => head = Some(lit),
+            Method::Unsafe => {
+                cx.error_at(
+                    lit.span(),
+                    format!("{:?} changes state, so it can never skip authentication; safe methods are \"GET\", \"HEAD\", \"OPTIONS\" and \"TRACE\"", lit.value()),
+                );
+                clean = false;
+            }
+        }
+    }
+    if let Some(head) = head
+        && clean
+        && !methods.contains(&SafeMethod::Get)
+    {
+        cx.error_at(
+            head.span(),
+            "\"HEAD\" without \"GET\" would run the GET handler (which answers HEAD in axum) for anonymous callers while GET needs a token: list \"GET\" too (it makes HEAD safe as well), or neither",
+        );
+    }
+    methods
+}
+
+/// The arguments of the policy's `owner(…)`, checked; the state type comes last.
+struct OwnerArgs<'a> {
+    kw: &'a kw::owner,
+    fetch: Option<&'a Path>,
+    field: Option<Member>,
+    claim: Option<String>,
+    mismatch: Mismatch,
+}
+
+impl<'a> OwnerArgs<'a> {
+    fn check(kw: &'a kw::owner, args: &'a List<OwnerArg>, cx: &Ctxt) -> Self {
+        let mut owner = OwnerArgs {
+            kw,
+            fetch: None,
+            field: None,
+            claim: None,
+            mismatch: Mismatch::Forbidden,
+        };
+        for (i, arg) in args.items.iter().enumerate() {
+            let earlier = args.items.iter().take(i);
+            if earlier
+                .into_iter()
+                .any(|a| discriminant(&a.key) == discriminant(&arg.key))
+            {
+                cx.error_at(
+                    arg.key.span(),
+                    format!(
+                        "duplicate argument `{}` in `owner(…)`; give it once",
+                        arg.key.name()
+                    ),
+                );
+                continue;
+            }
+            match &arg.value {
+                Some(OwnerValue::Fetch(path)) => owner.fetch = Some(path),
+                Some(OwnerValue::Field(lit)) => owner.field = field(lit, cx),
+                Some(OwnerValue::Claim(lit)) if lit.value().is_empty() => cx.error_at(
+                    lit.span(),
+                    "empty claim name: `claim` names the token claim that holds the caller's id, e.g. `claim = \"sub\"` (the default)",
+                ),
+                Some(OwnerValue::Claim(lit)) => owner.claim = Some(lit.value()),
+                Some(OwnerValue::Mismatch(lit)) => match lit.base10_digits() {
+                    "403" => owner.mismatch = Mismatch::Forbidden,
+                    "404" => owner.mismatch = Mismatch::NotFound,
+                    _ => cx.error_at(
+                        lit.span(),
+                        "`mismatch` is 403 (the default: forbidden) or 404 (hide that the object exists)",
+                    ),
+                },
+                // Reported when parsed.
+                None => {}
+            }
+        }
+        if !args
+            .items
+            .iter()
+            .any(|arg| matches!(arg.key, OwnerKey::Fetch(_)))
+        {
+            cx.error_at(
+                kw.span,
+                "`owner(…)` needs `fetch = your_fetch_fn`: an async fn that loads the object from the request's extractors",
+            );
+        }
+        owner
+    }
+
+    /// The owner, with the state type its fetch function extracts from.
+    fn resolve(self, state: Option<&'a Type>, missing: &str, cx: &Ctxt) -> Option<Owner<'a>> {
+        let Some(state) = state else {
+            cx.error_at(self.kw.span, missing);
+            return None;
+        };
+        Some(Owner {
+            fetch: self.fetch?,
+            field: self
+                .field
+                .unwrap_or_else(|| Member::Named(Ident::new("user", self.kw.span))),
+            claim: self.claim.unwrap_or_else(|| "sub".to_owned()),
+            mismatch: self.mismatch,
+            state,
+        })
+    }
+}
+
+/// `field = "created_by"` (or `"0"` for a tuple struct), spanned at the string.
+fn field(lit: &LitStr, cx: &Ctxt) -> Option<Member> {
+    match syn::parse_str::<Member>(&lit.value()) {
+        Ok(Member::Named(mut ident)) => {
+            ident.set_span(lit.span());
+            Some(Member::Named(ident))
+        }
+        Ok(Member::Unnamed(mut index)) => {
+            index.span = lit.span();
+            Some(Member::Unnamed(index))
+        }
+        Err(_) => {
+            cx.error_at(
+                lit.span(),
+                format!(
+                    "{:?} is not a field name: `field` names the owner field of the fetched type, e.g. `field = \"created_by\"` (or `field = \"0\"` for a tuple struct)",
+                    lit.value()
+                ),
+            );
+            None
+        }
+    }
+}
+
+fn check_function(function: &ItemFn, cx: &Ctxt) {
+    if function.sig.asyncness.is_none() {
+        cx.error_at(
+            function.sig.fn_token.span,
             "`#[protected]` requires an `async fn`: axum handlers are async (write `async fn`)",
         );
     }
-    if let Some(FnArg::Receiver(receiver)) = item.sig.inputs.first() {
-        errors.spanned(
+    if let Some(FnArg::Receiver(receiver)) = function.sig.inputs.first() {
+        cx.error_spanned_by(
             receiver,
             "`#[protected]` cannot be used on a method with `self`: axum handlers are free functions (move it out of the `impl`, or take the value through `State`)",
         );
     }
-    for attr in &item.attrs {
-        if is_protected(attr) {
-            errors.spanned(
+    for attr in &function.attrs {
+        if attr
+            .path()
+            .segments
+            .last()
+            .is_some_and(|segment| segment.ident == "protected")
+        {
+            cx.error_spanned_by(
                 attr,
                 "a handler takes one `#[protected]`: combine the policies in one attribute — `#[protected(a, b)]` requires both, `#[protected(any_of(a, b))]` either",
             );
@@ -86,30 +467,19 @@ fn check_function(item: &ItemFn, errors: &mut Errors) {
     }
 }
 
-/// Whether an attribute is (another) `#[protected]`.
-pub(crate) fn is_protected(attr: &syn::Attribute) -> bool {
-    attr.path()
-        .segments
-        .last()
-        .is_some_and(|s| s.ident == "protected")
-}
-
 /// The `T` of the handler's `State<T>` argument.
-fn state_of(item: &ItemFn) -> Option<Type> {
-    item.sig.inputs.iter().find_map(|arg| {
-        let FnArg::Typed(pat) = arg else { return None };
-        let Type::Path(path) = &*pat.ty else {
+fn state_of(function: &ItemFn) -> Option<&Type> {
+    function.sig.inputs.iter().find_map(|arg| {
+        let FnArg::Typed(arg) = arg else { return None };
+        let Type::Path(path) = &*arg.ty else {
             return None;
         };
         let last = path.path.segments.last()?;
-        if last.ident != "State" {
-            return None;
-        }
         let PathArguments::AngleBracketed(args) = &last.arguments else {
             return None;
         };
         match args.args.first()? {
-            GenericArgument::Type(ty) if args.args.len() == 1 => Some(ty.clone()),
+            GenericArgument::Type(ty) if last.ident == "State" && args.args.len() == 1 => Some(ty),
             _ => None,
         }
     })

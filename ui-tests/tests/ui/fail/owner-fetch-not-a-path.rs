@@ -1,19 +1,6 @@
 //! `fetch` given something other than a function path.
-#![allow(dead_code)]
 use axioms::{Axioms, protected};
 use axum::{Router, routing::get};
-
-struct Article {
-    user: String,
-    editor: String,
-}
-
-async fn get_article() -> Option<Article> {
-    Some(Article {
-        user: "alice".into(),
-        editor: "bob".into(),
-    })
-}
 
 #[protected(owner(fetch = "get_article"), state = Axioms)]
 async fn handler() {}

@@ -1,25 +1,15 @@
 //! A fetch function that is not `async`: the error is at the fetch path.
-use axioms::{Axioms, protected};
+use axioms::protected;
+use axioms_ui_tests::{AppState, Article};
 use axum::{
     Router,
-    extract::{FromRef, Path, State},
+    extract::{Path, State},
     http::StatusCode,
     routing::get,
 };
 
-#[derive(Clone, FromRef)]
-struct AppState {
-    axioms: Axioms,
-}
-
-struct Article {
-    user: String,
-}
-
 fn get_article(Path(_id): Path<u32>) -> Result<Article, StatusCode> {
-    Ok(Article {
-        user: "alice".into(),
-    })
+    Err(StatusCode::NOT_FOUND)
 }
 
 #[protected(owner(fetch = get_article))]

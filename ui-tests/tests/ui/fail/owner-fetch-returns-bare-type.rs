@@ -1,24 +1,18 @@
 //! A fetch function returning the object itself (it must be able to fail: `Result` or
 //! `Option`): the error is at the fetch path.
-use axioms::{Axioms, protected};
+use axioms::protected;
+use axioms_ui_tests::{AppState, Article};
 use axum::{
     Router,
-    extract::{FromRef, Path, State},
+    extract::{Path, State},
     routing::get,
 };
 
-#[derive(Clone, FromRef)]
-struct AppState {
-    axioms: Axioms,
-}
-
-struct Article {
-    user: String,
-}
-
-async fn get_article(Path(_id): Path<u32>) -> Article {
+async fn get_article(Path(id): Path<u32>) -> Article {
     Article {
+        id,
         user: "alice".into(),
+        tags: Vec::new(),
     }
 }
 

@@ -1,23 +1,10 @@
 //! A fetch function whose argument is not an extractor: the error is at the fetch path.
-use axioms::{Axioms, protected};
-use axum::{
-    Router,
-    extract::{FromRef, State},
-    http::StatusCode,
-    routing::get,
-};
+use axioms::protected;
+use axioms_ui_tests::{AppState, Article};
+use axum::{Router, extract::State, http::StatusCode, routing::get};
 
-#[derive(Clone, FromRef)]
-struct AppState {
-    axioms: Axioms,
-}
-
-struct Article {
-    user: String,
-}
-
-async fn get_article(id: String) -> Result<Article, StatusCode> {
-    Ok(Article { user: id })
+async fn get_article(_id: String) -> Result<Article, StatusCode> {
+    Err(StatusCode::NOT_FOUND)
 }
 
 #[protected(owner(fetch = get_article))]

@@ -1,28 +1,18 @@
 //! A fetch function extracting a state the router's state does not provide.
-use axioms::{Axioms, protected};
+use axioms::protected;
+use axioms_ui_tests::{AppState, Article};
 use axum::{
     Router,
-    extract::{FromRef, Path, State},
+    extract::{Path, State},
     http::StatusCode,
     routing::get,
 };
 
-#[derive(Clone, FromRef)]
-struct AppState {
-    axioms: Axioms,
-}
-
 #[derive(Clone)]
 struct Db;
 
-struct Article {
-    user: String,
-}
-
 async fn get_article(Path(_id): Path<u32>, State(_db): State<Db>) -> Result<Article, StatusCode> {
-    Ok(Article {
-        user: "alice".into(),
-    })
+    Err(StatusCode::NOT_FOUND)
 }
 
 #[protected(owner(fetch = get_article))]

@@ -1,28 +1,24 @@
 //! Without `field = …` the owner field is `user`; a type without it is reported at `owner`.
-use axioms::{Axioms, protected};
+use axioms::protected;
+use axioms_ui_tests::AppState;
 use axum::{
     Router,
-    extract::{FromRef, Path, State},
+    extract::{Path, State},
     http::StatusCode,
     routing::get,
 };
 
-#[derive(Clone, FromRef)]
-struct AppState {
-    axioms: Axioms,
-}
-
-struct Article {
+struct Comment {
     created_by: String,
 }
 
-async fn get_article(Path(_id): Path<u32>) -> Result<Article, StatusCode> {
-    Ok(Article {
+async fn get_comment(Path(_id): Path<u32>) -> Result<Comment, StatusCode> {
+    Ok(Comment {
         created_by: "alice".into(),
     })
 }
 
-#[protected(owner(fetch = get_article))]
+#[protected(owner(fetch = get_comment))]
 async fn handler(State(_s): State<AppState>) {}
 
 fn app(state: AppState) -> Router {

@@ -1,28 +1,10 @@
-//! An owner field of a type that cannot be compared with a claim.
-use axioms::{Axioms, protected};
-use axum::{
-    Router,
-    extract::{FromRef, Path, State},
-    http::StatusCode,
-    routing::get,
-};
+//! An owner field whose type cannot be compared with a claim (`Vec<String>`): the error is at
+//! the string.
+use axioms::protected;
+use axioms_ui_tests::{AppState, get_article};
+use axum::{Router, extract::State, routing::get};
 
-#[derive(Clone, FromRef)]
-struct AppState {
-    axioms: Axioms,
-}
-
-struct Article {
-    owner_key: Vec<u8>,
-}
-
-async fn get_article(Path(_id): Path<u32>) -> Result<Article, StatusCode> {
-    Ok(Article {
-        owner_key: vec![1, 2, 3],
-    })
-}
-
-#[protected(owner(fetch = get_article, field = "owner_key"))]
+#[protected(owner(fetch = get_article, field = "tags"))]
 async fn handler(State(_s): State<AppState>) {}
 
 fn app(state: AppState) -> Router {

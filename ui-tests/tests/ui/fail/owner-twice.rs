@@ -1,21 +1,14 @@
 //! Two `owner(…)` clauses.
-#![allow(dead_code)]
 use axioms::{Axioms, protected};
 use axum::{Router, routing::get};
 
-struct Article {
-    user: String,
-    editor: String,
-}
-
-async fn get_article() -> Option<Article> {
-    Some(Article {
-        user: "alice".into(),
-        editor: "bob".into(),
-    })
-}
-
-#[protected(any_of(owner(fetch = get_article), owner(fetch = get_article, field = "editor")), state = Axioms)]
+#[protected(
+    any_of(
+        owner(fetch = axioms_ui_tests::get_article),
+        owner(fetch = axioms_ui_tests::get_article, claim = "email"),
+    ),
+    state = Axioms
+)]
 async fn handler() {}
 
 fn app(axioms: Axioms) -> Router {

@@ -1,21 +1,8 @@
 //! `owner = …` instead of `owner(…)`.
-#![allow(dead_code)]
 use axioms::{Axioms, protected};
 use axum::{Router, routing::get};
 
-struct Article {
-    user: String,
-    editor: String,
-}
-
-async fn get_article() -> Option<Article> {
-    Some(Article {
-        user: "alice".into(),
-        editor: "bob".into(),
-    })
-}
-
-#[protected(owner = get_article, state = Axioms)]
+#[protected(owner = axioms_ui_tests::get_article, state = Axioms)]
 async fn handler() {}
 
 fn app(axioms: Axioms) -> Router {

@@ -1,22 +1,7 @@
 //! A named policy with `owner(…)` used as a `PolicyLayer`: ownership needs a handler's object.
-#![allow(dead_code)]
-use axioms::{Axioms, policy::PolicyLayer};
-use axum::{Router, extract::FromRef, routing::get};
-
-#[derive(Clone, FromRef)]
-struct AppState {
-    axioms: Axioms,
-}
-
-struct Article {
-    user: String,
-}
-
-async fn get_article() -> Option<Article> {
-    Some(Article {
-        user: "alice".into(),
-    })
-}
+use axioms::policy::PolicyLayer;
+use axioms_ui_tests::{AppState, get_article};
+use axum::{Router, routing::get};
 
 axioms::policy!(pub OwnerOnly: owner(fetch = get_article), state = AppState);
 

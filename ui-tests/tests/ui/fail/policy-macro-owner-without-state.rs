@@ -1,16 +1,4 @@
 //! A named policy with `owner(…)` but no `state = …`.
-#![allow(dead_code)]
-
-struct Article {
-    user: String,
-}
-
-async fn get_article() -> Option<Article> {
-    Some(Article {
-        user: "alice".into(),
-    })
-}
-
-axioms::policy!(pub OwnerOnly: owner(fetch = get_article));
+axioms::policy!(pub OwnerOnly: owner(fetch = axioms_ui_tests::get_article));
 
 fn main() {}

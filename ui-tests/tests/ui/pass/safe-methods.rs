@@ -10,13 +10,22 @@ async fn articles(claims: Option<Claims>) -> String {
     }
 }
 
-#[protected(safe_methods = ["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE", "TRACE", "CONNECT",])]
-async fn everything_safe() {}
+#[protected(roles = "admin", safe_methods = ["GET", "HEAD", "OPTIONS", "TRACE",])]
+async fn every_safe_method() {}
+
+#[protected(roles = "admin", safe_methods = ["OPTIONS", "TRACE"])]
+async fn without_get() {}
+
+// None: not even the configuration's safe methods (default `OPTIONS`) skip the policy.
+#[protected(roles = "admin", safe_methods = [])]
+async fn none() {}
 
 fn app(axioms: Axioms) -> Router {
     Router::new()
         .route("/articles", get(articles).post(articles))
-        .route("/open", get(everything_safe))
+        .route("/open", get(every_safe_method))
+        .route("/options", get(without_get))
+        .route("/none", get(none))
         .with_state(axioms)
 }
 

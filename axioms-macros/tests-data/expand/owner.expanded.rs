@@ -1,12 +1,11 @@
 #[doc(hidden)]
-/// The `#[protected]` policy of `update_comment`.
 #[allow(non_camel_case_types)]
 struct __axioms_policy_update_comment;
 #[automatically_derived]
-impl<S> ::axioms::__private::Policy<S> for __axioms_policy_update_comment
+impl<__S> ::axioms::__private::Policy<__S> for __axioms_policy_update_comment
 where
-    S: ::core::marker::Send + ::core::marker::Sync,
-    Db: ::axioms::__private::FromRef<S>,
+    __S: ::core::marker::Send + ::core::marker::Sync,
+    Db: ::axioms::__private::FromRef<__S>,
 {
     const RULE: ::axioms::__private::Rule = ::axioms::__private::Rule::AllOf(
         &[
@@ -19,18 +18,25 @@ where
     );
     fn check_owner(
         parts: &mut ::axioms::__private::Parts,
-        state: &S,
+        state: &__S,
         claims: &::axioms::__private::Claims,
     ) -> impl ::core::future::Future<
         Output = ::core::result::Result<bool, ::axioms::__private::Response>,
     > + ::core::marker::Send {
         ::axioms::__private::check_owner::<
             Db,
-            S,
+            __S,
             _,
             _,
             _,
-        >(get_comment, |object| &object.created_by, "sub", parts, state, claims)
+        >(
+            get_comment,
+            |object| -> &dyn ::axioms::policy::OwnerValue { &object.created_by },
+            "sub",
+            parts,
+            state,
+            claims,
+        )
     }
 }
 async fn update_comment(

@@ -1,12 +1,11 @@
 #[doc(hidden)]
-/// The `#[protected]` policy of `delete_article`.
 #[allow(non_camel_case_types)]
 struct __axioms_policy_delete_article;
 #[automatically_derived]
-impl<S> ::axioms::__private::Policy<S> for __axioms_policy_delete_article
+impl<__S> ::axioms::__private::Policy<__S> for __axioms_policy_delete_article
 where
-    S: ::core::marker::Send + ::core::marker::Sync,
-    AppState: ::axioms::__private::FromRef<S>,
+    __S: ::core::marker::Send + ::core::marker::Sync,
+    AppState: ::axioms::__private::FromRef<__S>,
 {
     const RULE: ::axioms::__private::Rule = ::axioms::__private::Rule::AllOf(
         &[
@@ -24,18 +23,25 @@ where
     const MISMATCH: ::axioms::__private::Mismatch = ::axioms::__private::Mismatch::NotFound;
     fn check_owner(
         parts: &mut ::axioms::__private::Parts,
-        state: &S,
+        state: &__S,
         claims: &::axioms::__private::Claims,
     ) -> impl ::core::future::Future<
         Output = ::core::result::Result<bool, ::axioms::__private::Response>,
     > + ::core::marker::Send {
         ::axioms::__private::check_owner::<
             AppState,
-            S,
+            __S,
             _,
             _,
             _,
-        >(get_article, |object| &object.user, "sub", parts, state, claims)
+        >(
+            get_article,
+            |object| -> &dyn ::axioms::policy::OwnerValue { &object.user },
+            "sub",
+            parts,
+            state,
+            claims,
+        )
     }
 }
 async fn delete_article(

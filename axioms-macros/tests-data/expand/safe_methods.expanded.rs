@@ -1,12 +1,8 @@
 #[doc(hidden)]
-/// The `#[protected]` policy of `public_data`.
 #[allow(non_camel_case_types)]
 struct __axioms_policy_public_data;
 #[automatically_derived]
-impl<S> ::axioms::__private::Policy<S> for __axioms_policy_public_data
-where
-    S: ::core::marker::Send + ::core::marker::Sync,
-{
+impl<__S> ::axioms::__private::Policy<__S> for __axioms_policy_public_data {
     const RULE: ::axioms::__private::Rule = ::axioms::__private::Rule::AllOf(
         &[
             ::axioms::__private::Rule::Permissions(
@@ -16,8 +12,7 @@ where
         ],
     );
     const SAFE_METHODS: ::core::option::Option<::axioms::__private::SafeMethods> = ::core::option::Option::Some(
-        ::axioms::__private::SafeMethods::NONE
-            .union(::axioms::__private::SafeMethods::GET)
+        ::axioms::__private::SafeMethods::GET
             .union(::axioms::__private::SafeMethods::OPTIONS),
     );
 }

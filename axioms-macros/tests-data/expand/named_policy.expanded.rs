@@ -1,11 +1,7 @@
-/// The named policy `AdminOnly`: `roles = any ("admin" , "superuser")`.
-#[allow(non_camel_case_types)]
+/// The named policy `AdminOnly`: `roles = any("admin", "superuser")`.
 pub struct AdminOnly;
 #[automatically_derived]
-impl<S> ::axioms::__private::Policy<S> for AdminOnly
-where
-    S: ::core::marker::Send + ::core::marker::Sync,
-{
+impl<__S> ::axioms::__private::Policy<__S> for AdminOnly {
     const RULE: ::axioms::__private::Rule = ::axioms::__private::Rule::AllOf(
         &[
             ::axioms::__private::Rule::Roles(

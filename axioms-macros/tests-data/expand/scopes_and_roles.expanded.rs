@@ -1,12 +1,8 @@
 #[doc(hidden)]
-/// The `#[protected]` policy of `read_data`.
 #[allow(non_camel_case_types)]
 pub struct __axioms_policy_read_data;
 #[automatically_derived]
-impl<S> ::axioms::__private::Policy<S> for __axioms_policy_read_data
-where
-    S: ::core::marker::Send + ::core::marker::Sync,
-{
+impl<__S> ::axioms::__private::Policy<__S> for __axioms_policy_read_data {
     const RULE: ::axioms::__private::Rule = ::axioms::__private::Rule::AllOf(
         &[
             ::axioms::__private::Rule::Scopes(

@@ -1,0 +1,11 @@
+::core::compile_error! {
+    "unknown key `role`; did you mean `roles`?"
+}
+/// The named policy `AdminOnly`: `any_of()`.
+pub struct AdminOnly;
+#[automatically_derived]
+impl<__S> ::axioms::__private::Policy<__S> for AdminOnly {
+    const RULE: ::axioms::__private::Rule = ::axioms::__private::Rule::AnyOf(&[]);
+}
+#[automatically_derived]
+impl ::axioms::__private::LayerPolicy for AdminOnly {}

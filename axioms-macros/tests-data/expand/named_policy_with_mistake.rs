@@ -1,0 +1,1 @@
+policy!(pub AdminOnly: role = "admin");

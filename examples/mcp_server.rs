@@ -29,7 +29,8 @@
 //! it needs a wider scope by calling a tool (the 403 above). Set `HIDE_TOOLS=true` to list
 //! only the tools the caller's token allows ([`ToolPolicies::allows`]).
 //!
-//! `BIND_ADDR` (default `127.0.0.1:8000`) says where to listen.
+//! `BIND_ADDR` (default `127.0.0.1:8000`) says where to listen; `RUST_LOG` (default
+//! `info,axioms=debug`) what to log.
 
 use std::collections::BTreeMap;
 use std::error::Error;
@@ -114,13 +115,17 @@ impl Notes {
             "client_id": claims.and_then(|c| c.client_id()),
             "scopes": claims.map(|c| c.scopes().to_vec()),
         });
-        Ok(CallToolResult::success(vec![ContentBlock::text(who.to_string())]))
+        Ok(CallToolResult::success(vec![ContentBlock::text(
+            who.to_string(),
+        )]))
     }
 
     #[tool(description = "List the notes (needs notes:read)")]
     async fn list_notes(&self) -> Result<CallToolResult, McpError> {
         let notes = json!(*self.lock());
-        Ok(CallToolResult::success(vec![ContentBlock::text(notes.to_string())]))
+        Ok(CallToolResult::success(vec![ContentBlock::text(
+            notes.to_string(),
+        )]))
     }
 
     #[tool(description = "Add a note (needs notes:write)")]
@@ -131,7 +136,9 @@ impl Notes {
         let mut notes = self.lock();
         let id = notes.keys().next_back().map_or(1, |last| last + 1);
         notes.insert(id, text);
-        Ok(CallToolResult::success(vec![ContentBlock::text(format!("added note {id}"))]))
+        Ok(CallToolResult::success(vec![ContentBlock::text(format!(
+            "added note {id}"
+        ))]))
     }
 
     #[tool(description = "Delete a note (needs notes:write)")]
@@ -151,8 +158,9 @@ impl Notes {
 #[tool_handler]
 impl ServerHandler for Notes {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
-            .with_instructions("Notes, protected by axioms: notes:read to read, notes:write to write.")
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().build()).with_instructions(
+            "Notes, protected by axioms: notes:read to read, notes:write to write.",
+        )
     }
 
     async fn list_tools(
@@ -185,6 +193,15 @@ fn var(name: &str) -> Option<String> {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
+    // Logs on stderr (`RUST_LOG`, default `info,axioms=debug`): every refusal, once, with its
+    // reason — never a token.
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,axioms=debug")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     let dev_mode = ["AXIOMS_ISS_URL", "AXIOMS_JWKS_URL", "AXIOMS_DOMAIN"]
         .iter()
         .all(|name| var(name).is_none());
@@ -252,7 +269,10 @@ async fn main() -> Result<(), Box<dyn Error>> {
                     .expires_in(12 * 3600)
                     .sign()
             };
-            println!("\nDEVELOPMENT MODE: tokens from an embedded issuer ({}).", issuer.issuer());
+            println!(
+                "\nDEVELOPMENT MODE: tokens from an embedded issuer ({}).",
+                issuer.issuer()
+            );
             println!("A reader (notes:read):\n  {}", mint("notes:read"));
             println!(
                 "A writer (notes:read notes:write):\n  {}",

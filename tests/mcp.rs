@@ -99,7 +99,11 @@ fn run_client(w: &World, sdk: &str) -> Value {
     });
     assert!(out.status.success(), "{report}");
     assert!(
-        report["errors"].as_array().unwrap().iter().all(|e| e["fatal"].is_null()),
+        report["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["fatal"].is_null()),
         "{sdk}: {}\nserver output:\n{}",
         report["errors"],
         w.server.output()
@@ -122,7 +126,10 @@ fn check_challenges(w: &World, report: &Value) -> usize {
             let (scheme, params) = challenge(e["www_authenticate"].as_str().unwrap());
             assert!(scheme.eq_ignore_ascii_case("bearer"), "{e}");
             assert_eq!(params["resource_metadata"], w.metadata_url, "{e}");
-            assert!(params.contains_key("scope"), "a challenge names the scope: {e}");
+            assert!(
+                params.contains_key("scope"),
+                "a challenge names the scope: {e}"
+            );
             if status == 403 {
                 assert_eq!(params["error"], "insufficient_scope", "{e}");
             }
@@ -143,7 +150,10 @@ fn check_metadata(w: &World, report: &Value) {
     // Validated by the SDK's own schema and by oauth4webapi (which checks `resource`).
     let metadata = &report["metadata"];
     assert_eq!(metadata["resource"], w.mcp_url.as_str());
-    assert_eq!(metadata["authorization_servers"][0], w.provider.url.as_str());
+    assert_eq!(
+        metadata["authorization_servers"][0],
+        w.provider.url.as_str()
+    );
     assert_eq!(metadata["bearer_methods_supported"][0], "header");
     let scopes = metadata["scopes_supported"].as_array().unwrap();
     for scope in ["notes:read", "notes:write"] {
@@ -153,8 +163,11 @@ fn check_metadata(w: &World, report: &Value) {
 
 #[test]
 fn the_v2_sdk_client_discovers_the_issuer_and_steps_up() {
-    let Some(dir) = node_dir("oidc", &PACKAGES, "the_v2_sdk_client_discovers_the_issuer_and_steps_up")
-    else {
+    let Some(dir) = node_dir(
+        "oidc",
+        &PACKAGES,
+        "the_v2_sdk_client_discovers_the_issuer_and_steps_up",
+    ) else {
         return;
     };
     let w = world(dir);
@@ -164,7 +177,11 @@ fn the_v2_sdk_client_discovers_the_issuer_and_steps_up() {
 
     // Discovery, in order: 401 → the metadata → the AS's metadata → a token for this resource.
     let unauthorized = position(&report, |e| e["status"] == 401);
-    let (_, params) = challenge(exchanges(&report)[unauthorized]["www_authenticate"].as_str().unwrap());
+    let (_, params) = challenge(
+        exchanges(&report)[unauthorized]["www_authenticate"]
+            .as_str()
+            .unwrap(),
+    );
     assert_eq!(params["scope"], "notes:read", "the endpoint's scope");
     let metadata = position(&report, |e| e["url"] == w.metadata_url.as_str());
     let as_metadata = position(&report, |e| {
@@ -187,8 +204,15 @@ fn the_v2_sdk_client_discovers_the_issuer_and_steps_up() {
 
     // delete_note: one 403 scope challenge, a token with the wider scope, then success.
     let forbidden = position(&report, |e| e["status"] == 403);
-    let (_, params) = challenge(exchanges(&report)[forbidden]["www_authenticate"].as_str().unwrap());
-    assert_eq!(params["scope"], "notes:read notes:write", "granted ∪ needed");
+    let (_, params) = challenge(
+        exchanges(&report)[forbidden]["www_authenticate"]
+            .as_str()
+            .unwrap(),
+    );
+    assert_eq!(
+        params["scope"], "notes:read notes:write",
+        "granted ∪ needed"
+    );
     let second_token = exchanges(&report)
         .iter()
         .rposition(|e| e["token_request"].is_object())
@@ -201,7 +225,10 @@ fn the_v2_sdk_client_discovers_the_issuer_and_steps_up() {
     assert_eq!(report["calls"]["delete_note"], "no note 1");
     let after: Value =
         serde_json::from_str(report["calls"]["whoami_after"].as_str().unwrap()).unwrap();
-    assert_eq!(after["scopes"], serde_json::json!(["notes:read", "notes:write"]));
+    assert_eq!(
+        after["scopes"],
+        serde_json::json!(["notes:read", "notes:write"])
+    );
     // The tool ran once: after the step-up, never for the refused call.
     assert_eq!(w.server.output().matches("no note 1").count(), 1);
 }
@@ -228,13 +255,20 @@ fn the_v1_sdk_client_is_refused_then_succeeds_with_the_wider_scope() {
     assert_eq!(report["calls"]["delete_note"], "no note 1");
     let after: Value =
         serde_json::from_str(report["calls"]["whoami_after"].as_str().unwrap()).unwrap();
-    assert_eq!(after["scopes"], serde_json::json!(["notes:read", "notes:write"]));
+    assert_eq!(
+        after["scopes"],
+        serde_json::json!(["notes:read", "notes:write"])
+    );
     assert_eq!(w.server.output().matches("no note 1").count(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_for_another_mcp_server_is_refused() {
-    let Some(dir) = node_dir("oidc", &PACKAGES, "a_token_for_another_mcp_server_is_refused") else {
+    let Some(dir) = node_dir(
+        "oidc",
+        &PACKAGES,
+        "a_token_for_another_mcp_server_is_refused",
+    ) else {
         return;
     };
     let w = world(dir);
@@ -282,7 +316,9 @@ async fn a_token_for_another_mcp_server_is_refused() {
     let (_, params) = challenge(r.www().unwrap());
     assert_eq!(params["resource_metadata"], w.metadata_url);
     assert!(
-        w.server.output().contains("aud names no configured audience"),
+        w.server
+            .output()
+            .contains("aud names no configured audience"),
         "{}",
         w.server.output()
     );

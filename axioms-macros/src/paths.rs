@@ -29,6 +29,8 @@ paths! {
     mismatch: [::axioms::__private::Mismatch]
     // The ownership check in one call: state conversion, fetch, comparison, hand-over.
     check_owner: [::axioms::__private::check_owner]
+    submit: [::axioms::__private::inventory::submit]
+    registered: [::axioms::__private::Registered]
     owner_value: [::axioms::policy::OwnerValue]
     from_ref: [::axioms::__private::FromRef]
     parts: [::axioms::__private::Parts]

@@ -317,7 +317,9 @@ async fn guard(config: &McpConfig, parts: &mut Parts, body: Body) -> Result<Body
     let endpoint = config.endpoint.unwrap_or(&Rule::Authenticated);
     let claims = match pipeline::admit(axioms, parts, Demand::Token(SafeMethods::NONE)).await {
         Ok(Admission::Authenticated(claims) | Admission::Pass(Some(claims))) => claims,
-        Ok(Admission::Pass(None)) => return Err(reject(axioms, axioms.error(Reason::MissingToken))),
+        Ok(Admission::Pass(None)) => {
+            return Err(reject(axioms, axioms.error(Reason::MissingToken)));
+        }
         Err(err) if err.status() == StatusCode::UNAUTHORIZED => {
             let (scopes, mode) = endpoint.challenge_scopes();
             return Err(reject(axioms, with_scopes(err, scopes, mode)));

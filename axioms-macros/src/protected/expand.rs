@@ -84,6 +84,18 @@ pub(crate) fn denying(named: &Named) -> TokenStream {
     self::named(named, &deny_all)
 }
 
+/// Registers the rule with the runtime (under a state type the policy is implemented for), so
+/// that the resource metadata can list every scope the binary's policies name.
+fn register(name: &Ident, state: &TokenStream) -> TokenStream {
+    let (submit, registered, policy_trait) =
+        (paths::submit(), paths::registered(), paths::policy());
+    let label = name.to_string();
+    let label = label.strip_prefix("__axioms_policy_").unwrap_or(&label);
+    quote! {
+        #submit! { #registered::new(#label, &<#name as #policy_trait<#state>>::RULE) }
+    }
+}
+
 fn policy_impl(policy: &Policy<'_>, name: &Ident) -> TokenStream {
     let (policy_trait, rule_type) = (paths::policy(), paths::rule());
     let rule = transcribe(&policy.rule);
@@ -93,12 +105,14 @@ fn policy_impl(policy: &Policy<'_>, name: &Ident) -> TokenStream {
         quote!(const SAFE_METHODS: #option<#safe_methods> = #option::Some(#set);)
     });
     let Some(owner) = &policy.owner else {
+        let registration = register(name, &quote!(()));
         return quote! {
             #[automatically_derived]
             impl<__S> #policy_trait<__S> for #name {
                 const RULE: #rule_type = #rule;
                 #safe_methods
             }
+            #registration
         };
     };
     let (send, sync, from_ref, state) =
@@ -108,6 +122,7 @@ fn policy_impl(policy: &Policy<'_>, name: &Ident) -> TokenStream {
         quote!(const MISMATCH: #mismatch = #value;)
     });
     let check_owner = check_owner(owner);
+    let registration = register(name, &quote!(#state));
     quote! {
         #[automatically_derived]
         impl<__S> #policy_trait<__S> for #name
@@ -120,6 +135,7 @@ fn policy_impl(policy: &Policy<'_>, name: &Ident) -> TokenStream {
             #mismatch
             #check_owner
         }
+        #registration
     }
 }
 

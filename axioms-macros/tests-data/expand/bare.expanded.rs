@@ -5,6 +5,10 @@ struct __axioms_policy_handler;
 impl<__S> ::axioms::__private::Policy<__S> for __axioms_policy_handler {
     const RULE: ::axioms::__private::Rule = ::axioms::__private::Rule::Authenticated;
 }
+::axioms::__private::inventory::submit! {
+    ::axioms::__private::Registered::new("handler", & < __axioms_policy_handler as
+    ::axioms::__private::Policy < () >> ::RULE)
+}
 async fn handler(
     __axioms_guard: ::axioms::__private::Guard<__axioms_policy_handler>,
 ) -> &'static str {

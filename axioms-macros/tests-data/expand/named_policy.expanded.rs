@@ -11,6 +11,10 @@ impl<__S> ::axioms::__private::Policy<__S> for AdminOnly {
         ],
     );
 }
+::axioms::__private::inventory::submit! {
+    ::axioms::__private::Registered::new("AdminOnly", & < AdminOnly as
+    ::axioms::__private::Policy < () >> ::RULE)
+}
 #[automatically_derived]
 impl ::axioms::__private::LayerPolicy for AdminOnly {}
 async fn list_users(

@@ -7,5 +7,9 @@ pub struct AdminOnly;
 impl<__S> ::axioms::__private::Policy<__S> for AdminOnly {
     const RULE: ::axioms::__private::Rule = ::axioms::__private::Rule::AnyOf(&[]);
 }
+::axioms::__private::inventory::submit! {
+    ::axioms::__private::Registered::new("AdminOnly", & < AdminOnly as
+    ::axioms::__private::Policy < () >> ::RULE)
+}
 #[automatically_derived]
 impl ::axioms::__private::LayerPolicy for AdminOnly {}

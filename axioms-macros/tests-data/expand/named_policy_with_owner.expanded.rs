@@ -42,6 +42,10 @@ where
         )
     }
 }
+::axioms::__private::inventory::submit! {
+    ::axioms::__private::Registered::new("AuthorOrModerator", & < AuthorOrModerator as
+    ::axioms::__private::Policy < Db >> ::RULE)
+}
 async fn edit(
     __axioms_guard: ::axioms::__private::Guard<AuthorOrModerator>,
     Owned(post): Owned<Post>,

@@ -39,6 +39,10 @@ where
         )
     }
 }
+::axioms::__private::inventory::submit! {
+    ::axioms::__private::Registered::new("update_comment", & <
+    __axioms_policy_update_comment as ::axioms::__private::Policy < Db >> ::RULE)
+}
 async fn update_comment(
     __axioms_guard: ::axioms::__private::Guard<__axioms_policy_update_comment>,
     State(db): State<Db>,

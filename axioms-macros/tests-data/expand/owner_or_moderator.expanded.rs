@@ -44,6 +44,10 @@ where
         )
     }
 }
+::axioms::__private::inventory::submit! {
+    ::axioms::__private::Registered::new("delete_article", & <
+    __axioms_policy_delete_article as ::axioms::__private::Policy < AppState >> ::RULE)
+}
 async fn delete_article(
     __axioms_guard: ::axioms::__private::Guard<__axioms_policy_delete_article>,
     Owned(article): Owned<Article>,

@@ -16,6 +16,10 @@ impl<__S> ::axioms::__private::Policy<__S> for __axioms_policy_public_data {
             .union(::axioms::__private::SafeMethods::OPTIONS),
     );
 }
+::axioms::__private::inventory::submit! {
+    ::axioms::__private::Registered::new("public_data", & < __axioms_policy_public_data
+    as ::axioms::__private::Policy < () >> ::RULE)
+}
 async fn public_data(
     __axioms_guard: ::axioms::__private::Guard<__axioms_policy_public_data>,
     claims: Option<Claims>,

@@ -16,6 +16,10 @@ impl<__S> ::axioms::__private::Policy<__S> for __axioms_policy_read_data {
         ],
     );
 }
+::axioms::__private::inventory::submit! {
+    ::axioms::__private::Registered::new("read_data", & < __axioms_policy_read_data as
+    ::axioms::__private::Policy < () >> ::RULE)
+}
 /// Reads data.
 pub async fn read_data(
     __axioms_guard: ::axioms::__private::Guard<__axioms_policy_read_data>,

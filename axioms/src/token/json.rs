@@ -40,13 +40,15 @@ pub(crate) fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, JsonError
 #[cfg(feature = "mcp")]
 pub(crate) fn parse_value(bytes: &[u8]) -> Result<Value, JsonError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = StrictSeed { top: false }.deserialize(&mut de).map_err(|e| {
-        if e.to_string().starts_with(DUPLICATE) {
-            JsonError::Duplicate
-        } else {
-            JsonError::Invalid
-        }
-    })?;
+    let value = StrictSeed { top: false }
+        .deserialize(&mut de)
+        .map_err(|e| {
+            if e.to_string().starts_with(DUPLICATE) {
+                JsonError::Duplicate
+            } else {
+                JsonError::Invalid
+            }
+        })?;
     de.end().map_err(|_| JsonError::Invalid)?;
     Ok(value)
 }

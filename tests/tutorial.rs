@@ -103,7 +103,11 @@ async fn drive_every_route(api: &Transport, mint: &Minter, db: &Path) {
     // A valid token.
     let r = api.send(req("GET", "/protected")).await;
     expect_status(&r, 401, "no token");
-    assert_eq!(r.header("www-authenticate"), r#"Bearer realm="api""#);
+    // Bare: no error code (RFC 6750 §3.1); in development mode, `resource_metadata` too.
+    let (scheme, params) = common::challenge(r.header("www-authenticate"));
+    assert!(scheme.eq_ignore_ascii_case("bearer"));
+    assert_eq!(params["realm"], "api");
+    assert!(!params.contains_key("error"), "{params:?}");
     assert_eq!(r.error().as_deref(), Some("unauthorized"));
     let r = api
         .send(req("GET", "/protected").bearer("not.a.token"))
@@ -702,6 +706,43 @@ async fn tutorial_on_the_dev_issuer() {
     assert!(out.contains("DEVELOPMENT MODE"), "{out}");
     assert!(out.contains("audience: tutorial-api"), "{out}");
     let api = Transport::at(&server.url);
+
+    // In development mode the tutorial is a protected resource at its own address: it serves
+    // its metadata (RFC 9728), and every 401 and 403 points there, with the route's scope.
+    let metadata_url = format!("{}/.well-known/oauth-protected-resource", server.url);
+    let doc = api.send(req("GET", "/.well-known/oauth-protected-resource")).await;
+    expect_status(&doc, 200, "metadata");
+    assert_eq!(doc.json()["resource"], server.url.as_str());
+    assert!(
+        doc.json()["scopes_supported"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s == "read:data"),
+        "{}",
+        doc.body
+    );
+    let reader_token = {
+        let prefix = "export READER='";
+        out.lines()
+            .find_map(|l| l.strip_prefix(prefix)?.strip_suffix('\''))
+            .unwrap()
+            .to_owned()
+    };
+    for (what, request, status, scope) in [
+        ("anonymous", req("GET", "/api/read"), 401, Some("read:data admin")),
+        ("anonymous, any token", req("GET", "/protected"), 401, None),
+        ("bad token", req("GET", "/api/read").bearer("a.b.c"), 401, Some("read:data admin")),
+        ("reader on write", req("GET", "/api/write").bearer(&reader_token), 403, Some("write:data openid")),
+        ("reader on admin", req("GET", "/admin/users").bearer(&reader_token), 403, None),
+    ] {
+        let r = api.send(request).await;
+        expect_status(&r, status, what);
+        let (scheme, params) = common::challenge(r.www().unwrap());
+        assert!(scheme.eq_ignore_ascii_case("bearer"), "{what}");
+        assert_eq!(params["resource_metadata"], metadata_url, "{what}");
+        assert_eq!(params.get("scope").map(String::as_str), scope, "{what}");
+    }
 
     // The printed tokens work as printed.
     let printed = |var: &str| {

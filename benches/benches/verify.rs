@@ -358,6 +358,57 @@ fn scaling(c: &mut Criterion) {
     group.finish();
 }
 
+axioms::policy!(NotesWrite: scopes = "notes:write");
+
+/// A `tools/call` of an MCP endpoint: the same request through `McpLayer` (token verified —
+/// a cache hit —, JSON-RPC body read and parsed, the tool's policy evaluated) and without
+/// axioms, both in front of the same trivial MCP stand-in (it answers 200 after reading the
+/// body, as an MCP server does).
+fn mcp(c: &mut Criterion) {
+    use axioms::mcp::{McpLayer, ToolPolicies};
+    let rt = runtime();
+    let issuer = rt.block_on(TestIssuer::start());
+    let axioms = axioms_for(&rt, &issuer, true);
+    let token = issuer
+        .token()
+        .audience(AUD)
+        .scope("notes:read notes:write")
+        .sign();
+    let body = r#"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"delete_note","arguments":{"id":1}}}"#;
+    let endpoint = || {
+        Router::new().route(
+            "/mcp",
+            axum::routing::post(|body: axum::body::Bytes| async move {
+                black_box(body);
+                "ok"
+            }),
+        )
+    };
+    let bare = endpoint();
+    let protected = endpoint().layer(McpLayer::new(
+        axioms,
+        ToolPolicies::new().tool::<NotesWrite>("delete_note"),
+    ));
+    let call = |token: &str| {
+        http::Request::post("/mcp")
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from(body))
+            .unwrap()
+    };
+    for router in [&bare, &protected] {
+        let status = rt.block_on(router.clone().oneshot(call(&token))).unwrap().status();
+        assert_eq!(status, 200);
+    }
+    let mut group = c.benchmark_group("mcp_tools_call");
+    for (name, router) in [("without_axioms", &bare), ("mcp_layer", &protected)] {
+        group.bench_function(name, |b| {
+            b.iter(|| rt.block_on(router.clone().oneshot(call(black_box(&token)))))
+        });
+    }
+    group.finish();
+}
+
 fn config() -> Criterion {
     Criterion::default()
         .warm_up_time(Duration::from_secs(1))
@@ -368,6 +419,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = signature_floor, requests, scaling
+    targets = signature_floor, requests, scaling, mcp
 }
 criterion_main!(benches);

@@ -151,7 +151,9 @@ async fn every_challenge_points_to_the_document_and_names_the_scopes() {
         .unwrap()
         .to_owned();
     let token = |claims: Value| w.issuer.token().audience(&w.resource).claims(claims).sign();
-    let cases: Vec<(&str, common::Req, Want, Option<(&str, Option<&str>)>)> = vec![
+    /// The expected `scope`, and a phrase of the description.
+    type Scope = Option<(&'static str, Option<&'static str>)>;
+    let cases: Vec<(&str, common::Req, Want, Scope)> = vec![
         (
             "no token, any(…)",
             req("GET", "/mcp/notes"),
@@ -254,7 +256,7 @@ async fn only_tokens_for_this_resource_are_accepted() {
     for other in [
         format!("{}/other-mcp", w.base),
         format!("{}/mcp/", w.base),
-        format!("{}", w.base),
+        w.base.clone(),
         "https://mcp.example.com/mcp".to_owned(),
     ] {
         let theirs = w

@@ -710,7 +710,9 @@ async fn tutorial_on_the_dev_issuer() {
     // In development mode the tutorial is a protected resource at its own address: it serves
     // its metadata (RFC 9728), and every 401 and 403 points there, with the route's scope.
     let metadata_url = format!("{}/.well-known/oauth-protected-resource", server.url);
-    let doc = api.send(req("GET", "/.well-known/oauth-protected-resource")).await;
+    let doc = api
+        .send(req("GET", "/.well-known/oauth-protected-resource"))
+        .await;
     expect_status(&doc, 200, "metadata");
     assert_eq!(doc.json()["resource"], server.url.as_str());
     assert!(
@@ -730,11 +732,31 @@ async fn tutorial_on_the_dev_issuer() {
             .to_owned()
     };
     for (what, request, status, scope) in [
-        ("anonymous", req("GET", "/api/read"), 401, Some("read:data admin")),
+        (
+            "anonymous",
+            req("GET", "/api/read"),
+            401,
+            Some("read:data admin"),
+        ),
         ("anonymous, any token", req("GET", "/protected"), 401, None),
-        ("bad token", req("GET", "/api/read").bearer("a.b.c"), 401, Some("read:data admin")),
-        ("reader on write", req("GET", "/api/write").bearer(&reader_token), 403, Some("write:data openid")),
-        ("reader on admin", req("GET", "/admin/users").bearer(&reader_token), 403, None),
+        (
+            "bad token",
+            req("GET", "/api/read").bearer("a.b.c"),
+            401,
+            Some("read:data admin"),
+        ),
+        (
+            "reader on write",
+            req("GET", "/api/write").bearer(&reader_token),
+            403,
+            Some("write:data openid"),
+        ),
+        (
+            "reader on admin",
+            req("GET", "/admin/users").bearer(&reader_token),
+            403,
+            None,
+        ),
     ] {
         let r = api.send(request).await;
         expect_status(&r, status, what);

@@ -397,7 +397,10 @@ fn mcp(c: &mut Criterion) {
             .unwrap()
     };
     for router in [&bare, &protected] {
-        let status = rt.block_on(router.clone().oneshot(call(&token))).unwrap().status();
+        let status = rt
+            .block_on(router.clone().oneshot(call(&token)))
+            .unwrap()
+            .status();
         assert_eq!(status, 200);
     }
     let mut group = c.benchmark_group("mcp_tools_call");

@@ -24,6 +24,7 @@ pub use guard::Guard;
 pub use layer::{PolicyLayer, PolicyService};
 pub use owner::{Fetch, FetchOutput, Owned, OwnerValue};
 pub use rule::Rule;
+#[cfg(feature = "mcp")]
 pub(crate) use rule::Tri;
 
 /// A policy linked into the binary: `#[protected]` and [`policy!`](crate::policy!) register

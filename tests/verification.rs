@@ -37,7 +37,7 @@ const SUB: &str = "user-1";
 const BARE: &str = r#"Bearer realm="api""#;
 const INVALID_TOKEN: &str = r#"Bearer realm="api", error="invalid_token", error_description="the access token is invalid or expired""#;
 const INVALID_REQUEST: &str = r#"Bearer realm="api", error="invalid_request", error_description="the Authorization header is malformed""#;
-const INSUFFICIENT_SCOPE: &str = r#"Bearer realm="api", error="insufficient_scope", error_description="the access token does not grant this request", scope="read:data""#;
+const INSUFFICIENT_SCOPE: &str = r#"Bearer realm="api", error="insufficient_scope", error_description="the access token does not grant this request: it needs the scope in `scope`", scope="read:data""#;
 
 // ---------------------------------------------------------------------------------------------
 // Fixture and assertions (requests and responses: `tests/common`)
@@ -1338,7 +1338,7 @@ async fn insufficient_scope_response() {
     assert_eq!(r.error().as_deref(), Some("insufficient_scope"));
     assert_eq!(
         r.json()["error_description"],
-        "the access token does not grant this request"
+        "the access token does not grant this request: it needs the scope in `scope`"
     );
     assert_no_leak(&r, &token, "403");
 

@@ -230,6 +230,10 @@ fn the_v2_sdk_client_discovers_the_issuer_and_steps_up() {
         serde_json::json!(["notes:read", "notes:write"])
     );
     // The tool ran once: after the step-up, never for the refused call.
+    assert!(
+        w.server
+            .prints("no note 1", std::time::Duration::from_secs(5))
+    );
     assert_eq!(w.server.output().matches("no note 1").count(), 1);
 }
 
@@ -258,6 +262,10 @@ fn the_v1_sdk_client_is_refused_then_succeeds_with_the_wider_scope() {
     assert_eq!(
         after["scopes"],
         serde_json::json!(["notes:read", "notes:write"])
+    );
+    assert!(
+        w.server
+            .prints("no note 1", std::time::Duration::from_secs(5))
     );
     assert_eq!(w.server.output().matches("no note 1").count(), 1);
 }
@@ -316,9 +324,10 @@ async fn a_token_for_another_mcp_server_is_refused() {
     let (_, params) = challenge(r.www().unwrap());
     assert_eq!(params["resource_metadata"], w.metadata_url);
     assert!(
-        w.server
-            .output()
-            .contains("aud names no configured audience"),
+        w.server.prints(
+            "aud names no configured audience",
+            std::time::Duration::from_secs(5)
+        ),
         "{}",
         w.server.output()
     );

@@ -161,6 +161,21 @@ impl Process {
         self.output.lock().unwrap().clone()
     }
 
+    /// Whether the process prints `needle` within `within` (its output is read by threads,
+    /// so a line it just wrote may take a moment to arrive).
+    pub fn prints(&self, needle: &str, within: Duration) -> bool {
+        let deadline = Instant::now() + within;
+        loop {
+            if self.output().contains(needle) {
+                return true;
+            }
+            if Instant::now() >= deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// The process id.
     pub fn id(&self) -> u32 {
         self.child.id()

@@ -203,6 +203,27 @@ impl Axioms {
         pipeline::authenticate(self, parts).await
     }
 
+    /// The issuer's OpenID Connect / OAuth metadata (its discovery document), read with the
+    /// hardened key-fetch client; `None` if it cannot be read or names another issuer.
+    #[cfg(feature = "utoipa")]
+    pub(crate) async fn issuer_metadata(
+        &self,
+    ) -> Option<serde_json::Map<String, serde_json::Value>> {
+        let config = &self.inner.config;
+        let issuer = config.issuer()?;
+        let url = match config.discovery_url() {
+            Some(url) => url.clone(),
+            None => url::Url::parse(&format!(
+                "{}/.well-known/openid-configuration",
+                issuer.trim_end_matches('/')
+            ))
+            .ok()?,
+        };
+        let doc = self.inner.keys.fetch_json(&url).await.ok()?;
+        let doc = doc.as_object()?;
+        (doc.get("issuer").and_then(serde_json::Value::as_str) == Some(issuer)).then(|| doc.clone())
+    }
+
     /// This verifier's identity in recorded verdicts.
     pub(crate) fn id(&self) -> VerifierId {
         self.inner.id

@@ -62,6 +62,8 @@
 //!
 //! * `macros` (default): re-exports `#[protected]` from `axioms-macros`.
 //! * `testing`: [`testing::TestIssuer`], an in-process issuer for your own tests.
+//! * `utoipa`: [`openapi::SecurityDoc`], the OpenAPI security section written from the
+//!   policies.
 //! * `mcp`: [`mcp::McpLayer`], an MCP endpoint as a protected resource with a policy per
 //!   tool.
 //!
@@ -88,6 +90,9 @@ mod layer;
 #[cfg(feature = "mcp")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mcp")))]
 pub mod mcp;
+#[cfg(feature = "utoipa")]
+#[cfg_attr(docsrs, doc(cfg(feature = "utoipa")))]
+pub mod openapi;
 mod pipeline;
 pub mod policy;
 mod providers;

@@ -20,6 +20,10 @@
 //! | `DATABASE_URL` | an in-memory SQLite database, gone at exit | `sqlite://tutorial.db` keeps the data in a file, created if missing. |
 //! | `RUST_LOG` | `info,axioms=debug` in development mode, else `info` | Log filter; logs go to stderr. |
 //!
+//! The API documents itself: `GET /openapi.json` (OpenAPI 3.1, every operation's security
+//! written from its `#[protected]` policy) and Swagger UI at `/docs` ("Authorize" takes a
+//! token from `/dev/token` in development mode).
+//!
 //! Once listening, stdout has the line `listening on http://ADDR`. Ctrl-C or SIGTERM stops
 //! the server gracefully: in-flight requests finish, the database is closed, the exit status
 //! is 0.
@@ -33,6 +37,7 @@ use std::error::Error;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use axioms::openapi::SecurityDoc;
 use axioms::{Axioms, Config, ConfigBuilder, ResourceMetadata};
 use axum::Router;
 
@@ -148,6 +153,18 @@ async fn run() -> Result<(), Box<dyn Error>> {
         dev_mode: dev.is_some(),
     };
     let mut app = routes::router(state);
+    // The API documents itself: `GET /openapi.json`, Swagger UI at `/docs`. Each operation's
+    // security comes from its handler's policy. In development mode the scheme is a bearer
+    // token (paste one from /dev/token into "Authorize"); otherwise the issuer's metadata
+    // says which OAuth flows to offer.
+    let security = if dev.is_some() {
+        SecurityDoc::bearer()
+    } else {
+        SecurityDoc::from_issuer(&axioms).await
+    };
+    let mut openapi = <routes::ApiDoc as utoipa::OpenApi>::openapi();
+    security.apply(&mut openapi);
+    app = app.merge(utoipa_swagger_ui::SwaggerUi::new("/docs").url("/openapi.json", openapi));
     // With a resource configured, its metadata (RFC 9728) tells clients where to get tokens;
     // every 401 and 403 points there.
     if axioms.config().resource().is_some() {

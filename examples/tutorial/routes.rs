@@ -45,6 +45,42 @@ pub(crate) struct AppState {
     pub(crate) dev_mode: bool,
 }
 
+/// The OpenAPI document of every route. Each operation's `security` is written by
+/// `axioms::openapi::SecurityDoc` from the handler's `#[protected]` policy (see `main.rs`):
+/// nothing here repeats a policy.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "axioms tutorial API",
+        description = "The API of the axioms-fastapi tutorial, in Rust. Every security requirement below comes from the handler's `#[protected]` policy.",
+        license(name = "MIT OR Apache-2.0", identifier = "MIT OR Apache-2.0")
+    ),
+    paths(
+        index,
+        health,
+        protected_route,
+        me,
+        read_data,
+        write_data,
+        list_users,
+        delete_user,
+        create_resource,
+        strict,
+        public_data,
+        create_article,
+        read_article,
+        update_article,
+        delete_article,
+        publish_article,
+        moderate_article,
+        create_comment,
+        update_comment,
+        create_project,
+        read_project
+    )
+)]
+pub(crate) struct ApiDoc;
+
 /// Every route of the tutorial.
 pub(crate) fn router(state: AppState) -> Router {
     Router::new()
@@ -95,6 +131,12 @@ async fn not_found() -> ApiError {
 // ---------------------------------------------------------------------------------------------
 // Public
 
+#[utoipa::path(
+    get,
+    path = "/",
+    summary = "The API and its routes",
+    responses((status = 200, description = "Success"))
+)]
 async fn index(State(state): State<AppState>) -> Json<Value> {
     let config = state.axioms.config();
     Json(json!({
@@ -114,6 +156,12 @@ async fn index(State(state): State<AppState>) -> Json<Value> {
     }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/health",
+    summary = "Health: the database and the signing keys",
+    responses((status = 200, description = "Success"))
+)]
 async fn health(State(state): State<AppState>) -> Response {
     let keys = state.axioms.key_count();
     if state.db.ping().await {
@@ -131,6 +179,12 @@ async fn health(State(state): State<AppState>) -> Response {
 // Authentication: a valid token is enough
 
 #[protected]
+#[utoipa::path(
+    get,
+    path = "/protected",
+    summary = "A valid token is enough",
+    responses((status = 200, description = "Success"))
+)]
 async fn protected_route(claims: Claims) -> Json<Value> {
     Json(json!({
         "message": "You are authenticated!",
@@ -141,6 +195,12 @@ async fn protected_route(claims: Claims) -> Json<Value> {
 }
 
 #[protected]
+#[utoipa::path(
+    get,
+    path = "/me",
+    summary = "The caller, as the token says",
+    responses((status = 200, description = "Success"))
+)]
 async fn me(claims: Claims) -> Json<Value> {
     let text = |name: &str| claims.value(name).and_then(Value::as_str);
     Json(json!({
@@ -157,6 +217,12 @@ async fn me(claims: Claims) -> Json<Value> {
 // Scopes, roles, permissions
 
 #[protected(scopes = any("read:data", "admin"))]
+#[utoipa::path(
+    get,
+    path = "/api/read",
+    summary = "Read data: scope read:data or admin",
+    responses((status = 200, description = "Success"))
+)]
 async fn read_data(claims: Claims) -> Json<Value> {
     Json(json!({
         "message": "Data retrieved successfully",
@@ -166,6 +232,12 @@ async fn read_data(claims: Claims) -> Json<Value> {
 }
 
 #[protected(scopes = all("write:data", "openid"))]
+#[utoipa::path(
+    get,
+    path = "/api/write",
+    summary = "Write data: scopes write:data and openid",
+    responses((status = 200, description = "Success"))
+)]
 async fn write_data(claims: Claims) -> Json<Value> {
     Json(json!({
         "message": "Data written successfully",
@@ -175,6 +247,12 @@ async fn write_data(claims: Claims) -> Json<Value> {
 }
 
 #[protected(roles = any("admin", "superuser"))]
+#[utoipa::path(
+    get,
+    path = "/admin/users",
+    summary = "List users: role admin or superuser",
+    responses((status = 200, description = "Success"))
+)]
 async fn list_users(claims: Claims) -> Json<Value> {
     Json(json!({
         "message": "User list retrieved",
@@ -187,6 +265,13 @@ async fn list_users(claims: Claims) -> Json<Value> {
 }
 
 #[protected(roles = all("admin", "superuser"))]
+#[utoipa::path(
+    delete,
+    path = "/admin/users/{id}",
+    summary = "Delete a user: roles admin and superuser",
+    params(("id" = i64, Path, description = "The id")),
+    responses((status = 200, description = "Success"))
+)]
 async fn delete_user(claims: Claims, ApiPath(id): ApiPath<i64>) -> Json<Value> {
     Json(json!({
         "message": format!("User {id} deleted successfully"),
@@ -196,6 +281,12 @@ async fn delete_user(claims: Claims, ApiPath(id): ApiPath<i64>) -> Json<Value> {
 }
 
 #[protected(permissions = any("resource:create"))]
+#[utoipa::path(
+    post,
+    path = "/api/resource",
+    summary = "Create a resource: permission resource:create",
+    responses((status = 200, description = "Success"))
+)]
 async fn create_resource(claims: Claims) -> (StatusCode, Json<Value>) {
     (
         StatusCode::CREATED,
@@ -213,6 +304,12 @@ async fn create_resource(claims: Claims) -> (StatusCode, Json<Value>) {
     scopes = any("openid", "profile"),
     roles = any("editor"),
     permissions = any("resource:write")
+)]
+#[utoipa::path(
+    get,
+    path = "/api/strict",
+    summary = "Scope, role and permission at once",
+    responses((status = 200, description = "Success"))
 )]
 async fn strict(claims: Claims) -> Json<Value> {
     Json(json!({
@@ -234,6 +331,12 @@ async fn strict(claims: Claims) -> Json<Value> {
 /// GET, HEAD and OPTIONS need no token; a valid one personalizes the answer (a *bad* one is
 /// still refused). POST needs a valid token.
 #[protected(safe_methods = ["GET", "HEAD", "OPTIONS"])]
+#[utoipa::path(
+    method(get, head, options, post),
+    path = "/public-data",
+    summary = "Public data: a token personalizes; POST needs one",
+    responses((status = 200, description = "Success"))
+)]
 async fn public_data(method: Method, claims: Option<Claims>) -> Json<Value> {
     let greeting = match claims.as_ref().and_then(Claims::subject) {
         Some(sub) => format!("Hello {sub}, here is the public data"),
@@ -263,7 +366,7 @@ async fn get_article(
         .ok_or_else(|| ApiError::not_found("article"))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewArticle {
     title: String,
@@ -271,6 +374,13 @@ struct NewArticle {
 }
 
 #[protected]
+#[utoipa::path(
+    post,
+    path = "/articles",
+    summary = "Write an article; its author is the token's sub",
+    request_body = NewArticle,
+    responses((status = 200, description = "Success"))
+)]
 async fn create_article(
     State(state): State<AppState>,
     claims: Claims,
@@ -286,11 +396,18 @@ async fn create_article(
 }
 
 #[protected(owner(fetch = get_article), state = AppState)]
+#[utoipa::path(
+    get,
+    path = "/articles/{id}",
+    summary = "Read an article: its author only",
+    params(("id" = i64, Path, description = "The id")),
+    responses((status = 200, description = "Success"))
+)]
 async fn read_article(Owned(article): Owned<Article>) -> Json<Article> {
     Json(article)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ArticlePatch {
     title: Option<String>,
@@ -298,6 +415,14 @@ struct ArticlePatch {
 }
 
 #[protected(owner(fetch = get_article))]
+#[utoipa::path(
+    patch,
+    path = "/articles/{id}",
+    summary = "Edit an article: its author only",
+    params(("id" = i64, Path, description = "The id")),
+    request_body = ArticlePatch,
+    responses((status = 200, description = "Success"))
+)]
 async fn update_article(
     State(state): State<AppState>,
     Owned(article): Owned<Article>,
@@ -317,6 +442,13 @@ async fn update_article(
 }
 
 #[protected(owner(fetch = get_article))]
+#[utoipa::path(
+    delete,
+    path = "/articles/{id}",
+    summary = "Delete an article: its author only",
+    params(("id" = i64, Path, description = "The id")),
+    responses((status = 200, description = "Success"))
+)]
 async fn delete_article(
     State(state): State<AppState>,
     Owned(article): Owned<Article>,
@@ -336,6 +468,13 @@ async fn delete_article(
     scopes = any("articles:publish"),
     roles = any("editor", "admin"),
     permissions = any("articles:publish")
+)]
+#[utoipa::path(
+    patch,
+    path = "/api/articles/{id}/publish",
+    summary = "Publish: the author, with scope, role and permission to publish",
+    params(("id" = i64, Path, description = "The id")),
+    responses((status = 200, description = "Success"))
 )]
 async fn publish_article(
     State(state): State<AppState>,
@@ -358,6 +497,13 @@ async fn publish_article(
 
 /// The case one decorator per check cannot express: the author, OR a moderator.
 #[protected(any_of(owner(fetch = get_article), roles = any("admin", "moderator")))]
+#[utoipa::path(
+    delete,
+    path = "/moderation/articles/{id}",
+    summary = "Remove an article: its author, or an admin or moderator",
+    params(("id" = i64, Path, description = "The id")),
+    responses((status = 200, description = "Success"))
+)]
 async fn moderate_article(
     State(state): State<AppState>,
     claims: Claims,
@@ -391,7 +537,7 @@ async fn get_comment(
         .ok_or_else(|| ApiError::not_found("comment"))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CommentBody {
     text: String,
@@ -399,6 +545,14 @@ struct CommentBody {
 
 /// Anyone signed in may comment on an existing article.
 #[protected]
+#[utoipa::path(
+    post,
+    path = "/articles/{id}/comments",
+    summary = "Comment on an article: a valid token",
+    params(("id" = i64, Path, description = "The id")),
+    request_body = CommentBody,
+    responses((status = 200, description = "Success"))
+)]
 async fn create_comment(
     State(state): State<AppState>,
     claims: Claims,
@@ -418,6 +572,14 @@ async fn create_comment(
 }
 
 #[protected(owner(fetch = get_comment, field = "created_by", claim = "sub"))]
+#[utoipa::path(
+    patch,
+    path = "/comments/{id}",
+    summary = "Edit a comment: its author only",
+    params(("id" = i64, Path, description = "The id")),
+    request_body = CommentBody,
+    responses((status = 200, description = "Success"))
+)]
 async fn update_comment(
     State(state): State<AppState>,
     Owned(comment): Owned<Comment>,
@@ -446,13 +608,20 @@ async fn get_project(
         .ok_or_else(|| ApiError::not_found("project"))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewProject {
     name: String,
 }
 
 #[protected]
+#[utoipa::path(
+    post,
+    path = "/projects",
+    summary = "Create a project; its owner is the token's email",
+    request_body = NewProject,
+    responses((status = 200, description = "Success"))
+)]
 async fn create_project(
     State(state): State<AppState>,
     claims: Claims,
@@ -471,6 +640,13 @@ async fn create_project(
 #[protected(
     owner(fetch = get_project, field = "owner_email", claim = "email"),
     state = AppState
+)]
+#[utoipa::path(
+    get,
+    path = "/projects/{id}",
+    summary = "Read a project: its owner (by email) only",
+    params(("id" = i64, Path, description = "The id")),
+    responses((status = 200, description = "Success"))
 )]
 async fn read_project(Owned(project): Owned<Project>) -> Json<Project> {
     Json(project)

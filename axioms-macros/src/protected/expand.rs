@@ -12,14 +12,36 @@ use crate::paths;
 
 /// `#[protected]`: the hidden policy type (unless the attribute names one) and the handler with
 /// the guard as its first argument, so that the policy runs before any other extractor.
-pub(crate) fn handler(handler: &Handler<'_>, function: &ItemFn) -> TokenStream {
+pub(crate) fn handler(
+    handler: &Handler<'_>,
+    function: &ItemFn,
+    operation_id: Option<&str>,
+) -> TokenStream {
     let mut function = function.clone();
     let (policy, name) = match handler {
-        Handler::Named(path) => (TokenStream::new(), quote!(#path)),
+        Handler::Named(path) => {
+            // The handler uses a named policy: say which, under the handler's name (and the
+            // OpenAPI operation id given to `#[utoipa::path]` below, if any).
+            let (submit, registered) = (paths::submit(), paths::registered());
+            let policy_name = path
+                .segments
+                .last()
+                .map(|segment| segment.ident.to_string())
+                .unwrap_or_default();
+            let handler_name = function.sig.ident.to_string();
+            let names = std::iter::once(handler_name).chain(operation_id.map(str::to_owned));
+            let registration = quote! {
+                #( #submit! { #registered::uses(#names, #policy_name) } )*
+            };
+            (registration, quote!(#path))
+        }
         Handler::Inline(policy) => {
             let name = format_ident!("__axioms_policy_{}", function.sig.ident);
             let vis = &function.vis;
-            let policy = policy_impl(policy, &name);
+            let mut policy = policy_impl(policy, &name);
+            if let Some(id) = operation_id {
+                policy.extend(register_as(&name, id, &policy_state(handler)));
+            }
             let item = quote! {
                 #[doc(hidden)]
                 #[allow(non_camel_case_types)]
@@ -84,15 +106,45 @@ pub(crate) fn denying(named: &Named) -> TokenStream {
     self::named(named, &deny_all)
 }
 
+/// The state type a handler's policy is implemented for (its owner's, or any).
+fn policy_state(handler: &Handler<'_>) -> TokenStream {
+    match handler {
+        Handler::Inline(Policy {
+            owner: Some(owner), ..
+        }) => {
+            let state = owner.state;
+            quote!(#state)
+        }
+        _ => quote!(()),
+    }
+}
+
+/// Registers a handler's policy under an OpenAPI operation id as well.
+fn register_as(name: &Ident, id: &str, state: &TokenStream) -> TokenStream {
+    let (submit, registered, policy_trait) =
+        (paths::submit(), paths::registered(), paths::policy());
+    let policy = quote!(<#name as #policy_trait<#state>>);
+    quote! {
+        #submit! { #registered::handler(#id, &#policy::RULE, #policy::SAFE_METHODS) }
+    }
+}
+
 /// Registers the rule with the runtime (under a state type the policy is implemented for), so
-/// that the resource metadata can list every scope the binary's policies name.
+/// that the resource metadata lists every scope the binary's policies name and the OpenAPI
+/// document states each handler's requirement.
 fn register(name: &Ident, state: &TokenStream) -> TokenStream {
     let (submit, registered, policy_trait) =
         (paths::submit(), paths::registered(), paths::policy());
     let label = name.to_string();
-    let label = label.strip_prefix("__axioms_policy_").unwrap_or(&label);
+    let (constructor, label) = match label.strip_prefix("__axioms_policy_") {
+        Some(handler) => (quote!(handler), handler.to_owned()),
+        None => (quote!(named), label.clone()),
+    };
+    let policy = quote!(<#name as #policy_trait<#state>>);
     quote! {
-        #submit! { #registered::new(#label, &<#name as #policy_trait<#state>>::RULE) }
+        #submit! {
+            #registered::#constructor(#label, &#policy::RULE, #policy::SAFE_METHODS)
+        }
     }
 }
 

@@ -30,7 +30,11 @@ pub(crate) fn protected(attr: TokenStream, item: TokenStream) -> TokenStream {
     let args = parse::args(attr, &cx);
     let handler = validate::handler(&args, &function, &cx);
     let tokens = match cx.check() {
-        Ok(()) => expand::handler(&handler, &function),
+        Ok(()) => expand::handler(
+            &handler,
+            &function,
+            validate::operation_id(&function).as_deref(),
+        ),
         Err(err) => {
             let err = err.into_compile_error();
             quote!(#err #item)

@@ -453,6 +453,13 @@ fn check_function(function: &ItemFn, cx: &Ctxt) {
         );
     }
     for attr in &function.attrs {
+        if let Some(security) = utoipa_path(attr).and_then(|tokens| top_level(&tokens, "security"))
+        {
+            cx.error_at(
+                security.span(),
+                "`#[protected]` writes this operation's `security` from its policy (with `axioms::openapi::SecurityDoc`): remove `security(…)` here, so that the policy is stated once and the document cannot drift from it",
+            );
+        }
         if attr
             .path()
             .segments
@@ -465,6 +472,56 @@ fn check_function(function: &ItemFn, cx: &Ctxt) {
             );
         }
     }
+}
+
+/// The arguments of a `#[utoipa::path(…)]` attribute.
+fn utoipa_path(attr: &syn::Attribute) -> Option<proc_macro2::TokenStream> {
+    let segments: Vec<String> = attr
+        .path()
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    if segments != ["utoipa", "path"] {
+        return None;
+    }
+    match &attr.meta {
+        syn::Meta::List(list) => Some(list.tokens.clone()),
+        _ => None,
+    }
+}
+
+/// The identifier `name` at the top level of an attribute's arguments.
+fn top_level(tokens: &proc_macro2::TokenStream, name: &str) -> Option<proc_macro2::Ident> {
+    tokens.clone().into_iter().find_map(|tt| match tt {
+        proc_macro2::TokenTree::Ident(ident) if ident == name => Some(ident),
+        _ => None,
+    })
+}
+
+/// The `operation_id = "…"` of a `#[utoipa::path]` below `#[protected]`: the name the
+/// OpenAPI document knows the handler by, registered beside the function's own.
+pub(crate) fn operation_id(function: &ItemFn) -> Option<String> {
+    function
+        .attrs
+        .iter()
+        .filter_map(utoipa_path)
+        .find_map(|tokens| {
+            let tokens: Vec<proc_macro2::TokenTree> = tokens.into_iter().collect();
+            tokens.windows(3).find_map(|w| match w {
+                [
+                    proc_macro2::TokenTree::Ident(key),
+                    proc_macro2::TokenTree::Punct(eq),
+                    proc_macro2::TokenTree::Literal(lit),
+                ] if key == "operation_id" && eq.as_char() == '=' => {
+                    match syn::parse_str::<syn::LitStr>(&lit.to_string()) {
+                        Ok(lit) => Some(lit.value()),
+                        Err(_) => None,
+                    }
+                }
+                _ => None,
+            })
+        })
 }
 
 /// The `T` of the handler's `State<T>` argument.

@@ -263,6 +263,12 @@ impl KeyCache {
         Ok((set, fetched.max_age))
     }
 
+    /// Any JSON document of the authorization server, with the hardened client.
+    #[cfg(feature = "utoipa")]
+    pub(crate) async fn fetch_json(&self, url: &Url) -> Result<serde_json::Value, FetchError> {
+        self.fetcher.get_json(url).await.map(|f| f.body)
+    }
+
     /// The refresh period after a successful fetch with this `max-age`.
     fn period(&self, max_age: Option<Duration>) -> Duration {
         max_age.map_or(self.config.refresh_interval, |age| {

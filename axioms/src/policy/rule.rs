@@ -229,6 +229,39 @@ impl Rule {
     }
 }
 
+/// The rule in the attribute's own grammar: `all_of(scopes = any("a", "b"), roles = "editor")`.
+///
+/// ```
+/// use axioms::{check::Mode, policy::Rule};
+/// const RULE: Rule = Rule::AnyOf(&[Rule::Owner, Rule::Roles(Mode::Any, &["admin", "moderator"])]);
+/// assert_eq!(RULE.to_string(), r#"any_of(owner, roles = any("admin", "moderator"))"#);
+/// ```
+impl std::fmt::Display for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let values = |f: &mut std::fmt::Formatter<'_>, key: &str, mode: &Mode, list: &[&str]| {
+            let quoted: Vec<String> = list.iter().map(|v| format!("{v:?}")).collect();
+            match (mode, quoted.as_slice()) {
+                (_, [one]) => write!(f, "{key} = {one}"),
+                (Mode::Any, _) => write!(f, "{key} = any({})", quoted.join(", ")),
+                (Mode::All, _) => write!(f, "{key} = all({})", quoted.join(", ")),
+            }
+        };
+        let group = |f: &mut std::fmt::Formatter<'_>, name: &str, rules: &[Rule]| {
+            let inner: Vec<String> = rules.iter().map(Rule::to_string).collect();
+            write!(f, "{name}({})", inner.join(", "))
+        };
+        match self {
+            Rule::Authenticated => f.write_str("a valid token"),
+            Rule::Scopes(mode, list) => values(f, "scopes", mode, list),
+            Rule::Roles(mode, list) => values(f, "roles", mode, list),
+            Rule::Permissions(mode, list) => values(f, "permissions", mode, list),
+            Rule::Owner => f.write_str("owner"),
+            Rule::AnyOf(rules) => group(f, "any_of", rules),
+            Rule::AllOf(rules) => group(f, "all_of", rules),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

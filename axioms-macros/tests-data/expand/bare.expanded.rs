@@ -6,8 +6,9 @@ impl<__S> ::axioms::__private::Policy<__S> for __axioms_policy_handler {
     const RULE: ::axioms::__private::Rule = ::axioms::__private::Rule::Authenticated;
 }
 ::axioms::__private::inventory::submit! {
-    ::axioms::__private::Registered::new("handler", & < __axioms_policy_handler as
-    ::axioms::__private::Policy < () >> ::RULE)
+    ::axioms::__private::Registered::handler("handler", & < __axioms_policy_handler as
+    ::axioms::__private::Policy < () >> ::RULE, < __axioms_policy_handler as
+    ::axioms::__private::Policy < () >> ::SAFE_METHODS)
 }
 async fn handler(
     __axioms_guard: ::axioms::__private::Guard<__axioms_policy_handler>,

@@ -12,11 +12,15 @@ impl<__S> ::axioms::__private::Policy<__S> for AdminOnly {
     );
 }
 ::axioms::__private::inventory::submit! {
-    ::axioms::__private::Registered::new("AdminOnly", & < AdminOnly as
-    ::axioms::__private::Policy < () >> ::RULE)
+    ::axioms::__private::Registered::named("AdminOnly", & < AdminOnly as
+    ::axioms::__private::Policy < () >> ::RULE, < AdminOnly as
+    ::axioms::__private::Policy < () >> ::SAFE_METHODS)
 }
 #[automatically_derived]
 impl ::axioms::__private::LayerPolicy for AdminOnly {}
+::axioms::__private::inventory::submit! {
+    ::axioms::__private::Registered::uses("list_users", "AdminOnly")
+}
 async fn list_users(
     __axioms_guard: ::axioms::__private::Guard<AdminOnly>,
 ) -> Json<Vec<User>> {

@@ -8,8 +8,9 @@ impl<__S> ::axioms::__private::Policy<__S> for AdminOnly {
     const RULE: ::axioms::__private::Rule = ::axioms::__private::Rule::AnyOf(&[]);
 }
 ::axioms::__private::inventory::submit! {
-    ::axioms::__private::Registered::new("AdminOnly", & < AdminOnly as
-    ::axioms::__private::Policy < () >> ::RULE)
+    ::axioms::__private::Registered::named("AdminOnly", & < AdminOnly as
+    ::axioms::__private::Policy < () >> ::RULE, < AdminOnly as
+    ::axioms::__private::Policy < () >> ::SAFE_METHODS)
 }
 #[automatically_derived]
 impl ::axioms::__private::LayerPolicy for AdminOnly {}

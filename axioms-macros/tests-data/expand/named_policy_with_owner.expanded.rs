@@ -43,8 +43,12 @@ where
     }
 }
 ::axioms::__private::inventory::submit! {
-    ::axioms::__private::Registered::new("AuthorOrModerator", & < AuthorOrModerator as
-    ::axioms::__private::Policy < Db >> ::RULE)
+    ::axioms::__private::Registered::named("AuthorOrModerator", & < AuthorOrModerator as
+    ::axioms::__private::Policy < Db >> ::RULE, < AuthorOrModerator as
+    ::axioms::__private::Policy < Db >> ::SAFE_METHODS)
+}
+::axioms::__private::inventory::submit! {
+    ::axioms::__private::Registered::uses("edit", "AuthorOrModerator")
 }
 async fn edit(
     __axioms_guard: ::axioms::__private::Guard<AuthorOrModerator>,

@@ -40,8 +40,9 @@ where
     }
 }
 ::axioms::__private::inventory::submit! {
-    ::axioms::__private::Registered::new("update_comment", & <
-    __axioms_policy_update_comment as ::axioms::__private::Policy < Db >> ::RULE)
+    ::axioms::__private::Registered::handler("update_comment", & <
+    __axioms_policy_update_comment as ::axioms::__private::Policy < Db >> ::RULE, <
+    __axioms_policy_update_comment as ::axioms::__private::Policy < Db >> ::SAFE_METHODS)
 }
 async fn update_comment(
     __axioms_guard: ::axioms::__private::Guard<__axioms_policy_update_comment>,

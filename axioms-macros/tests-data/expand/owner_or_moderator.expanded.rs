@@ -45,8 +45,10 @@ where
     }
 }
 ::axioms::__private::inventory::submit! {
-    ::axioms::__private::Registered::new("delete_article", & <
-    __axioms_policy_delete_article as ::axioms::__private::Policy < AppState >> ::RULE)
+    ::axioms::__private::Registered::handler("delete_article", & <
+    __axioms_policy_delete_article as ::axioms::__private::Policy < AppState >> ::RULE, <
+    __axioms_policy_delete_article as ::axioms::__private::Policy < AppState >>
+    ::SAFE_METHODS)
 }
 async fn delete_article(
     __axioms_guard: ::axioms::__private::Guard<__axioms_policy_delete_article>,

@@ -17,8 +17,9 @@ impl<__S> ::axioms::__private::Policy<__S> for __axioms_policy_public_data {
     );
 }
 ::axioms::__private::inventory::submit! {
-    ::axioms::__private::Registered::new("public_data", & < __axioms_policy_public_data
-    as ::axioms::__private::Policy < () >> ::RULE)
+    ::axioms::__private::Registered::handler("public_data", & <
+    __axioms_policy_public_data as ::axioms::__private::Policy < () >> ::RULE, <
+    __axioms_policy_public_data as ::axioms::__private::Policy < () >> ::SAFE_METHODS)
 }
 async fn public_data(
     __axioms_guard: ::axioms::__private::Guard<__axioms_policy_public_data>,

@@ -17,8 +17,9 @@ impl<__S> ::axioms::__private::Policy<__S> for __axioms_policy_read_data {
     );
 }
 ::axioms::__private::inventory::submit! {
-    ::axioms::__private::Registered::new("read_data", & < __axioms_policy_read_data as
-    ::axioms::__private::Policy < () >> ::RULE)
+    ::axioms::__private::Registered::handler("read_data", & < __axioms_policy_read_data
+    as ::axioms::__private::Policy < () >> ::RULE, < __axioms_policy_read_data as
+    ::axioms::__private::Policy < () >> ::SAFE_METHODS)
 }
 /// Reads data.
 pub async fn read_data(

@@ -221,6 +221,47 @@ async fn drive_every_route(api: &Transport, mint: &Minter, db: &Path) {
     let r = api.send(req("DELETE", "/admin/users/7")).await;
     expect_status(&r, 401, "delete user, no token");
 
+    // Step-up (RFC 9470): role admin, acr urn:example:mfa, a login at most 300 s old.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let mfa = |auth_time: u64| json!({"sub": "dana", "roles": ["admin"], "acr": "urn:example:mfa", "auth_time": auth_time});
+    let r = api
+        .send(req("POST", "/admin/keys").bearer(&mint.token(mfa(now - 10)).await))
+        .await;
+    expect_status(&r, 201, "rotate keys after a recent MFA login");
+    assert_eq!(r.json()["rotated_by"], "dana");
+    for (what, token) in [
+        ("no acr", both.clone()),
+        ("an old login", mint.token(mfa(now - 3600)).await),
+        (
+            "a password login",
+            mint.token(json!({"roles": ["admin"], "acr": "urn:example:pwd", "auth_time": now}))
+                .await,
+        ),
+    ] {
+        let r = api.send(req("POST", "/admin/keys").bearer(&token)).await;
+        expect_status(&r, 401, what);
+        let (_, params) = common::challenge(r.header("www-authenticate"));
+        assert_eq!(
+            params["error"], "insufficient_user_authentication",
+            "{what}"
+        );
+        assert_eq!(params["acr_values"], "urn:example:mfa", "{what}");
+        assert_eq!(params["max_age"], "300", "{what}: {params:?}");
+    }
+    let r = api
+        .send(
+            req("POST", "/admin/keys").bearer(
+                &mint
+                    .token(json!({"roles": ["editor"], "acr": "urn:example:mfa", "auth_time": now}))
+                    .await,
+            ),
+        )
+        .await;
+    expect_status(&r, 403, "rotate keys, an MFA editor");
+
     // Permissions: any(resource:create).
     let creator = mint
         .token(json!({"permissions": ["resource:create"]}))
@@ -791,6 +832,12 @@ async fn tutorial_on_the_dev_issuer() {
             .await,
         200,
         "ADMIN",
+    );
+    expect_status(
+        &api.send(req("POST", "/admin/keys").bearer(&printed("ADMIN_MFA")))
+            .await,
+        201,
+        "ADMIN_MFA",
     );
     expect_status(
         &api.send(req("GET", "/api/strict").bearer(&printed("EDITOR")))

@@ -33,10 +33,11 @@ use proc_macro::TokenStream;
 ///              | "state" "=" Type
 ///              | "policy" "=" Path ;                      (* alone *)
 /// clause       = claim_key "=" values
+///              | "max_age" "=" integer                     (* 1 to 86400 seconds *)
 ///              | "owner" "(" owner_arg { "," owner_arg } [ "," ] ")"
 ///              | "any_of" "(" clause { "," clause } [ "," ] ")"
 ///              | "all_of" "(" clause { "," clause } [ "," ] ")" ;
-/// claim_key    = "scopes" | "roles" | "permissions" ;
+/// claim_key    = "scopes" | "roles" | "permissions" | "acr" ;  (* acr: never all(…) *)
 /// values       = string
 ///              | "any" "(" string { "," string } [ "," ] ")"
 ///              | "all" "(" string { "," string } [ "," ] ")" ;
@@ -57,6 +58,10 @@ use proc_macro::TokenStream;
 /// * `scopes = any("a", "b")`: the token grants `a` or `b`; `all(…)`: every one. A single
 ///   string is a one-element list. The same for `roles` and `permissions`; where they are
 ///   read from is configured (`AXIOMS_SCOPE_CLAIMS`, …).
+/// * `acr = any("urn:example:mfa")`, `max_age = 300` (step-up, RFC 9470): the token's `acr`
+///   is one of the classes, and its `auth_time` at most that many seconds ago. A token that
+///   fails them gets 401 `insufficient_user_authentication` with `acr_values` and `max_age`
+///   in the challenge, so the client knows which login to ask for.
 /// * Top-level clauses are all required (AND); `any_of(…)` needs one of its clauses,
 ///   `all_of(…)` all of them, nested as deep as you like.
 /// * `owner(fetch = f, field = "created_by", claim = "sub")`: after the token is verified,
@@ -69,7 +74,7 @@ use proc_macro::TokenStream;
 ///   the decision can still depend on it, or if the policy allows (so that the handler gets it).
 /// * `safe_methods = ["GET", "HEAD", "OPTIONS"]`: those methods skip the policy entirely (no
 ///   token needed; take `Option<Claims>` to personalize); `[]`: none does. Without it, the
-///   configuration's safe methods apply (default `OPTIONS`). Only methods that change nothing
+///   configuration's safe methods apply (default: none). Only methods that change nothing
 ///   may be listed (`"POST"`, `"PUT"`, `"PATCH"`, `"DELETE"`, `"CONNECT"` are refused), and
 ///   `"HEAD"` only with `"GET"`: axum answers HEAD with the GET handler.
 /// * `state = AppState`: the state type `owner`'s fetch function extracts from; inferred from
@@ -77,7 +82,9 @@ use proc_macro::TokenStream;
 /// * `policy = Name`: use a policy defined once with [`policy!`].
 ///
 /// Stacking: `#[protected]` goes **above** `#[axum::debug_handler]` (debug_handler must see
-/// the guard argument); OpenAPI attributes such as `#[utoipa::path]` work above or below.
+/// the guard argument); OpenAPI attributes such as `#[utoipa::path]` work above or below (with
+/// `axioms::openapi::SecurityDoc` writing the operation's `security` from the policy, a
+/// `security(…)` written in a `#[utoipa::path]` below `#[protected]` is a compile error).
 /// With `owner(…)` and no explicit `field`, the owner field is `user`: a type without it gets
 /// rustc's "no field `user`" pointing at `owner`.
 ///

@@ -22,6 +22,8 @@ paths! {
     rule: [::axioms::__private::Rule]
     rule_authenticated: [::axioms::__private::Rule::Authenticated]
     rule_owner: [::axioms::__private::Rule::Owner]
+    rule_acr: [::axioms::__private::Rule::Acr]
+    rule_max_age: [::axioms::__private::Rule::MaxAge]
     rule_all_of: [::axioms::__private::Rule::AllOf]
     rule_any_of: [::axioms::__private::Rule::AnyOf]
     safe_methods: [::axioms::__private::SafeMethods]
@@ -48,6 +50,8 @@ pub(crate) fn rule_claims(kind: ClaimKind) -> TokenStream {
         ClaimKind::Scopes => quote!(::axioms::__private::Rule::Scopes),
         ClaimKind::Roles => quote!(::axioms::__private::Rule::Roles),
         ClaimKind::Permissions => quote!(::axioms::__private::Rule::Permissions),
+        // Transcribed by `expand` as `Rule::Acr(&[…])` (no mode); never reached.
+        ClaimKind::Acr => quote!(::axioms::__private::Rule::Acr),
     }
 }
 

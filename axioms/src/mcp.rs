@@ -145,13 +145,17 @@ impl ToolPolicies {
 
     /// Whether `claims` may call tool `name` (for a `list_tools` that hides the others).
     pub fn allows(&self, claims: &Claims, name: &str) -> bool {
+        use crate::clock::Clock as _;
         let exact = crate::check::Exact;
-        let matcher: &dyn crate::check::ScopeMatcher = match &self.scope_matcher {
-            Some(m) => &**m,
-            None => &exact,
+        let ctx = crate::policy::Ctx {
+            matcher: match &self.scope_matcher {
+                Some(m) => &**m,
+                None => &exact,
+            },
+            now: crate::clock::SystemClock.now(),
         };
         self.rule(name)
-            .is_some_and(|rule| rule.eval(claims, Some(false), matcher) == crate::policy::Tri::Yes)
+            .is_some_and(|rule| rule.eval(claims, Some(false), &ctx) == crate::policy::Tri::Yes)
     }
 }
 
@@ -326,7 +330,7 @@ async fn guard(config: &McpConfig, parts: &mut Parts, body: Body) -> Result<Body
         }
         Err(err) => return Err(reject(axioms, err)),
     };
-    let matcher = axioms.config().scope_matcher();
+    let matcher = &crate::policy::Ctx::of(axioms.config());
     if endpoint.eval(&claims, Some(false), matcher) != crate::policy::Tri::Yes {
         let (reason, scopes, mode) = endpoint.denial(&claims, Some(false), matcher);
         return Err(deny(config, reason, &claims, scopes, mode));

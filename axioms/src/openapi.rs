@@ -123,7 +123,9 @@ fn alternatives(rule: &Rule) -> (Vec<BTreeSet<&'static str>>, bool) {
         }
         Rule::Scopes(Mode::All, list) => (vec![list.iter().copied().collect()], true),
         // Not scopes: a token is needed, the rest is said in words.
-        Rule::Roles(..) | Rule::Permissions(..) | Rule::Owner => (vec![BTreeSet::new()], false),
+        Rule::Roles(..) | Rule::Permissions(..) | Rule::Owner | Rule::Acr(_) | Rule::MaxAge(_) => {
+            (vec![BTreeSet::new()], false)
+        }
         Rule::AllOf(rules) => product(rules.iter().map(alternatives)),
         Rule::AnyOf(rules) => {
             let mut union = Vec::new();
@@ -396,8 +398,8 @@ impl SecurityDoc {
         let mut line = format!("**Authorization (axioms):** {}.", text.join("; "));
         if !requirement.is_exact() {
             line.push_str(
-                " Roles, permissions or ownership are checked too: the security requirement \
-                 lists only the scopes.",
+                " Roles, permissions, ownership or the authentication's strength and age are \
+                 checked too: the security requirement lists only the scopes.",
             );
         }
         if rules_name_owner(policies) {

@@ -31,6 +31,10 @@ pub enum ErrorCode {
     InvalidToken,
     /// `insufficient_scope` (403): the token is valid but does not grant enough.
     InsufficientScope,
+    /// `insufficient_user_authentication` (401, RFC 9470): the user's authentication is too
+    /// weak or too old for this request; the challenge's `acr_values` / `max_age` say what
+    /// would do.
+    InsufficientUserAuthentication,
 }
 
 impl ErrorCode {
@@ -40,6 +44,7 @@ impl ErrorCode {
             Self::InvalidRequest => "invalid_request",
             Self::InvalidToken => "invalid_token",
             Self::InsufficientScope => "insufficient_scope",
+            Self::InsufficientUserAuthentication => "insufficient_user_authentication",
         }
     }
 }
@@ -71,6 +76,9 @@ pub enum AuthErrorKind {
     InvalidToken,
     /// A valid token without the needed privilege: 403 `insufficient_scope`.
     InsufficientScope,
+    /// A valid token whose user authentication is too weak or too old: 401
+    /// `insufficient_user_authentication` with `acr_values` / `max_age` (RFC 9470).
+    InsufficientUserAuthentication,
     /// No signing key could ever be loaded from the issuer: 503 with `Retry-After`. The token
     /// may be perfectly good, so clients must not discard it.
     Unavailable,
@@ -196,6 +204,8 @@ pub enum Reason {
     NotOwnerHidden,
     /// A policy denied the request.
     PolicyDenied,
+    /// The user's authentication does not meet the policy's `acr` or `max_age` (step-up).
+    InsufficientUserAuthentication,
 }
 
 impl Reason {
@@ -211,6 +221,7 @@ impl Reason {
             MissingScope | MissingRole | MissingPermission | NotOwner | PolicyDenied => {
                 AuthErrorKind::InsufficientScope
             }
+            InsufficientUserAuthentication => AuthErrorKind::InsufficientUserAuthentication,
             _ => AuthErrorKind::InvalidToken,
         }
     }
@@ -278,6 +289,10 @@ impl Reason {
             NotOwner => "caller does not own the object",
             NotOwnerHidden => "caller does not own the object (answered 404: mismatch = 404)",
             PolicyDenied => "policy denied the request",
+            InsufficientUserAuthentication => {
+                "the user's authentication is too weak (acr) or too old (auth_time) for the \
+                 policy's acr / max_age"
+            }
         }
     }
 }
@@ -321,6 +336,8 @@ pub struct AuthError {
     scope_mode: Mode,
     /// `resource_metadata` of the challenge (RFC 9728 §5.1), when a resource is configured.
     resource_metadata: Option<Arc<str>>,
+    /// `acr_values` and `max_age` of a step-up challenge (RFC 9470).
+    step_up: Option<(&'static [&'static str], Option<u64>)>,
     retry_after: Option<Duration>,
     /// Operator-only context for the log line (never sent): e.g. which key refused which
     /// algorithm. Holds no token material beyond an escaped `kid`.
@@ -336,6 +353,7 @@ impl AuthError {
             scopes: None,
             scope_mode: Mode::All,
             resource_metadata: None,
+            step_up: None,
             retry_after: None,
             detail: None,
         }
@@ -360,6 +378,17 @@ impl AuthError {
     #[must_use]
     pub fn with_resource_metadata(mut self, url: impl Into<Arc<str>>) -> Self {
         self.resource_metadata = Some(url.into());
+        self
+    }
+
+    /// What a step-up challenge asks for (RFC 9470): `acr_values` and `max_age`.
+    #[must_use]
+    pub fn with_step_up(
+        mut self,
+        acr_values: &'static [&'static str],
+        max_age: Option<u64>,
+    ) -> Self {
+        self.step_up = Some((acr_values, max_age));
         self
     }
 
@@ -431,7 +460,9 @@ impl AuthError {
     /// token) or 503.
     pub fn status(&self) -> StatusCode {
         match self.kind() {
-            AuthErrorKind::MissingToken | AuthErrorKind::InvalidToken => StatusCode::UNAUTHORIZED,
+            AuthErrorKind::MissingToken
+            | AuthErrorKind::InvalidToken
+            | AuthErrorKind::InsufficientUserAuthentication => StatusCode::UNAUTHORIZED,
             AuthErrorKind::InvalidRequest => StatusCode::BAD_REQUEST,
             AuthErrorKind::InsufficientScope => StatusCode::FORBIDDEN,
             AuthErrorKind::NotFound => StatusCode::NOT_FOUND,
@@ -452,6 +483,9 @@ impl AuthError {
             }
             AuthErrorKind::InvalidToken => Some(ErrorCode::InvalidToken),
             AuthErrorKind::InsufficientScope => Some(ErrorCode::InsufficientScope),
+            AuthErrorKind::InsufficientUserAuthentication => {
+                Some(ErrorCode::InsufficientUserAuthentication)
+            }
         }
     }
 
@@ -476,6 +510,10 @@ impl AuthError {
                 }
             },
             AuthErrorKind::NotFound => "not found",
+            AuthErrorKind::InsufficientUserAuthentication => {
+                "a stronger or more recent authentication is required (see `acr_values` and \
+                 `max_age`)"
+            }
             AuthErrorKind::TokenTooLarge => {
                 "the access token is larger than this server accepts; a new token would not help"
             }
@@ -500,6 +538,9 @@ impl AuthError {
         if let Some(scopes) = &self.scopes {
             challenge = challenge.scope(scopes.iter());
         }
+        if let Some((acr, max_age)) = self.step_up {
+            challenge = challenge.step_up(acr, max_age);
+        }
         if let Some(url) = &self.resource_metadata {
             challenge = challenge.resource_metadata(&**url);
         }
@@ -517,6 +558,7 @@ impl AuthError {
         match self.kind() {
             AuthErrorKind::MissingToken
             | AuthErrorKind::InsufficientScope
+            | AuthErrorKind::InsufficientUserAuthentication
             | AuthErrorKind::NotFound => {
                 tracing::debug!(target: "axioms", %reason, status, detail, "request rejected");
             }

@@ -34,6 +34,8 @@ pub struct BearerChallenge {
     error: Option<ErrorCode>,
     description: Option<String>,
     scope: Option<String>,
+    acr_values: Option<String>,
+    max_age: Option<u64>,
     resource_metadata: Option<String>,
 }
 
@@ -76,6 +78,23 @@ impl BearerChallenge {
         self
     }
 
+    /// Sets the step-up parameters of RFC 9470 §3: `acr_values` (space-separated) and
+    /// `max_age` (seconds).
+    pub fn step_up<I, S>(mut self, acr_values: I, max_age: Option<u64>) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let joined = acr_values
+            .into_iter()
+            .map(|s| s.as_ref().to_owned())
+            .collect::<Vec<_>>()
+            .join(" ");
+        self.acr_values = (!joined.is_empty()).then_some(joined);
+        self.max_age = max_age;
+        self
+    }
+
     /// Sets `resource_metadata`: the URL of the protected resource's metadata document
     /// (RFC 9728 §5.1), from which a client discovers the authorization server.
     pub fn resource_metadata(mut self, url: impl Into<String>) -> Self {
@@ -106,6 +125,12 @@ impl BearerChallenge {
         }
         if let Some(scope) = &self.scope {
             attr("scope", scope, &mut out);
+        }
+        if let Some(acr) = &self.acr_values {
+            attr("acr_values", acr, &mut out);
+        }
+        if let Some(age) = self.max_age {
+            attr("max_age", &age.to_string(), &mut out);
         }
         if let Some(url) = &self.resource_metadata {
             attr("resource_metadata", url, &mut out);

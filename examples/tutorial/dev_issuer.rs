@@ -172,6 +172,16 @@ fn personas() -> Vec<(&'static str, &'static str, Value)> {
             }),
         ),
         (
+            "ADMIN_MFA",
+            "dana again, just after a multi-factor login (good for 5 minutes)",
+            json!({
+                "sub": "dana",
+                "roles": ["admin", "superuser"],
+                "acr": "urn:example:mfa",
+                "auth_time": unix_now(),
+            }),
+        ),
+        (
             "MODERATOR",
             "maya, a moderator",
             json!({"sub": "maya", "roles": ["moderator"]}),
@@ -244,6 +254,11 @@ database: {database}
         c(
             "403",
             format!("-X DELETE $API/admin/users/42 {}", auth("EDITOR")),
+        ),
+        r#"curl -s -o /dev/null -D - -X POST $API/admin/keys -H "Authorization: Bearer $ADMIN" | grep -i -e '^HTTP' -e www-authenticate"#.into(),
+        c(
+            "201 in the first 5 minutes, then 401",
+            format!("-X POST $API/admin/keys {}", auth("ADMIN_MFA")),
         ),
         c(
             "201",

@@ -8,6 +8,7 @@
 //! | `GET /api/write` | scopes all(`write:data`, `openid`) |
 //! | `GET /admin/users` | roles any(`admin`, `superuser`) |
 //! | `DELETE /admin/users/{id}` | roles all(`admin`, `superuser`) |
+//! | `POST /admin/keys` | role `admin`, a multi-factor login (`acr` `urn:example:mfa`) in the last 5 minutes |
 //! | `POST /api/resource` | permissions any(`resource:create`) |
 //! | `GET /api/strict` | scopes any(`openid`, `profile`), roles `editor`, permissions `resource:write` |
 //! | `GET/HEAD/OPTIONS /public-data` | public; a token personalizes |
@@ -64,6 +65,7 @@ pub(crate) struct AppState {
         write_data,
         list_users,
         delete_user,
+        rotate_keys,
         create_resource,
         strict,
         public_data,
@@ -92,6 +94,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route("/api/write", get(write_data))
         .route("/admin/users", get(list_users))
         .route("/admin/users/{id}", delete(delete_user))
+        .route("/admin/keys", post(rotate_keys))
         .route("/api/resource", post(create_resource))
         .route("/api/strict", get(strict))
         .route(
@@ -278,6 +281,27 @@ async fn delete_user(claims: Claims, ApiPath(id): ApiPath<i64>) -> Json<Value> {
         "deleted_by": claims.subject(),
         "user_roles": claims.roles(),
     }))
+}
+
+/// Step-up (RFC 9470): an admin, who logged in with a second factor in the last five minutes.
+/// Anything less is 401 `insufficient_user_authentication` with `acr_values` and `max_age`.
+#[protected(roles = any("admin"), acr = any("urn:example:mfa"), max_age = 300)]
+#[utoipa::path(
+    post,
+    path = "/admin/keys",
+    summary = "Rotate the API keys: an admin with a recent multi-factor login",
+    responses((status = 201, description = "Rotated"))
+)]
+async fn rotate_keys(claims: Claims) -> (StatusCode, Json<Value>) {
+    (
+        StatusCode::CREATED,
+        Json(json!({
+            "message": "API keys rotated",
+            "rotated_by": claims.subject(),
+            "acr": claims.acr(),
+            "auth_time": claims.auth_time(),
+        })),
+    )
 }
 
 #[protected(permissions = any("resource:create"))]

@@ -35,6 +35,8 @@ pub(crate) enum Clause {
     Claim(ClaimKey, Values),
     /// `owner(fetch = …, …)`.
     Owner(kw::owner, List<OwnerArg>),
+    /// `max_age = 300` (RFC 9470 step-up: seconds since the user authenticated).
+    MaxAge(LitInt),
     /// `any_of(…)` / `all_of(…)`.
     Group(GroupKey, List<Clause>),
 }

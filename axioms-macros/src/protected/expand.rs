@@ -7,7 +7,7 @@ use syn::spanned::Spanned;
 use syn::{Ident, ItemFn};
 
 use super::ast::Named;
-use super::model::{Handler, Mismatch, Owner, Policy, Rule, SafeMethod};
+use super::model::{ClaimKind, Handler, Mismatch, Owner, Policy, Rule, SafeMethod};
 use crate::paths;
 
 /// `#[protected]`: the hidden policy type (unless the attribute names one) and the handler with
@@ -195,6 +195,14 @@ fn transcribe(rule: &Rule) -> TokenStream {
     match rule {
         Rule::Authenticated => paths::rule_authenticated(),
         Rule::Owner => paths::rule_owner(),
+        Rule::MaxAge(secs) => {
+            let variant = paths::rule_max_age();
+            quote!(#variant(#secs))
+        }
+        Rule::Claims(ClaimKind::Acr, _, values) => {
+            let variant = paths::rule_acr();
+            quote!(#variant(&[#(#values),*]))
+        }
         Rule::Claims(kind, mode, values) => {
             let (variant, mode) = (paths::rule_claims(*kind), paths::mode(*mode));
             quote!(#variant(#mode, &[#(#values),*]))

@@ -17,7 +17,7 @@ macro_rules! keywords {
 }
 
 keywords! {
-    scopes roles permissions owner any_of all_of
+    scopes roles permissions acr max_age owner any_of all_of
     safe_methods state policy
     fetch field claim mismatch
     any all
@@ -71,11 +71,13 @@ macro_rules! keys {
 }
 
 keys! {
-    /// The key of a claim clause: `scopes = …`, `roles = …`, `permissions = …`.
+    /// The key of a claim clause: `scopes = …`, `roles = …`, `permissions = …`, and the
+    /// step-up `acr = …` (RFC 9470).
     enum ClaimKey {
         Scopes(scopes),
         Roles(roles),
         Permissions(permissions),
+        Acr(acr),
     }
 
     /// A clause over clauses: `any_of(…)`, `all_of(…)`.

@@ -30,6 +30,8 @@ pub(crate) enum Rule {
     Authenticated,
     Claims(ClaimKind, Mode, Vec<String>),
     Owner,
+    /// `max_age = N`: seconds since `auth_time`.
+    MaxAge(u64),
     AllOf(Vec<Rule>),
     AnyOf(Vec<Rule>),
 }
@@ -39,6 +41,8 @@ pub(crate) enum ClaimKind {
     Scopes,
     Roles,
     Permissions,
+    /// The token's `acr` (one value per token: always `any`).
+    Acr,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,6 +96,7 @@ impl fmt::Display for Rule {
                     ClaimKind::Scopes => kw::scopes::NAME,
                     ClaimKind::Roles => kw::roles::NAME,
                     ClaimKind::Permissions => kw::permissions::NAME,
+                    ClaimKind::Acr => kw::acr::NAME,
                 };
                 let values: Vec<String> = values.iter().map(|v| format!("{v:?}")).collect();
                 match (mode, values.as_slice()) {
@@ -101,6 +106,7 @@ impl fmt::Display for Rule {
                 }
             }
             Rule::Owner => write!(f, "{}(…)", kw::owner::NAME),
+            Rule::MaxAge(secs) => write!(f, "{} = {secs}", kw::max_age::NAME),
             Rule::AllOf(rules) => {
                 write!(f, "{}(", kw::all_of::NAME)?;
                 list(f, rules)?;

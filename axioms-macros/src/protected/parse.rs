@@ -122,7 +122,12 @@ fn at_end(input: ParseStream<'_>) -> bool {
 
 /// The keys that start a clause, in the order errors list them.
 fn clause_keys() -> Vec<&'static str> {
-    [ClaimKey::NAMES, &[kw::owner::NAME], GroupKey::NAMES].concat()
+    [
+        ClaimKey::NAMES,
+        &[kw::max_age::NAME, kw::owner::NAME],
+        GroupKey::NAMES,
+    ]
+    .concat()
 }
 
 fn top_keys() -> Vec<&'static str> {
@@ -130,7 +135,10 @@ fn top_keys() -> Vec<&'static str> {
 }
 
 fn peek_clause(lookahead: &Lookahead1<'_>) -> bool {
-    ClaimKey::peek(lookahead) || lookahead.peek(kw::owner) || GroupKey::peek(lookahead)
+    ClaimKey::peek(lookahead)
+        || lookahead.peek(kw::max_age)
+        || lookahead.peek(kw::owner)
+        || GroupKey::peek(lookahead)
 }
 
 /// A top-level item: a clause, or a setting of the whole policy.
@@ -225,6 +233,21 @@ fn clause(input: ParseStream<'_>, cx: &Ctxt) -> syn::Result<Clause> {
             "`any(\"a\", \"b\")`, `all(\"a\", \"b\")` or `\"a\"`",
         )?;
         values(input, cx, key).map(|values| Clause::Claim(key, values))
+    } else if lookahead.peek(kw::max_age) {
+        let kw: kw::max_age = input.parse()?;
+        equals(
+            input,
+            kw.span,
+            kw::max_age::NAME,
+            "the seconds since the user authenticated, e.g. `300`",
+        )?;
+        let seconds = input.parse().map_err(|err| {
+            syn::Error::new(
+                err.span(),
+                "expected a whole number of seconds, e.g. `max_age = 300`",
+            )
+        })?;
+        Ok(Clause::MaxAge(seconds))
     } else if lookahead.peek(kw::owner) {
         let kw: kw::owner = input.parse()?;
         parens(

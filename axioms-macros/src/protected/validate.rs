@@ -148,6 +148,7 @@ fn claim_kind(key: ClaimKey) -> ClaimKind {
         ClaimKey::Scopes(_) => ClaimKind::Scopes,
         ClaimKey::Roles(_) => ClaimKind::Roles,
         ClaimKey::Permissions(_) => ClaimKind::Permissions,
+        ClaimKey::Acr(_) => ClaimKind::Acr,
     }
 }
 
@@ -168,6 +169,7 @@ impl<'a> Rules<'a, '_> {
     fn rule(&mut self, clause: &'a Clause) -> Rule {
         match clause {
             Clause::Claim(key, values) => self.claims(*key, values),
+            Clause::MaxAge(seconds) => Rule::MaxAge(max_age(seconds, self.cx)),
             Clause::Owner(kw, args) => {
                 if self.owner.is_some() {
                     self.cx.error_at(
@@ -233,7 +235,42 @@ impl<'a> Rules<'a, '_> {
                 values.push(value);
             }
         }
+        if let (ClaimKind::Acr, Combinator::All(all)) = (kind, combinator) {
+            self.cx.error_at(
+                all.span,
+                "a token names one authentication context class: `acr = all(…)` could never hold; write `acr = any(…)` (one of them is enough)",
+            );
+        }
         Rule::Claims(kind, mode(combinator), values)
+    }
+}
+
+/// The largest `max_age`: a day. A longer one is not a step-up requirement.
+const MAX_AGE_LIMIT: u64 = 86_400;
+
+/// `max_age = N`: a whole number of seconds, from 1 to a day.
+fn max_age(seconds: &syn::LitInt, cx: &Ctxt) -> u64 {
+    match seconds.base10_parse::<u64>() {
+        Ok(secs) if seconds.suffix().is_empty() && (1..=MAX_AGE_LIMIT).contains(&secs) => secs,
+        Ok(_) if !seconds.suffix().is_empty() => {
+            cx.error_at(
+                seconds.span(),
+                format!(
+                    "write the seconds without a suffix: `max_age = {}`",
+                    seconds.base10_digits()
+                ),
+            );
+            0
+        }
+        _ => {
+            cx.error_at(
+                seconds.span(),
+                format!(
+                    "`max_age` is the seconds since the user authenticated, from 1 to {MAX_AGE_LIMIT} (a day), e.g. `max_age = 300`"
+                ),
+            );
+            0
+        }
     }
 }
 

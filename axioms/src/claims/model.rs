@@ -46,6 +46,7 @@ struct Inner {
     expires_at: Option<i64>,
     not_before: Option<i64>,
     issued_at: Option<i64>,
+    auth_time: Option<i64>,
     scopes: Box<[Box<str>]>,
     roles: Box<[Box<str>]>,
     permissions: Box<[Box<str>]>,
@@ -113,6 +114,8 @@ impl Claims {
         let expires_at = opt_date(&all, "exp")?;
         let not_before = opt_date(&all, "nbf")?;
         let issued_at = opt_date(&all, "iat")?;
+        let auth_time = opt_date(&all, "auth_time")?;
+        opt_string(&all, "acr")?;
         opt_string(&all, "jti")?;
         opt_string(&all, "client_id")?;
         let scopes = first_list(&all, &names.scopes, true)?;
@@ -137,6 +140,7 @@ impl Claims {
             expires_at,
             not_before,
             issued_at,
+            auth_time,
             scopes,
             roles,
             permissions,
@@ -178,6 +182,18 @@ impl Claims {
     /// `iat`, in seconds since the Unix epoch.
     pub fn issued_at(&self) -> Option<i64> {
         self.0.issued_at
+    }
+
+    /// `auth_time`: when the user authenticated, in seconds since the Unix epoch (OIDC Core,
+    /// RFC 9470). What `max_age` in a policy is checked against.
+    pub fn auth_time(&self) -> Option<i64> {
+        self.0.auth_time
+    }
+
+    /// `acr`: the authentication context class the user authenticated with (e.g. an MFA
+    /// class, RFC 9470). What `acr` in a policy is checked against.
+    pub fn acr(&self) -> Option<&str> {
+        self.0.all.get("acr").and_then(Value::as_str)
     }
 
     /// `jti`: the token's unique identifier.

@@ -6,7 +6,7 @@ use axum::extract::{FromRef, FromRequestParts};
 use axum::response::{IntoResponse, Response};
 use http::request::Parts;
 
-use super::rule::Tri;
+use super::rule::{Ctx, Tri};
 use super::{Mismatch, Policy};
 use crate::authorizer::Axioms;
 use crate::check::Mode;
@@ -84,7 +84,7 @@ async fn decide<S, P: Policy<S>>(
     state: &S,
     claims: &Claims,
 ) -> Result<(), Response> {
-    let matcher = axioms.config().scope_matcher();
+    let matcher = &Ctx::of(axioms.config());
     let rule = &P::RULE;
     match rule.eval(claims, None, matcher) {
         Tri::No => return Err(deny::<S, P>(axioms, claims, None)),
@@ -101,7 +101,7 @@ async fn decide<S, P: Policy<S>>(
 }
 
 fn deny<S, P: Policy<S>>(axioms: &Axioms, claims: &Claims, owner: Option<bool>) -> Response {
-    let (reason, scopes, mode) = P::RULE.denial(claims, owner, axioms.config().scope_matcher());
+    let (reason, scopes, mode) = P::RULE.denial(claims, owner, &Ctx::of(axioms.config()));
     let reason = match (P::MISMATCH, owner) {
         // The object was fetched and the answer depends on it: hide that it exists.
         (Mismatch::NotFound, Some(_)) => Reason::NotOwnerHidden,
@@ -110,6 +110,12 @@ fn deny<S, P: Policy<S>>(axioms: &Axioms, claims: &Claims, owner: Option<bool>) 
     let err = match mode {
         Mode::Any => axioms.error(reason).with_alternative_scopes(scopes),
         Mode::All => axioms.error(reason).with_scopes(scopes),
+    };
+    let err = if reason == Reason::InsufficientUserAuthentication {
+        let (acr, max_age) = P::RULE.step_up();
+        err.with_step_up(acr, max_age)
+    } else {
+        err
     };
     err.log();
     axioms.reject(err).into_response()

@@ -25,7 +25,7 @@ pub use layer::{PolicyLayer, PolicyService};
 pub use owner::{Fetch, FetchOutput, Owned, OwnerValue};
 pub use rule::Rule;
 #[cfg(feature = "mcp")]
-pub(crate) use rule::Tri;
+pub(crate) use rule::{Ctx, Tri};
 
 /// A policy linked into the binary: `#[protected]` and [`policy!`](crate::policy!) register
 /// each of theirs, so that the resource metadata can list every scope the application's

@@ -37,6 +37,29 @@ pub enum Rule {
     AnyOf(&'static [Rule]),
     /// Every clause holds.
     AllOf(&'static [Rule]),
+    /// The user authenticated with one of these authentication context classes (the token's
+    /// `acr`, RFC 9470 step-up).
+    Acr(&'static [&'static str]),
+    /// The user authenticated at most this many seconds ago (the token's `auth_time`,
+    /// RFC 9470 step-up).
+    MaxAge(u64),
+}
+
+/// What a rule is evaluated with besides the claims: how scopes match, and the time.
+pub(crate) struct Ctx<'a> {
+    pub(crate) matcher: &'a dyn ScopeMatcher,
+    /// Seconds since the Unix epoch.
+    pub(crate) now: i64,
+}
+
+impl<'a> Ctx<'a> {
+    /// The context of a verifier's configuration.
+    pub(crate) fn of(config: &'a crate::config::Config) -> Self {
+        Self {
+            matcher: config.scope_matcher(),
+            now: config.validation.clock.now(),
+        }
+    }
 }
 
 const fn any_has_owner(rules: &[Rule]) -> bool {
@@ -78,7 +101,12 @@ impl Rule {
     /// assert_eq!(ADMIN_OR_OWNER.evaluate(&user, Some(true)), Some(true));
     /// ```
     pub fn evaluate(&self, claims: &Claims, owner: Option<bool>) -> Option<bool> {
-        match self.eval(claims, owner, &crate::check::Exact) {
+        use crate::clock::Clock as _;
+        let ctx = Ctx {
+            matcher: &crate::check::Exact,
+            now: crate::clock::SystemClock.now(),
+        };
+        match self.eval(claims, owner, &ctx) {
             Tri::Yes => Some(true),
             Tri::No => Some(false),
             Tri::Unknown => None,
@@ -86,11 +114,23 @@ impl Rule {
     }
 
     /// Evaluates the rule; `owner` is `None` while the object has not been fetched.
-    pub(crate) fn eval(&self, claims: &Claims, owner: Option<bool>, m: &dyn ScopeMatcher) -> Tri {
+    pub(crate) fn eval(&self, claims: &Claims, owner: Option<bool>, m: &Ctx<'_>) -> Tri {
         let bool_tri = |b: bool| if b { Tri::Yes } else { Tri::No };
         match self {
+            Rule::Acr(classes) => bool_tri(
+                claims
+                    .value("acr")
+                    .and_then(serde_json::Value::as_str)
+                    .is_some_and(|acr| classes.contains(&acr)),
+            ),
+            Rule::MaxAge(secs) => bool_tri(claims.auth_time().is_some_and(|at| {
+                let age = i128::from(m.now) - i128::from(at);
+                age <= i128::from(*secs)
+            })),
             Rule::Authenticated => Tri::Yes,
-            Rule::Scopes(mode, req) => bool_tri(satisfies_with(m, claims.scopes(), *mode, req)),
+            Rule::Scopes(mode, req) => {
+                bool_tri(satisfies_with(m.matcher, claims.scopes(), *mode, req))
+            }
             Rule::Roles(mode, req) => bool_tri(satisfies_with(
                 &crate::check::Exact,
                 claims.roles(),
@@ -135,9 +175,12 @@ impl Rule {
         &self,
         claims: &Claims,
         owner: Option<bool>,
-        m: &dyn ScopeMatcher,
+        m: &Ctx<'_>,
     ) -> (Reason, &'static [&'static str], Mode) {
         match self {
+            Rule::Acr(_) | Rule::MaxAge(_) => {
+                (Reason::InsufficientUserAuthentication, &[], Mode::All)
+            }
             Rule::Scopes(mode, req) => (Reason::MissingScope, req, *mode),
             Rule::Roles(..) => (Reason::MissingRole, &[], Mode::All),
             Rule::Permissions(..) => (Reason::MissingPermission, &[], Mode::All),
@@ -197,9 +240,33 @@ impl Rule {
                 .map(Rule::challenge_scopes)
                 .find(|(s, _)| !s.is_empty())
                 .unwrap_or((Vec::new(), Mode::All)),
-            Rule::Authenticated | Rule::Roles(..) | Rule::Permissions(..) | Rule::Owner => {
-                (Vec::new(), Mode::All)
+            Rule::Authenticated
+            | Rule::Roles(..)
+            | Rule::Permissions(..)
+            | Rule::Owner
+            | Rule::Acr(_)
+            | Rule::MaxAge(_) => (Vec::new(), Mode::All),
+        }
+    }
+
+    /// What a step-up challenge (RFC 9470) asks for: the `acr` values of the rule's first
+    /// `acr` clause and its smallest `max_age`.
+    pub(crate) fn step_up(&self) -> (&'static [&'static str], Option<u64>) {
+        match self {
+            Rule::Acr(classes) => (classes, None),
+            Rule::MaxAge(secs) => (&[], Some(*secs)),
+            Rule::AllOf(rules) | Rule::AnyOf(rules) => {
+                rules.iter().fold((&[][..], None), |(acr, age), rule| {
+                    let (a, m) = rule.step_up();
+                    let acr = if acr.is_empty() { a } else { acr };
+                    let age = match (age, m) {
+                        (Some(x), Some(y)) => Some(x.min(y)),
+                        (x, y) => x.or(y),
+                    };
+                    (acr, age)
+                })
             }
+            _ => (&[], None),
         }
     }
 
@@ -224,7 +291,12 @@ impl Rule {
                     rule.collect_scopes(out);
                 }
             }
-            Rule::Authenticated | Rule::Roles(..) | Rule::Permissions(..) | Rule::Owner => {}
+            Rule::Authenticated
+            | Rule::Roles(..)
+            | Rule::Permissions(..)
+            | Rule::Owner
+            | Rule::Acr(_)
+            | Rule::MaxAge(_) => {}
         }
     }
 }
@@ -256,6 +328,8 @@ impl std::fmt::Display for Rule {
             Rule::Roles(mode, list) => values(f, "roles", mode, list),
             Rule::Permissions(mode, list) => values(f, "permissions", mode, list),
             Rule::Owner => f.write_str("owner"),
+            Rule::Acr(classes) => values(f, "acr", &Mode::Any, classes),
+            Rule::MaxAge(secs) => write!(f, "max_age = {secs}"),
             Rule::AnyOf(rules) => group(f, "any_of", rules),
             Rule::AllOf(rules) => group(f, "all_of", rules),
         }
@@ -268,6 +342,40 @@ mod tests {
     use crate::check::Exact;
     use serde_json::json;
 
+    fn ctx() -> Ctx<'static> {
+        Ctx {
+            matcher: &Exact,
+            now: 1_000,
+        }
+    }
+
+    #[test]
+    fn step_up_checks_acr_and_auth_time() {
+        const MFA: Rule = Rule::AllOf(&[Rule::Acr(&["urn:example:mfa"]), Rule::MaxAge(300)]);
+        let fresh = claims(json!({"acr": "urn:example:mfa", "auth_time": 800}));
+        assert_eq!(MFA.eval(&fresh, None, &ctx()), Tri::Yes);
+        for bad in [
+            json!({"acr": "urn:example:mfa", "auth_time": 600}),
+            json!({"acr": "urn:example:mfa"}),
+            json!({"acr": "urn:example:pwd", "auth_time": 900}),
+            json!({"auth_time": 900}),
+        ] {
+            let c = claims(bad.clone());
+            assert_eq!(MFA.eval(&c, None, &ctx()), Tri::No, "{bad}");
+            assert_eq!(
+                MFA.denial(&c, None, &ctx()).0,
+                Reason::InsufficientUserAuthentication
+            );
+        }
+        // `acr` is a string (OIDC Core §2): any other shape makes the token malformed.
+        assert!(Claims::from_json_unverified(json!({"acr": ["urn:example:mfa"]})).is_none());
+        assert_eq!(MFA.step_up(), (&["urn:example:mfa"][..], Some(300)));
+        assert_eq!(
+            MFA.to_string(),
+            r#"all_of(acr = "urn:example:mfa", max_age = 300)"#
+        );
+    }
+
     fn claims(v: serde_json::Value) -> Claims {
         Claims::from_json_unverified(v).unwrap()
     }
@@ -276,20 +384,20 @@ mod tests {
     fn owner_is_unknown_until_fetched() {
         let c = claims(json!({"roles": ["user"]}));
         let admin_or_owner = Rule::AnyOf(&[Rule::Roles(Mode::Any, &["admin"]), Rule::Owner]);
-        assert_eq!(admin_or_owner.eval(&c, None, &Exact), Tri::Unknown);
-        assert_eq!(admin_or_owner.eval(&c, Some(true), &Exact), Tri::Yes);
-        assert_eq!(admin_or_owner.eval(&c, Some(false), &Exact), Tri::No);
+        assert_eq!(admin_or_owner.eval(&c, None, &ctx()), Tri::Unknown);
+        assert_eq!(admin_or_owner.eval(&c, Some(true), &ctx()), Tri::Yes);
+        assert_eq!(admin_or_owner.eval(&c, Some(false), &ctx()), Tri::No);
         let admin = claims(json!({"roles": ["admin"]}));
-        assert_eq!(admin_or_owner.eval(&admin, None, &Exact), Tri::Yes);
+        assert_eq!(admin_or_owner.eval(&admin, None, &ctx()), Tri::Yes);
     }
 
     #[test]
     fn all_of_short_circuits_on_a_known_no() {
         let c = claims(json!({"scope": "a"}));
         let r = Rule::AllOf(&[Rule::Scopes(Mode::All, &["a", "b"]), Rule::Owner]);
-        assert_eq!(r.eval(&c, None, &Exact), Tri::No);
+        assert_eq!(r.eval(&c, None, &ctx()), Tri::No);
         assert_eq!(
-            r.denial(&c, None, &Exact),
+            r.denial(&c, None, &ctx()),
             (Reason::MissingScope, &["a", "b"][..], Mode::All)
         );
     }

@@ -987,3 +987,175 @@ async fn test_issuer_tokens_verify_in_jose() {
         assert_eq!(result["code"], code, "{result}");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// DPoP: oidc-provider binds the tokens, npm `dpop` makes the proofs
+
+/// Runs `dpop_client.mjs` with `input`; returns its report.
+fn dpop_client(dir: &Path, input: &Value) -> Value {
+    let mut child = Command::new("node")
+        .arg("dpop_client.mjs")
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run node dpop_client.mjs");
+    let bytes = serde_json::to_vec(input).unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || stdin.write_all(&bytes));
+    let out = child.wait_with_output().expect("dpop_client output");
+    writer.join().unwrap().expect("write to dpop_client");
+    assert!(
+        out.status.success(),
+        "dpop_client failed ({}): {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "dpop_client printed no JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tutorial_takes_dpop_bound_tokens_of_a_real_provider_and_client() {
+    let Some(dir) = node_dir(
+        "oidc",
+        &["oidc-provider", "jose", "dpop"],
+        "tutorial_takes_dpop_bound_tokens_of_a_real_provider_and_client",
+    ) else {
+        return;
+    };
+    let provider = Provider::start(&dir);
+    let nonce_secret = URL_SAFE_NO_PAD.encode([7u8; 32]);
+    for with_nonces in [false, true] {
+        // The tutorial on http://127.0.0.1:PORT is the resource `https://api.axioms.test`, as
+        // behind a TLS-terminating proxy: proofs name the public URL, never the socket's.
+        let mut extra = vec![("AXIOMS_RESOURCE", RESOURCE)];
+        if with_nonces {
+            extra.push(("AXIOMS_DPOP_NONCE_SECRET", &nonce_secret));
+        }
+        let tutorial = Tutorial::start(provider.issuer(), &extra);
+        let report = dpop_client(
+            &dir,
+            &json!({
+                "issuer": provider.issuer(),
+                "client_id": ES_CLIENT.id,
+                "client_secret": ES_CLIENT.secret,
+                "resource": RESOURCE,
+                "scope": "read:data",
+                "api": tutorial.process.url,
+                "origin": RESOURCE,
+                "path": "/api/read",
+                "nonce_expected": with_nonces,
+            }),
+        );
+        let mode = if with_nonces {
+            "with nonces"
+        } else {
+            "without nonces"
+        };
+        assert_eq!(report["token_type"], "DPoP", "{mode}: {report}");
+        assert_eq!(
+            report["cnf_matches"], true,
+            "{mode}: cnf.jkt is the key's thumbprint"
+        );
+        assert_eq!(report["nonce"].is_string(), with_nonces, "{mode}: {report}");
+
+        // Case, status, and the scheme and error code of the challenge.
+        type Expected<'a> = (&'a str, u16, Option<(&'a str, &'a str)>);
+        let mut expected: Vec<Expected<'_>> = vec![
+            ("accepted", 200, None),
+            ("a second proof", 200, None),
+            ("Ed25519 accepted", 200, None),
+            ("replayed jti", 401, Some(("DPoP", "invalid_dpop_proof"))),
+            ("token as Bearer", 401, Some(("Bearer", "invalid_token"))),
+            (
+                "token as Bearer with a proof",
+                401,
+                Some(("Bearer", "invalid_token")),
+            ),
+            ("no proof", 401, Some(("DPoP", "invalid_dpop_proof"))),
+            (
+                "two DPoP headers",
+                401,
+                Some(("DPoP", "invalid_dpop_proof")),
+            ),
+            ("wrong htm", 401, Some(("DPoP", "invalid_dpop_proof"))),
+            (
+                "htu of another host",
+                401,
+                Some(("DPoP", "invalid_dpop_proof")),
+            ),
+            (
+                "htu of another port",
+                401,
+                Some(("DPoP", "invalid_dpop_proof")),
+            ),
+            (
+                "htu of another path",
+                401,
+                Some(("DPoP", "invalid_dpop_proof")),
+            ),
+            (
+                "ath of another token",
+                401,
+                Some(("DPoP", "invalid_dpop_proof")),
+            ),
+            ("proof of another key", 401, Some(("DPoP", "invalid_token"))),
+            ("old iat", 401, Some(("DPoP", "invalid_dpop_proof"))),
+            ("alg none", 401, Some(("DPoP", "invalid_dpop_proof"))),
+            ("HS256", 401, Some(("DPoP", "invalid_dpop_proof"))),
+            (
+                "private key in jwk",
+                401,
+                Some(("DPoP", "invalid_dpop_proof")),
+            ),
+        ];
+        if with_nonces {
+            expected.push(("without the nonce", 401, Some(("DPoP", "use_dpop_nonce"))));
+        }
+        let cases = report["cases"].as_array().unwrap();
+        assert_eq!(cases.len(), expected.len(), "{mode}: {report}");
+        let mut failures = Vec::new();
+        for (case, status, error) in expected {
+            let Some(got) = cases.iter().find(|c| c["case"] == case) else {
+                failures.push(format!("{case}: not run"));
+                continue;
+            };
+            if got["status"] != status {
+                failures.push(format!(
+                    "{case}: status {} (want {status}): {got}",
+                    got["status"]
+                ));
+                continue;
+            }
+            let www = got["www"].as_str().unwrap_or_default();
+            match error {
+                None if !www.is_empty() => failures.push(format!("{case}: challenge {www}")),
+                None => {}
+                Some((scheme, code)) => {
+                    let params = common::challenge_of(www, scheme);
+                    if params.get("error").map(String::as_str) != Some(code) {
+                        failures.push(format!("{case}: want {scheme} error={code}: {www}"));
+                    }
+                    if !common::challenge_of(www, "DPoP").contains_key("algs") {
+                        failures.push(format!("{case}: no algs in {www}"));
+                    }
+                    if code == "use_dpop_nonce" && !got["nonce"].is_string() {
+                        failures.push(format!("{case}: no DPoP-Nonce header"));
+                    }
+                }
+            }
+        }
+        assert!(
+            failures.is_empty(),
+            "{mode}:\n{}\ntutorial output:\n{}",
+            failures.join("\n"),
+            tutorial.process.output()
+        );
+    }
+}

@@ -904,6 +904,36 @@ async fn tutorial_on_the_dev_issuer() {
         "bad JSON",
     );
 
+    // DPoP: every protected route takes a token bound to the caller's key, with a proof for
+    // the server's own address (its resource in development mode).
+    let key = axioms::testing::DpopKey::generate(axioms::Algorithm::ES256);
+    let r =
+        post(json!({"sub": "zoe", "scope": "read:data", "cnf": {"jkt": key.thumbprint()}})).await;
+    expect_status(&r, 200, "mint a DPoP-bound token");
+    assert_eq!(r.json()["token_type"], "DPoP", "{}", r.body);
+    let bound = r.json()["access_token"].as_str().unwrap().to_owned();
+    for path in ["/api/read", "/protected"] {
+        let proof = key
+            .proof("GET", &format!("{}{path}", server.url))
+            .access_token(&bound)
+            .sign();
+        let dpop = req("GET", path)
+            .authorization(&format!("DPoP {bound}"))
+            .header("dpop", &proof);
+        expect_status(&api.send(dpop.clone()).await, 200, "DPoP with its proof");
+        let replayed = api.send(dpop).await;
+        expect_status(&replayed, 401, "the same proof again");
+        assert!(
+            replayed
+                .www()
+                .unwrap()
+                .contains(r#"error="invalid_dpop_proof""#),
+            "{replayed:?}"
+        );
+        let stolen = api.send(req("GET", path).bearer(&bound)).await;
+        expect_status(&stolen, 401, "a DPoP-bound token as Bearer");
+    }
+
     drive_every_route(&api, &Minter::Dev(Transport::at(&server.url)), &db).await;
 
     let status = server.terminate();

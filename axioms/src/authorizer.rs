@@ -8,6 +8,7 @@ use http::request::Parts;
 
 use crate::claims::Claims;
 use crate::config::Config;
+use crate::dpop::{MemoryReplayStore, ReplayStore};
 use crate::jwks::FetchError;
 use crate::jwks::cache::KeyCache;
 use crate::pipeline::{self, Authentication, VerifierId};
@@ -40,6 +41,8 @@ use crate::token::verify;
 pub struct Axioms {
     inner: Arc<Inner>,
     renderer: Option<ErrorRenderer>,
+    /// Where DPoP proofs are remembered (RFC 9449 §11.1).
+    replay: Arc<dyn ReplayStore>,
 }
 
 struct Inner {
@@ -82,6 +85,10 @@ pub enum InitError {
     /// The HTTP client could not be built.
     #[error("axioms: could not build the HTTP client: {0}")]
     Http(#[from] FetchError),
+    /// The Redis replay store could not be set up (`AXIOMS_DPOP_REDIS_URL`).
+    #[cfg(feature = "redis")]
+    #[error("axioms: AXIOMS_DPOP_REDIS_URL: {0}")]
+    Redis(#[from] redis::RedisError),
 }
 
 impl Axioms {
@@ -94,6 +101,11 @@ impl Axioms {
         let keys = Arc::new(KeyCache::new(&config)?);
         let refresher = runtime.spawn(KeyCache::run(Arc::downgrade(&keys)));
         let requests = &config.requests;
+        let replay: Arc<dyn ReplayStore> = match &config.dpop.redis_url {
+            #[cfg(feature = "redis")]
+            Some(url) => Arc::new(crate::dpop::RedisReplayStore::new(url)?),
+            _ => Arc::new(MemoryReplayStore::new(config.dpop.replay_entries)),
+        };
         Ok(Self {
             inner: Arc::new(Inner {
                 id: VerifierId::next(),
@@ -105,7 +117,30 @@ impl Axioms {
                 refresher,
             }),
             renderer: None,
+            replay,
         })
+    }
+
+    /// Replaces the DPoP replay store (default: a [`MemoryReplayStore`] of
+    /// `AXIOMS_DPOP_REPLAY_ENTRIES`, or the Redis store of `AXIOMS_DPOP_REDIS_URL`). Instances
+    /// behind one load balancer must share one, or a proof replayed to another instance
+    /// passes.
+    ///
+    /// ```no_run
+    /// # async fn f(axioms: axioms::Axioms) {
+    /// use axioms::dpop::MemoryReplayStore;
+    /// let axioms = axioms.with_replay_store(MemoryReplayStore::new(1_000_000));
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn with_replay_store(mut self, store: impl ReplayStore) -> Self {
+        self.replay = Arc::new(store);
+        self
+    }
+
+    /// The DPoP replay store.
+    pub(crate) fn replay_store(&self) -> &dyn ReplayStore {
+        &*self.replay
     }
 
     /// [`Config::from_env`] then [`Axioms::new`].
@@ -149,7 +184,21 @@ impl Axioms {
     /// }
     /// # }
     /// ```
+    ///
+    /// A sender-constrained token (`cnf`: DPoP- or certificate-bound) is refused with
+    /// [`Reason::SenderConstrained`]: its proof of possession is in the request, which this
+    /// method does not see. [`authenticate`](Self::authenticate) checks it.
     pub async fn verify(&self, token: &str) -> Result<Claims, AuthError> {
+        let claims = self.verify_token(token).await?;
+        if claims.as_map().contains_key("cnf") {
+            return Err(self.error(Reason::SenderConstrained));
+        }
+        Ok(claims)
+    }
+
+    /// [`verify`](Self::verify) without the refusal of sender-constrained tokens: for the
+    /// pipeline, which checks their binding next.
+    pub(crate) async fn verify_token(&self, token: &str) -> Result<Claims, AuthError> {
         let inner = &*self.inner;
         let validation = &inner.config.validation;
         if let Some(cache) = &inner.tokens
@@ -249,11 +298,32 @@ impl Axioms {
         if let Some(resource) = &requests.resource {
             err = err.with_resource_metadata(Arc::clone(&resource.metadata_url));
         }
-        if reason == Reason::KeysUnavailable {
-            err.with_retry_after(self.inner.keys.retry_after())
-        } else {
-            err
+        if let Some(offer) = &self.inner.config.dpop.offer {
+            err = err.with_dpop(Arc::clone(offer));
         }
+        match reason {
+            Reason::KeysUnavailable => err.with_retry_after(self.inner.keys.retry_after()),
+            Reason::ReplayStoreUnavailable | Reason::ReplayStoreFull => {
+                err.with_retry_after(Duration::from_secs(1))
+            }
+            _ => err,
+        }
+    }
+
+    /// An [`AuthError`] for a policy's denial of `claims`: on the challenge of the scheme the
+    /// token came with (a DPoP-bound token can only have come as `DPoP`).
+    pub(crate) fn denial(&self, reason: Reason, claims: &Claims) -> AuthError {
+        let dpop_bound = claims
+            .as_map()
+            .get("cnf")
+            .and_then(|cnf| cnf.get("jkt"))
+            .is_some();
+        let scheme = if dpop_bound {
+            crate::rejection::Scheme::DPoP
+        } else {
+            crate::rejection::Scheme::Bearer
+        };
+        self.error(reason).presented_with(scheme)
     }
 
     /// Wraps an error as the extractors' [`Rejection`], with this verifier's renderer. Does

@@ -66,6 +66,8 @@
 //!   policies.
 //! * `mcp`: [`mcp::McpLayer`], an MCP endpoint as a protected resource with a policy per
 //!   tool.
+//! * `redis`: [`dpop::RedisReplayStore`], the DPoP replay store shared by several
+//!   instances.
 //!
 //! The crypto backend is jsonwebtoken's `aws_lc_rs`, selected and self-tested at startup.
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -84,12 +86,14 @@ mod authorizer;
 mod claims;
 mod clock;
 mod config;
+pub mod dpop;
 mod extract;
 mod jwks;
 mod layer;
 #[cfg(feature = "mcp")]
 #[cfg_attr(docsrs, doc(cfg(feature = "mcp")))]
 pub mod mcp;
+pub mod mtls;
 #[cfg(feature = "utoipa")]
 #[cfg_attr(docsrs, doc(cfg(feature = "utoipa")))]
 pub mod openapi;

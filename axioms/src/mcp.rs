@@ -407,7 +407,7 @@ fn deny(
             scopes.push(scope);
         }
     }
-    let err = axioms.error(reason).with_scopes(scopes);
+    let err = axioms.denial(reason, claims).with_scopes(scopes);
     err.log();
     reject(axioms, err)
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::response::{IntoResponse, Response};
-use http::{HeaderValue, StatusCode, header};
+use http::{HeaderName, HeaderValue, StatusCode, header};
 
 use crate::check::Mode;
 use crate::www_authenticate::BearerChallenge;
@@ -35,6 +35,12 @@ pub enum ErrorCode {
     /// weak or too old for this request; the challenge's `acr_values` / `max_age` say what
     /// would do.
     InsufficientUserAuthentication,
+    /// `invalid_dpop_proof` (401, RFC 9449 §7.1): the DPoP proof is missing or fails a check
+    /// of RFC 9449 §4.3.
+    InvalidDpopProof,
+    /// `use_dpop_nonce` (401, RFC 9449 §9): the proof must carry the nonce of the response's
+    /// `DPoP-Nonce` header.
+    UseDpopNonce,
 }
 
 impl ErrorCode {
@@ -45,6 +51,8 @@ impl ErrorCode {
             Self::InvalidToken => "invalid_token",
             Self::InsufficientScope => "insufficient_scope",
             Self::InsufficientUserAuthentication => "insufficient_user_authentication",
+            Self::InvalidDpopProof => "invalid_dpop_proof",
+            Self::UseDpopNonce => "use_dpop_nonce",
         }
     }
 }
@@ -79,8 +87,15 @@ pub enum AuthErrorKind {
     /// A valid token whose user authentication is too weak or too old: 401
     /// `insufficient_user_authentication` with `acr_values` / `max_age` (RFC 9470).
     InsufficientUserAuthentication,
-    /// No signing key could ever be loaded from the issuer: 503 with `Retry-After`. The token
-    /// may be perfectly good, so clients must not discard it.
+    /// The DPoP proof is missing or invalid: 401 `invalid_dpop_proof` on the `DPoP`
+    /// challenge (RFC 9449 §7.1).
+    InvalidDpopProof,
+    /// The proof lacks the server's current nonce: 401 `use_dpop_nonce` with a `DPoP-Nonce`
+    /// header (RFC 9449 §9).
+    UseDpopNonce,
+    /// No signing key could ever be loaded from the issuer, or the DPoP replay store cannot be
+    /// reached: 503 with `Retry-After`. The token may be perfectly good, so clients must not
+    /// discard it.
     Unavailable,
     /// The token is larger than this server accepts: 431 `invalid_request`. Fetching a new
     /// token would not help (it would be as large), so the status is not 401; the operator
@@ -184,9 +199,61 @@ pub enum Reason {
     /// `at_hash`/`c_hash`/`s_hash`, a `nonce` without an access-token type, a Keycloak `typ`
     /// claim such as `ID`, or a Cognito `token_use` other than `access`.
     NotAccessToken,
-    /// The token is sender-constrained (`cnf`: DPoP or mTLS-bound) and its proof of
-    /// possession cannot be checked here, so presenting it as a bearer token is refused.
+    /// The token is sender-constrained (`cnf`) in a way that cannot be checked here: a
+    /// confirmation method other than `jkt` (DPoP) and `x5t#S256` (mTLS), or a token passed to
+    /// [`Axioms::verify`](crate::Axioms::verify), which sees no request to check the proof of
+    /// possession against.
     SenderConstrained,
+    // --- sender-constrained tokens (RFC 9449 DPoP, RFC 8705 mTLS) ---
+    /// A DPoP-bound token (`cnf.jkt`) sent with the `Bearer` scheme (RFC 9449 §7.2).
+    BoundTokenAsBearer,
+    /// `Authorization: DPoP` with a token that is not DPoP-bound.
+    TokenNotDpopBound,
+    /// The configuration requires DPoP-bound tokens and this one is not.
+    DpopRequired,
+    /// A DPoP-bound token, and DPoP is off: this server has no canonical URL to check a
+    /// proof's `htu` against.
+    DpopNotConfigured,
+    /// `Authorization: DPoP` without a `DPoP` header.
+    MissingDpopProof,
+    /// More than one `DPoP` header.
+    MultipleDpopProofs,
+    /// The proof is not a well-formed JWS of the expected shape (size, segments, base64url,
+    /// JSON, required members and their types).
+    MalformedDpopProof,
+    /// The proof's `typ` is not `dpop+jwt`.
+    DpopProofType,
+    /// The proof's `alg` is `none`, symmetric, or not in the DPoP allow-list.
+    DpopProofAlgorithm,
+    /// The proof's `jwk` is missing, private, weak, unsupported or does not fit `alg`.
+    DpopProofKey,
+    /// The proof's signature does not verify with its `jwk`.
+    DpopProofSignature,
+    /// The proof's `htm` is not the request's method.
+    DpopMethodMismatch,
+    /// The proof's `htu` is not this resource's URL for the request.
+    DpopUriMismatch,
+    /// The proof's `iat` is outside the accepted window.
+    DpopProofStale,
+    /// The proof's `ath` is absent or not the hash of the access token.
+    DpopTokenHashMismatch,
+    /// The proof's `jti` was seen before within the window: a replay.
+    DpopProofReplayed,
+    /// The proof lacks the server's current nonce (or carries an old or foreign one).
+    DpopNonceRequired,
+    /// The proof's key is not the key the token is bound to (`cnf.jkt`).
+    DpopKeyMismatch,
+    /// The DPoP replay store could not be reached in time (fails closed).
+    ReplayStoreUnavailable,
+    /// The in-memory DPoP replay store is full of unexpired proofs (fails closed).
+    ReplayStoreFull,
+    /// A certificate-bound token (`cnf["x5t#S256"]`) on a request without a client
+    /// certificate.
+    MissingClientCertificate,
+    /// The client certificate is not the one the token is bound to.
+    ClientCertificateMismatch,
+    /// The trusted client-certificate header is malformed or repeated.
+    MalformedClientCertificate,
     // --- keys ---
     /// The JWKS has never been loaded (the issuer is unreachable).
     KeysUnavailable,
@@ -215,7 +282,23 @@ impl Reason {
         match self {
             MissingToken | NotBearer => AuthErrorKind::MissingToken,
             MultipleAuthorizationHeaders | MalformedAuthorization => AuthErrorKind::InvalidRequest,
-            KeysUnavailable => AuthErrorKind::Unavailable,
+            KeysUnavailable | ReplayStoreUnavailable | ReplayStoreFull => {
+                AuthErrorKind::Unavailable
+            }
+            MissingDpopProof
+            | MultipleDpopProofs
+            | MalformedDpopProof
+            | DpopProofType
+            | DpopProofAlgorithm
+            | DpopProofKey
+            | DpopProofSignature
+            | DpopMethodMismatch
+            | DpopUriMismatch
+            | DpopProofStale
+            | DpopTokenHashMismatch
+            | DpopProofReplayed => AuthErrorKind::InvalidDpopProof,
+            DpopNonceRequired => AuthErrorKind::UseDpopNonce,
+            MalformedClientCertificate => AuthErrorKind::InvalidRequest,
             TokenTooLarge => AuthErrorKind::TokenTooLarge,
             NotOwnerHidden => AuthErrorKind::NotFound,
             MissingScope | MissingRole | MissingPermission | NotOwner | PolicyDenied => {
@@ -232,7 +315,9 @@ impl Reason {
             MissingToken => "no Authorization header",
             NotBearer => "Authorization scheme is not Bearer",
             MultipleAuthorizationHeaders => "more than one Authorization header",
-            MalformedAuthorization => "Authorization header is not `Bearer <b64token>`",
+            MalformedAuthorization => {
+                "Authorization header is not `Bearer <b64token>` or `DPoP <b64token>`"
+            }
             TokenTooLarge => {
                 "token longer than the configured maximum; raise AXIOMS_MAX_TOKEN_BYTES (at most \
                  65536) or make the IdP issue smaller tokens"
@@ -282,6 +367,53 @@ impl Reason {
                 "token is sender-constrained (cnf) and its proof of possession cannot be checked \
                  here; it cannot be used as a bearer token"
             }
+            BoundTokenAsBearer => {
+                "DPoP-bound token (cnf.jkt) sent as a Bearer token (RFC 9449 §7.2)"
+            }
+            TokenNotDpopBound => "Authorization: DPoP with a token that is not DPoP-bound",
+            DpopRequired => {
+                "DPoP-bound tokens are required (AXIOMS_DPOP_REQUIRED) and this token is not"
+            }
+            DpopNotConfigured => {
+                "a DPoP-bound token, and DPoP is off: set AXIOMS_RESOURCE (or AXIOMS_DPOP_ORIGIN) \
+                 to this server's public URL to accept DPoP"
+            }
+            MissingDpopProof => "Authorization: DPoP without a DPoP header",
+            MultipleDpopProofs => "more than one DPoP header",
+            MalformedDpopProof => "DPoP proof is not a well-formed JWS with the required members",
+            DpopProofType => "DPoP proof typ is not dpop+jwt",
+            DpopProofAlgorithm => {
+                "DPoP proof alg is none, symmetric or not allowed (AXIOMS_DPOP_ALGORITHMS)"
+            }
+            DpopProofKey => "DPoP proof jwk is missing, private, weak, unsupported or not for alg",
+            DpopProofSignature => "DPoP proof signature does not verify with its jwk",
+            DpopMethodMismatch => "DPoP proof htm is not the request method",
+            DpopUriMismatch => {
+                "DPoP proof htu is not this resource's URL for the request (origin from \
+                 AXIOMS_DPOP_ORIGIN or AXIOMS_RESOURCE, path from the request)"
+            }
+            DpopProofStale => {
+                "DPoP proof iat outside the accepted window (AXIOMS_DPOP_PROOF_LIFETIME_SECS, \
+                 plus the leeway)"
+            }
+            DpopTokenHashMismatch => "DPoP proof ath absent or not the hash of the access token",
+            DpopProofReplayed => "DPoP proof jti seen before: a replayed proof",
+            DpopNonceRequired => "DPoP proof lacks the server's current nonce",
+            DpopKeyMismatch => "DPoP proof key is not the key the token is bound to (cnf.jkt)",
+            ReplayStoreUnavailable => {
+                "the DPoP replay store did not answer in time; refusing rather than risk a replay"
+            }
+            ReplayStoreFull => {
+                "the in-memory DPoP replay store is full of unexpired proofs; refusing rather than \
+                 forget one (raise the capacity, or use the Redis store)"
+            }
+            MissingClientCertificate => {
+                "certificate-bound token (cnf x5t#S256) without a client certificate on the request"
+            }
+            ClientCertificateMismatch => {
+                "the client certificate is not the one the token is bound to (cnf x5t#S256)"
+            }
+            MalformedClientCertificate => "the trusted client-certificate header is malformed",
             KeysUnavailable => "no signing keys have been loaded from the issuer",
             MissingScope => "required scope missing",
             MissingRole => "required role missing",
@@ -337,8 +469,15 @@ pub struct AuthError {
     /// `resource_metadata` of the challenge (RFC 9728 §5.1), when a resource is configured.
     resource_metadata: Option<Arc<str>>,
     /// `acr_values` and `max_age` of a step-up challenge (RFC 9470).
-    step_up: Option<(&'static [&'static str], Option<u64>)>,
+    /// (Boxed: rare, and it would make every `Result<_, AuthError>` larger.)
+    step_up: Option<Box<(&'static [&'static str], Option<u64>)>>,
     retry_after: Option<Duration>,
+    /// The scheme the request used, once known: the challenge carrying the error is that one.
+    scheme: Option<Scheme>,
+    /// The DPoP challenge offered beside (or instead of) `Bearer`, when DPoP is on.
+    dpop: Option<Arc<DpopOffer>>,
+    /// The `DPoP-Nonce` of a `use_dpop_nonce` answer.
+    dpop_nonce: Option<Arc<str>>,
     /// Operator-only context for the log line (never sent): e.g. which key refused which
     /// algorithm. Holds no token material beyond an escaped `kid`.
     detail: Option<Arc<str>>,
@@ -355,8 +494,38 @@ impl AuthError {
             resource_metadata: None,
             step_up: None,
             retry_after: None,
+            scheme: None,
+            dpop: None,
+            dpop_nonce: None,
             detail: None,
         }
+    }
+
+    /// Records the authentication scheme the request used, so that the error information
+    /// goes on that challenge (RFC 9449 §7.2).
+    #[must_use]
+    pub(crate) fn presented_with(mut self, scheme: Scheme) -> Self {
+        self.scheme = Some(scheme);
+        self
+    }
+
+    /// Offers the `DPoP` scheme in the challenge.
+    #[must_use]
+    pub(crate) fn with_dpop(mut self, offer: Arc<DpopOffer>) -> Self {
+        self.dpop = Some(offer);
+        self
+    }
+
+    /// Sets the `DPoP-Nonce` header of the response.
+    #[must_use]
+    pub(crate) fn with_dpop_nonce(mut self, nonce: impl Into<Arc<str>>) -> Self {
+        self.dpop_nonce = Some(nonce.into());
+        self
+    }
+
+    /// The `DPoP-Nonce` the response carries (a `use_dpop_nonce` answer), if any.
+    pub fn dpop_nonce(&self) -> Option<&str> {
+        self.dpop_nonce.as_deref()
     }
 
     /// Names the scopes of which **one** would have satisfied the request (a policy's
@@ -388,7 +557,7 @@ impl AuthError {
         acr_values: &'static [&'static str],
         max_age: Option<u64>,
     ) -> Self {
-        self.step_up = Some((acr_values, max_age));
+        self.step_up = Some(Box::new((acr_values, max_age)));
         self
     }
 
@@ -462,6 +631,8 @@ impl AuthError {
         match self.kind() {
             AuthErrorKind::MissingToken
             | AuthErrorKind::InvalidToken
+            | AuthErrorKind::InvalidDpopProof
+            | AuthErrorKind::UseDpopNonce
             | AuthErrorKind::InsufficientUserAuthentication => StatusCode::UNAUTHORIZED,
             AuthErrorKind::InvalidRequest => StatusCode::BAD_REQUEST,
             AuthErrorKind::InsufficientScope => StatusCode::FORBIDDEN,
@@ -486,6 +657,8 @@ impl AuthError {
             AuthErrorKind::InsufficientUserAuthentication => {
                 Some(ErrorCode::InsufficientUserAuthentication)
             }
+            AuthErrorKind::InvalidDpopProof => Some(ErrorCode::InvalidDpopProof),
+            AuthErrorKind::UseDpopNonce => Some(ErrorCode::UseDpopNonce),
         }
     }
 
@@ -493,6 +666,31 @@ impl AuthError {
     /// missing privilege, on how the listed scopes combine), so it cannot leak why a token
     /// failed (that is [`reason`](Self::reason), for the logs).
     pub fn description(&self) -> &'static str {
+        // How a token must be presented is no secret of the token: say it precisely.
+        match self.reason {
+            Reason::BoundTokenAsBearer => {
+                return "the access token is DPoP-bound: send it as `Authorization: DPoP` with a \
+                        DPoP proof";
+            }
+            Reason::TokenNotDpopBound => {
+                return "the access token is not DPoP-bound: send it as a Bearer token";
+            }
+            Reason::DpopRequired => return "this resource requires a DPoP-bound access token",
+            Reason::DpopKeyMismatch => {
+                return "the DPoP proof is not signed with the key the access token is bound to";
+            }
+            Reason::MissingClientCertificate | Reason::ClientCertificateMismatch => {
+                return "the access token is bound to a client certificate this request does not \
+                        present";
+            }
+            Reason::MalformedClientCertificate => {
+                return "the client certificate could not be read";
+            }
+            Reason::ReplayStoreUnavailable | Reason::ReplayStoreFull => {
+                return "the DPoP replay check is unavailable; retry later";
+            }
+            _ => {}
+        }
         match self.kind() {
             AuthErrorKind::MissingToken => "a bearer access token is required",
             AuthErrorKind::InvalidRequest => "the Authorization header is malformed",
@@ -510,6 +708,10 @@ impl AuthError {
                 }
             },
             AuthErrorKind::NotFound => "not found",
+            AuthErrorKind::InvalidDpopProof => "the DPoP proof is missing or invalid",
+            AuthErrorKind::UseDpopNonce => {
+                "the DPoP proof must carry the nonce of the `DPoP-Nonce` header"
+            }
             AuthErrorKind::InsufficientUserAuthentication => {
                 "a stronger or more recent authentication is required (see `acr_values` and \
                  `max_age`)"
@@ -531,20 +733,50 @@ impl AuthError {
         ) {
             return None;
         }
-        let mut challenge = BearerChallenge::new(&*self.realm);
-        if let Some(code) = self.code() {
-            challenge = challenge.error(code).description(self.description());
+        let bearer_offered = self.dpop.as_ref().is_none_or(|offer| offer.bearer);
+        // The error goes on the challenge of the scheme the request used; when that is not
+        // known (e.g. two `Authorization` headers), on both (RFC 9449 §7.2).
+        let carries_error = |scheme: Scheme| match self.scheme {
+            None => true,
+            Some(Scheme::Bearer) => scheme == Scheme::Bearer || !bearer_offered,
+            Some(Scheme::DPoP) => scheme == Scheme::DPoP,
+        };
+        let build = |scheme: Scheme| {
+            let mut challenge = BearerChallenge::new(&*self.realm).scheme(scheme.as_str());
+            if carries_error(scheme) {
+                if let Some(code) = self.code() {
+                    challenge = challenge.error(code).description(self.description());
+                }
+                if let Some(scopes) = &self.scopes {
+                    challenge = challenge.scope(scopes.iter());
+                }
+                if let Some(&(acr, max_age)) = self.step_up.as_deref() {
+                    challenge = challenge.step_up(acr, max_age);
+                }
+            }
+            if scheme == Scheme::DPoP
+                && let Some(offer) = &self.dpop
+            {
+                challenge = challenge.algs(&*offer.algs);
+            }
+            if let Some(url) = &self.resource_metadata {
+                challenge = challenge.resource_metadata(&**url);
+            }
+            challenge.to_string()
+        };
+        let mut value = String::new();
+        if bearer_offered {
+            value.push_str(&build(Scheme::Bearer));
         }
-        if let Some(scopes) = &self.scopes {
-            challenge = challenge.scope(scopes.iter());
+        if self.dpop.is_some() {
+            if !value.is_empty() {
+                value.push_str(", ");
+            }
+            value.push_str(&build(Scheme::DPoP));
         }
-        if let Some((acr, max_age)) = self.step_up {
-            challenge = challenge.step_up(acr, max_age);
-        }
-        if let Some(url) = &self.resource_metadata {
-            challenge = challenge.resource_metadata(&**url);
-        }
-        Some(challenge.to_header_value())
+        // Only printable ASCII was written, so this cannot fail; fall back to the bare
+        // scheme rather than panic if that invariant is ever broken.
+        Some(HeaderValue::from_str(&value).unwrap_or_else(|_| HeaderValue::from_static("Bearer")))
     }
 
     /// Emits the one tracing event of this rejection, at a level that cannot flood the logs:
@@ -562,7 +794,10 @@ impl AuthError {
             | AuthErrorKind::NotFound => {
                 tracing::debug!(target: "axioms", %reason, status, detail, "request rejected");
             }
-            AuthErrorKind::InvalidRequest | AuthErrorKind::InvalidToken => {
+            AuthErrorKind::InvalidRequest
+            | AuthErrorKind::InvalidToken
+            | AuthErrorKind::InvalidDpopProof
+            | AuthErrorKind::UseDpopNonce => {
                 tracing::info!(target: "axioms", %reason, status, detail, "request rejected");
             }
             AuthErrorKind::Unavailable | AuthErrorKind::TokenTooLarge => {
@@ -608,6 +843,13 @@ impl IntoResponse for AuthError {
         if let Some(challenge) = self.challenge() {
             headers.insert(header::WWW_AUTHENTICATE, challenge);
         }
+        if let Some(nonce) = self
+            .dpop_nonce
+            .as_deref()
+            .and_then(|n| HeaderValue::from_str(n).ok())
+        {
+            headers.insert(HeaderName::from_static("dpop-nonce"), nonce);
+        }
         if let Some(after) = self.retry_after {
             headers.insert(
                 header::RETRY_AFTER,
@@ -617,6 +859,33 @@ impl IntoResponse for AuthError {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         response
     }
+}
+
+/// An authentication scheme of the `Authorization` header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Scheme {
+    /// `Bearer` (RFC 6750).
+    Bearer,
+    /// `DPoP` (RFC 9449 §7.1).
+    DPoP,
+}
+
+impl Scheme {
+    pub(crate) const fn as_str(self) -> &'static str {
+        match self {
+            Self::Bearer => "Bearer",
+            Self::DPoP => "DPoP",
+        }
+    }
+}
+
+/// How the challenge offers DPoP: its `algs`, and whether `Bearer` is offered too.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct DpopOffer {
+    /// The proof algorithms, space-separated.
+    pub(crate) algs: Arc<str>,
+    /// `Bearer` is offered beside `DPoP` (false when DPoP is required).
+    pub(crate) bearer: bool,
 }
 
 /// A function that renders an [`AuthError`] as your application's response.

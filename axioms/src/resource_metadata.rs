@@ -26,6 +26,9 @@ use crate::policy::registered_scopes;
 /// * `scopes_supported`: every scope that a `#[protected]` handler or a `policy!` of the
 ///   binary names (collected at link time), plus any added with [`scopes`](Self::scopes);
 /// * `bearer_methods_supported`: `["header"]` (axioms never reads tokens elsewhere);
+/// * `dpop_signing_alg_values_supported` and `dpop_bound_access_tokens_required` (RFC 9728
+///   §2, RFC 9449): the proof algorithms accepted and whether every token must be DPoP-bound
+///   ([`ConfigBuilder::require_dpop`](crate::ConfigBuilder::require_dpop));
 /// * `resource_name`, `resource_documentation`, `resource_policy_uri`, `resource_tos_uri`,
 ///   and other members, when set here.
 ///
@@ -78,6 +81,14 @@ impl ResourceMetadata {
         }
         document.insert("scopes_supported".into(), json!(registered_scopes()));
         document.insert("bearer_methods_supported".into(), json!(["header"]));
+        if let Some(offer) = &config.dpop.offer {
+            let algs: Vec<&str> = offer.algs.split(' ').collect();
+            document.insert("dpop_signing_alg_values_supported".into(), json!(algs));
+            document.insert(
+                "dpop_bound_access_tokens_required".into(),
+                json!(config.dpop_required()),
+            );
+        }
         Ok(Self {
             document,
             path: Arc::clone(&resource.metadata_path),

@@ -662,6 +662,17 @@ impl TokenBuilder<'_> {
         self.claim("exp", json!(now + secs))
     }
 
+    /// Binds the token to a DPoP key: `cnf: {"jkt": <its thumbprint>}` (RFC 9449 §6.1).
+    pub fn bound_to(self, key: &DpopKey) -> Self {
+        self.claim("cnf", json!({ "jkt": key.thumbprint() }))
+    }
+
+    /// Binds the token to a client certificate (DER): `cnf: {"x5t#S256": …}` (RFC 8705 §3.1).
+    pub fn bound_to_certificate(self, der: &[u8]) -> Self {
+        let x5t = crate::mtls::ClientCertificate::from_der(der).thumbprint();
+        self.claim("cnf", json!({ "x5t#S256": x5t }))
+    }
+
     /// Sets (or replaces) a header parameter.
     pub fn header(mut self, name: &str, value: Value) -> Self {
         self.header.insert(name.to_owned(), value);
@@ -776,5 +787,165 @@ pub fn verify_jws_signature(jwks: &Value, token: &str) -> Result<(), Reason> {
 /// assert_eq!(bearer_token(&headers), Err(Reason::MalformedAuthorization));
 /// ```
 pub fn bearer_token(headers: &http::HeaderMap) -> Result<Option<&str>, Reason> {
-    crate::token::bearer::bearer_token(headers)
+    match crate::token::bearer::credentials(headers, false)? {
+        None => Ok(None),
+        Some((crate::rejection::Scheme::Bearer, token)) => Ok(Some(token)),
+        Some((crate::rejection::Scheme::DPoP, _)) => Err(Reason::NotBearer),
+    }
+}
+
+/// A DPoP client key for your tests (RFC 9449): it makes proofs, and tokens bound to it.
+///
+/// # Example
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use axioms::Algorithm;
+/// use axioms::testing::{DpopKey, TestIssuer};
+///
+/// let issuer = TestIssuer::start().await;
+/// let key = DpopKey::generate(Algorithm::ES256);
+/// let token = issuer.token().audience("https://api.example.com").bound_to(&key).sign();
+/// let proof = key
+///     .proof("GET", "https://api.example.com/orders")
+///     .access_token(&token)
+///     .sign();
+/// // Send `Authorization: DPoP <token>` and `DPoP: <proof>`.
+/// assert_eq!(proof.split('.').count(), 3);
+/// # }
+/// ```
+pub struct DpopKey {
+    key: Key,
+    clock: Arc<dyn Clock>,
+}
+
+impl fmt::Debug for DpopKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DpopKey")
+            .field("alg", &self.key.alg)
+            .field("thumbprint", &self.thumbprint())
+            .finish_non_exhaustive()
+    }
+}
+
+impl DpopKey {
+    /// A fresh key for `alg` (RSA keys are 2048 bits).
+    pub fn generate(alg: Algorithm) -> Self {
+        Self {
+            key: Key::generate(String::new(), alg),
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// Takes `iat` from `clock` (e.g. a [`ManualClock`](crate::ManualClock) shared with the
+    /// verifier).
+    #[must_use]
+    pub fn with_clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// The public JWK a proof carries (`kty` and the key's public members only).
+    pub fn jwk(&self) -> Value {
+        let mut jwk = public_jwk(&self.key);
+        if let Some(obj) = jwk.as_object_mut() {
+            for member in ["kid", "alg", "use"] {
+                obj.remove(member);
+            }
+        }
+        jwk
+    }
+
+    /// The RFC 7638 thumbprint: the `cnf.jkt` of tokens bound to this key.
+    pub fn thumbprint(&self) -> String {
+        crate::dpop::thumbprint(&self.jwk()).unwrap_or_default()
+    }
+
+    /// Starts a proof for a request of `method` to `url` (its `htm` and `htu`), with a
+    /// fresh `jti` and `iat` now.
+    pub fn proof(&self, method: &str, url: &str) -> ProofBuilder<'_> {
+        let mut jti = [0u8; 16];
+        // A failing system RNG is a broken test machine.
+        must(aws_lc_rs::rand::fill(&mut jti));
+        let mut header = Map::new();
+        header.insert("typ".into(), json!("dpop+jwt"));
+        header.insert("alg".into(), json!(self.key.alg.as_str()));
+        header.insert("jwk".into(), self.jwk());
+        let mut claims = Map::new();
+        claims.insert("jti".into(), json!(URL_SAFE_NO_PAD.encode(jti)));
+        claims.insert("htm".into(), json!(method));
+        claims.insert("htu".into(), json!(url));
+        claims.insert("iat".into(), json!(self.clock.now()));
+        ProofBuilder {
+            key: self,
+            header,
+            claims,
+        }
+    }
+}
+
+/// Builds one DPoP proof. Start with [`DpopKey::proof`]; every member can be replaced or
+/// removed, to test how a server refuses a bad proof.
+#[must_use]
+#[derive(Debug)]
+pub struct ProofBuilder<'a> {
+    key: &'a DpopKey,
+    header: Map<String, Value>,
+    claims: Map<String, Value>,
+}
+
+impl ProofBuilder<'_> {
+    /// Sets `ath`, the hash of the access token the proof goes with.
+    pub fn access_token(self, token: &str) -> Self {
+        let ath = crate::dpop::proof::token_hash(token);
+        self.claim("ath", json!(ath))
+    }
+
+    /// Sets `nonce`, the server's `DPoP-Nonce`.
+    pub fn nonce(self, nonce: &str) -> Self {
+        self.claim("nonce", json!(nonce))
+    }
+
+    /// Sets `iat` to now + `secs` (negative for the past).
+    pub fn issued_in(self, secs: i64) -> Self {
+        let iat = self.key.clock.now() + secs;
+        self.claim("iat", json!(iat))
+    }
+
+    /// Sets (or replaces) a claim.
+    pub fn claim(mut self, name: &str, value: Value) -> Self {
+        self.claims.insert(name.to_owned(), value);
+        self
+    }
+
+    /// Removes a claim.
+    pub fn without(mut self, name: &str) -> Self {
+        self.claims.remove(name);
+        self
+    }
+
+    /// Sets (or replaces) a header parameter (`typ`, `alg`, `jwk`, …).
+    pub fn header(mut self, name: &str, value: Value) -> Self {
+        self.header.insert(name.to_owned(), value);
+        self
+    }
+
+    /// Removes a header parameter.
+    pub fn without_header(mut self, name: &str) -> Self {
+        self.header.remove(name);
+        self
+    }
+
+    /// Signs with the key, with its algorithm whatever the header says.
+    pub fn sign(self) -> String {
+        let b64 = |v: &Value| URL_SAFE_NO_PAD.encode(serde_json::to_vec(v).unwrap_or_default());
+        let input = format!(
+            "{}.{}",
+            b64(&Value::Object(self.header)),
+            b64(&Value::Object(self.claims))
+        );
+        let signature = self.key.key.sign(self.key.key.alg, input.as_bytes());
+        format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature))
+    }
 }

@@ -37,6 +37,10 @@ pub struct BearerChallenge {
     acr_values: Option<String>,
     max_age: Option<u64>,
     resource_metadata: Option<String>,
+    /// The auth-scheme; empty means `Bearer`.
+    scheme: &'static str,
+    /// `algs` of a `DPoP` challenge (RFC 9449 §7.1).
+    algs: Option<String>,
 }
 
 impl BearerChallenge {
@@ -102,9 +106,35 @@ impl BearerChallenge {
         self
     }
 
+    /// The challenge of another scheme with the same attributes (`DPoP`).
+    pub(crate) fn scheme(mut self, scheme: &'static str) -> Self {
+        self.scheme = scheme;
+        self
+    }
+
+    /// Sets `algs`: the JWS algorithms accepted for DPoP proofs (RFC 9449 §7.1).
+    pub(crate) fn algs(mut self, algs: impl Into<String>) -> Self {
+        self.algs = Some(algs.into());
+        self
+    }
+
     /// Renders the challenge as a header value.
     pub fn to_header_value(&self) -> HeaderValue {
-        let mut out = String::from("Bearer");
+        // Only printable ASCII is written, so this cannot fail; fall back to the bare scheme
+        // rather than panic if that invariant is ever broken.
+        HeaderValue::from_str(&self.to_string())
+            .unwrap_or_else(|_| HeaderValue::from_static("Bearer"))
+    }
+}
+
+impl std::fmt::Display for BearerChallenge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let scheme = if self.scheme.is_empty() {
+            "Bearer"
+        } else {
+            self.scheme
+        };
+        let mut out = String::from(scheme);
         let mut sep = " ";
         let mut attr = |name: &str, value: &str, out: &mut String| {
             out.push_str(sep);
@@ -132,12 +162,13 @@ impl BearerChallenge {
         if let Some(age) = self.max_age {
             attr("max_age", &age.to_string(), &mut out);
         }
+        if let Some(algs) = &self.algs {
+            attr("algs", algs, &mut out);
+        }
         if let Some(url) = &self.resource_metadata {
             attr("resource_metadata", url, &mut out);
         }
-        // Only printable ASCII was pushed, so this cannot fail; fall back to the bare scheme
-        // rather than panic if that invariant is ever broken.
-        HeaderValue::from_str(&out).unwrap_or_else(|_| HeaderValue::from_static("Bearer"))
+        f.write_str(&out)
     }
 }
 

@@ -8,7 +8,9 @@
 //! * `cache_hit/<alg>` — the same token again with the verified-token cache on;
 //! * `request/*` — a whole request through an axum `Router` (`oneshot`, no network);
 //! * `jwks_keys/<n>` — full verification with 1, 10, 100 keys in the key set;
-//! * `scopes/<n>` — a `#[protected]` request whose token carries 10 or 1,000 scopes.
+//! * `scopes/<n>` — a `#[protected]` request whose token carries 10 or 1,000 scopes;
+//! * `dpop/<alg>` — a DPoP request, the same request with a bearer token, and the proof's
+//!   signature verified alone.
 #![allow(
     missing_docs,
     clippy::unwrap_used,
@@ -412,6 +414,92 @@ fn mcp(c: &mut Criterion) {
     group.finish();
 }
 
+/// A DPoP request against what it must cost at least: the same request with a bearer token
+/// (a cache hit either way) plus one verification of the proof's signature alone. Each DPoP
+/// request carries a fresh proof (made outside the timed part), as a client sends.
+fn dpop(c: &mut Criterion) {
+    use axioms::testing::DpopKey;
+    use criterion::BatchSize;
+    const RESOURCE: &str = "https://api.example.com";
+    let rt = runtime();
+    let issuer = rt.block_on(TestIssuer::start());
+    let axioms = rt.block_on(async {
+        let config = issuer
+            .config(RESOURCE)
+            .resource(RESOURCE)
+            // Room for every proof of the run: a full store would answer 503.
+            .dpop_replay_entries(50_000_000)
+            .build()
+            .unwrap();
+        let axioms = Axioms::new(config).unwrap();
+        assert!(axioms.ready(Duration::from_secs(10)).await);
+        axioms
+    });
+    let router = Router::new().route("/", get(strict)).with_state(axioms);
+    fn claims(t: axioms::testing::TokenBuilder<'_>) -> axioms::testing::TokenBuilder<'_> {
+        t.audience("https://api.example.com")
+            .scope("openid profile")
+            .claim("roles", json!(["editor"]))
+            .claim("permissions", json!(["resource:write"]))
+    }
+    let bearer_token = claims(issuer.token()).sign();
+    let bearer = || request(&bearer_token);
+    for alg in [Algorithm::ES256, Algorithm::EdDSA] {
+        let key = DpopKey::generate(alg);
+        let token = claims(issuer.token()).bound_to(&key).sign();
+        let dpop_request = || {
+            let proof = key
+                .proof("GET", &format!("{RESOURCE}/"))
+                .access_token(&token)
+                .sign();
+            http::Request::get("/")
+                .header("authorization", format!("DPoP {token}"))
+                .header("dpop", proof)
+                .body(axum::body::Body::empty())
+                .unwrap()
+        };
+        // The floor: the proof's signature, verified alone with its own JWK.
+        let proof = key.proof("GET", &format!("{RESOURCE}/")).sign();
+        let jwk: jsonwebtoken::jwk::Jwk = serde_json::from_value(key.jwk()).unwrap();
+        let decoding = jsonwebtoken::DecodingKey::from_jwk(&jwk).unwrap();
+        let (input, signature) = proof.rsplit_once('.').unwrap();
+        let jwt_alg: jsonwebtoken::Algorithm = alg.as_str().parse().unwrap();
+        assert!(
+            jsonwebtoken::crypto::verify(signature, input.as_bytes(), &decoding, jwt_alg).unwrap()
+        );
+        for req in [bearer(), dpop_request()] {
+            let status = rt.block_on(router.clone().oneshot(req)).unwrap().status();
+            assert_eq!(status, 200);
+        }
+        let mut group = c.benchmark_group(format!("dpop/{alg}"));
+        group.bench_function("proof_signature", |b| {
+            b.iter(|| {
+                jsonwebtoken::crypto::verify(
+                    black_box(signature),
+                    black_box(input.as_bytes()),
+                    &decoding,
+                    jwt_alg,
+                )
+            })
+        });
+        group.bench_function("bearer_request", |b| {
+            b.iter_batched(
+                bearer,
+                |req| rt.block_on(router.clone().oneshot(req)),
+                BatchSize::SmallInput,
+            )
+        });
+        group.bench_function("dpop_request", |b| {
+            b.iter_batched(
+                dpop_request,
+                |req| rt.block_on(router.clone().oneshot(req)),
+                BatchSize::SmallInput,
+            )
+        });
+        group.finish();
+    }
+}
+
 fn config() -> Criterion {
     Criterion::default()
         .warm_up_time(Duration::from_secs(1))
@@ -422,6 +510,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = signature_floor, requests, scaling, mcp
+    targets = signature_floor, requests, scaling, mcp, dpop
 }
 criterion_main!(benches);

@@ -61,7 +61,8 @@ impl DevIssuer {
     /// now, a fresh `jti`, `client_id` `test-client`. Anything given replaces the default, so a
     /// wrong `iss` or `aud`, or a past `exp`, gives a token the API refuses — on purpose; a
     /// claim given as `null` is left out (`{"sub": null}`: a token without a principal, which
-    /// the API refuses too).
+    /// the API refuses too). `{"cnf": {"jkt": "<thumbprint>"}}` binds the token to a DPoP
+    /// key (its `token_type` is then `DPoP`); `acr` and `auth_time` are ordinary claims.
     pub(crate) fn mint(&self, body: Value) -> Result<TokenResponse, ApiError> {
         let Value::Object(mut claims) = body else {
             return Err(ApiError::invalid(
@@ -94,6 +95,8 @@ impl DevIssuer {
             .filter(|(_, v)| v.is_null())
             .map(|(k, _)| k.clone())
             .collect();
+        // A token bound to a DPoP key (RFC 9449 §6.1) is of type DPoP (§5).
+        let dpop_bound = claims.get("cnf").and_then(|cnf| cnf.get("jkt")).is_some();
         let mut token = self.issuer.token().claims(Value::Object(claims));
         for name in &omitted {
             token = token.without(name);
@@ -108,7 +111,7 @@ impl DevIssuer {
         }
         Ok(TokenResponse {
             access_token,
-            token_type: "Bearer",
+            token_type: if dpop_bound { "DPoP" } else { "Bearer" },
             expires_in: exp.saturating_sub(now).max(0),
         })
     }

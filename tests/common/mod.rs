@@ -239,22 +239,45 @@ impl Transport {
     }
 }
 
-/// The scheme and every auth-param of the one challenge in a `WWW-Authenticate` value,
+/// The scheme and every auth-param of the first challenge in a `WWW-Authenticate` value,
 /// parsed per RFC 9110 §11 by an independent implementation (the `http-auth` crate): what a
-/// client's parser makes of it.
+/// client's parser makes of it. Any further challenge must be the `DPoP` one a server with a
+/// resource offers beside `Bearer` (see [`challenges`]).
 pub fn challenge(value: &str) -> (String, BTreeMap<String, String>) {
-    let mut parser = http_auth::parser::ChallengeParser::new(value);
-    let first = parser
+    let all = challenges(value);
+    let mut all = all.into_iter();
+    let first = all
         .next()
-        .unwrap_or_else(|| panic!("no challenge in {value:?}"))
-        .unwrap_or_else(|e| panic!("{value:?} is not an RFC 9110 challenge: {e}"));
-    assert!(parser.next().is_none(), "one challenge in {value:?}");
-    let params = first
-        .params
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), v.to_unescaped()))
-        .collect();
-    (first.scheme.to_owned(), params)
+        .unwrap_or_else(|| panic!("no challenge in {value:?}"));
+    for (scheme, _) in all {
+        assert_eq!(scheme, "DPoP", "only a DPoP challenge follows in {value:?}");
+    }
+    first
+}
+
+/// Every challenge of a `WWW-Authenticate` value, in order, parsed by `http-auth`.
+pub fn challenges(value: &str) -> Vec<(String, BTreeMap<String, String>)> {
+    http_auth::parser::ChallengeParser::new(value)
+        .map(|c| {
+            let c = c.unwrap_or_else(|e| panic!("{value:?} is not an RFC 9110 challenge: {e}"));
+            let params = c
+                .params
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.to_unescaped()))
+                .collect();
+            (c.scheme.to_owned(), params)
+        })
+        .collect()
+}
+
+/// The parameters of the challenge of `scheme` (case-insensitive) in a `WWW-Authenticate`
+/// value; panics if there is none.
+pub fn challenge_of(value: &str, scheme: &str) -> BTreeMap<String, String> {
+    challenges(value)
+        .into_iter()
+        .find(|(s, _)| s.eq_ignore_ascii_case(scheme))
+        .map(|(_, params)| params)
+        .unwrap_or_else(|| panic!("no {scheme} challenge in {value:?}"))
 }
 
 // ---------------------------------------------------------------------------------------------

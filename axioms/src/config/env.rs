@@ -105,6 +105,27 @@ pub(super) fn read(
             })
             .collect::<Result<_, _>>()?;
     }
+    if let Some(v) = get("AXIOMS_DPOP_REQUIRED") {
+        b.dpop.required = parse_bool("AXIOMS_DPOP_REQUIRED", &v)?;
+    }
+    if let Some(v) = get("AXIOMS_DPOP_ALGORITHMS") {
+        b.dpop.algorithms = list(&v)
+            .iter()
+            .map(|a| algorithm("AXIOMS_DPOP_ALGORITHMS", a))
+            .collect::<Result<_, _>>()?;
+    }
+    if let Some(v) = get("AXIOMS_DPOP_PROOF_LIFETIME_SECS") {
+        b.dpop.proof_lifetime = secs("AXIOMS_DPOP_PROOF_LIFETIME_SECS", &v)?;
+    }
+    if let Some(v) = get("AXIOMS_DPOP_NONCE_SECRET") {
+        b.dpop.nonce_secret = Some(super::dpop::nonce_secret(&v)?);
+    }
+    b.dpop.origin = get("AXIOMS_DPOP_ORIGIN");
+    if let Some(v) = get("AXIOMS_DPOP_REPLAY_ENTRIES") {
+        b.dpop.replay_entries = size("AXIOMS_DPOP_REPLAY_ENTRIES", &v)?;
+    }
+    b.dpop.redis_url = get("AXIOMS_DPOP_REDIS_URL");
+    b.dpop.client_cert_header = get("AXIOMS_TRUSTED_CLIENT_CERT_HEADER");
     if let Some(v) = get("AXIOMS_INSECURE_ALLOW_HTTP") {
         b.http.allow_insecure_http = parse_bool("AXIOMS_INSECURE_ALLOW_HTTP", &v)?;
     }

@@ -10,6 +10,7 @@
 //! the setting (and its environment variable) and says how to fix it — never at the first
 //! request.
 
+pub(crate) mod dpop;
 mod env;
 pub(crate) mod http;
 pub(crate) mod keys;
@@ -40,6 +41,9 @@ pub use validation::{AudienceClaim, TokenType};
 /// assert!(axioms::defaults::SAFE_METHODS.is_empty());
 /// ```
 pub mod defaults {
+    pub use super::dpop::{
+        DPOP_PROOF_LIFETIME, DPOP_REPLAY_ENTRIES, MAX_DPOP_PROOF_BYTES, MAX_DPOP_PROOF_LIFETIME,
+    };
     pub use super::http::{CONNECT_TIMEOUT, MAX_BODY_BYTES as MAX_JWKS_BYTES, REQUEST_TIMEOUT};
     pub use super::keys::{
         MAX_KEYS, MAX_REFRESH_INTERVAL, MAX_STALE, MIN_REFRESH_INTERVAL, REFRESH_INTERVAL,
@@ -78,6 +82,7 @@ pub struct Config {
     pub(crate) http: http::Http,
     pub(crate) validation: Validation,
     pub(crate) requests: requests::Requests,
+    pub(crate) dpop: dpop::Dpop,
 }
 
 impl fmt::Debug for Config {
@@ -189,6 +194,22 @@ impl Config {
         self.requests.resource.as_ref().map(|r| &*r.metadata_url)
     }
 
+    /// Every token must be DPoP-bound ([`ConfigBuilder::require_dpop`]).
+    pub fn dpop_required(&self) -> bool {
+        self.dpop.required
+    }
+
+    /// The public origin DPoP proofs' `htu` is checked against; `None` when DPoP is off
+    /// (no [`ConfigBuilder::resource`] nor [`ConfigBuilder::dpop_origin`]).
+    pub fn dpop_origin(&self) -> Option<&str> {
+        self.dpop.origin.as_deref()
+    }
+
+    /// The algorithms accepted for DPoP proofs.
+    pub fn dpop_algorithms(&self) -> &[Algorithm] {
+        &self.dpop.algorithms
+    }
+
     /// The methods on which policies and [`AxiomsLayer::require`](crate::AxiomsLayer::require)
     /// let requests through without a token (none by default). The [`Claims`](crate::Claims)
     /// extractor always requires a token: take `Option<Claims>` on such routes.
@@ -261,6 +282,7 @@ pub struct ConfigBuilder {
     http: http::Http,
     validation: validation::ValidationSettings,
     requests: requests::RequestSettings,
+    dpop: dpop::DpopSettings,
 }
 
 impl ConfigBuilder {
@@ -279,7 +301,11 @@ impl ConfigBuilder {
     /// `AXIOMS_RSA_KEY_ALG`, `AXIOMS_TOKEN_TYPE` (`jwt` or `rfc9068`),
     /// `AXIOMS_ALLOW_TOKENS_WITHOUT_SUB`, `AXIOMS_MAX_TOKEN_BYTES`, `AXIOMS_JWKS_REFRESH_SECS`,
     /// `AXIOMS_JWKS_COOLDOWN_SECS`, `AXIOMS_HTTP_TIMEOUT_SECS`, `AXIOMS_RESOURCE`, `AXIOMS_REALM`,
-    /// `AXIOMS_SAFE_METHODS`, `AXIOMS_TOKEN_CACHE_ENTRIES`, `AXIOMS_INSECURE_ALLOW_HTTP`.
+    /// `AXIOMS_SAFE_METHODS`, `AXIOMS_TOKEN_CACHE_ENTRIES`, `AXIOMS_INSECURE_ALLOW_HTTP`,
+    /// `AXIOMS_DPOP_REQUIRED`, `AXIOMS_DPOP_ALGORITHMS`, `AXIOMS_DPOP_PROOF_LIFETIME_SECS`,
+    /// `AXIOMS_DPOP_NONCE_SECRET` (32 bytes, base64url), `AXIOMS_DPOP_ORIGIN`,
+    /// `AXIOMS_DPOP_REPLAY_ENTRIES`, `AXIOMS_DPOP_REDIS_URL` (feature `redis`),
+    /// `AXIOMS_TRUSTED_CLIENT_CERT_HEADER`.
     ///
     /// ```
     /// use std::collections::HashMap;
@@ -568,6 +594,85 @@ impl ConfigBuilder {
         self
     }
 
+    /// Requires every token to be DPoP-bound (`AXIOMS_DPOP_REQUIRED`; default off: a
+    /// DPoP-bound token must come with its proof, an unbound one may come as `Bearer`).
+    /// Challenges then offer only the `DPoP` scheme. Needs [`resource`](Self::resource) (or
+    /// [`dpop_origin`](Self::dpop_origin)).
+    ///
+    /// ```
+    /// let config = axioms::Config::builder()
+    ///     .issuer("https://issuer.example")
+    ///     .resource("https://api.example.com")
+    ///     .require_dpop()
+    ///     .build()?;
+    /// assert!(config.dpop_required());
+    /// # Ok::<(), axioms::ConfigError>(())
+    /// ```
+    pub fn require_dpop(mut self) -> Self {
+        self.dpop.required = true;
+        self
+    }
+
+    /// The algorithms accepted for DPoP proofs (`AXIOMS_DPOP_ALGORITHMS`; default every
+    /// supported asymmetric one). `EdDSA` also accepts proofs labelled `Ed25519`.
+    pub fn dpop_algorithms(mut self, algorithms: impl IntoIterator<Item = Algorithm>) -> Self {
+        self.dpop.algorithms = algorithms.into_iter().collect();
+        self
+    }
+
+    /// How long after its `iat` a proof is accepted (`AXIOMS_DPOP_PROOF_LIFETIME_SECS`;
+    /// default 60 s, at most 300 s), plus the [`leeway`](Self::leeway) either side. The replay
+    /// store remembers each proof that long.
+    pub fn dpop_proof_lifetime(mut self, lifetime: Duration) -> Self {
+        self.dpop.proof_lifetime = lifetime;
+        self
+    }
+
+    /// Turns on server nonces (RFC 9449 §9) with this 32-byte secret
+    /// (`AXIOMS_DPOP_NONCE_SECRET`, base64url): a proof must carry a nonce this server issued
+    /// in the last three minutes, or gets `401 use_dpop_nonce` with a fresh `DPoP-Nonce`.
+    /// Nonces are derived from the secret and the time, so instances that share the secret
+    /// accept each other's nonces without sharing state.
+    pub fn dpop_nonce_secret(mut self, secret: [u8; 32]) -> Self {
+        self.dpop.nonce_secret = Some(secret.to_vec());
+        self
+    }
+
+    /// The public origin (`https://api.example.com`) the `htu` of DPoP proofs is checked
+    /// against (`AXIOMS_DPOP_ORIGIN`; default the origin of [`resource`](Self::resource)).
+    /// The path is always the request's. Never taken from `Host` or `X-Forwarded-*`.
+    pub fn dpop_origin(mut self, origin: impl Into<String>) -> Self {
+        self.dpop.origin = Some(origin.into());
+        self
+    }
+
+    /// How many proofs the in-memory replay store remembers (`AXIOMS_DPOP_REPLAY_ENTRIES`;
+    /// default 100 000). When it is full of unexpired proofs, DPoP requests get 503 rather
+    /// than a store that forgets.
+    pub fn dpop_replay_entries(mut self, entries: usize) -> Self {
+        self.dpop.replay_entries = entries;
+        self
+    }
+
+    /// Shares the DPoP replay store between instances through Redis
+    /// (`AXIOMS_DPOP_REDIS_URL`, feature `redis`), e.g. `redis://127.0.0.1:6379/0`. Without
+    /// it, each instance remembers only its own proofs, and a proof replayed to another
+    /// instance behind the same load balancer passes.
+    pub fn dpop_redis_url(mut self, url: impl Into<String>) -> Self {
+        self.dpop.redis_url = Some(url.into());
+        self
+    }
+
+    /// Trusts the client certificate a TLS-terminating proxy passes in header `name`
+    /// (`AXIOMS_TRUSTED_CLIENT_CERT_HEADER`, e.g. `Client-Cert`, RFC 9440) for
+    /// certificate-bound tokens (RFC 8705). **Off by default**: turn it on only behind a proxy
+    /// that removes any such header from the client's request, or anyone can claim any
+    /// certificate.
+    pub fn trust_client_cert_header(mut self, name: impl Into<String>) -> Self {
+        self.dpop.client_cert_header = Some(name.into());
+        self
+    }
+
     /// Validates everything and returns the [`Config`].
     pub fn build(mut self) -> Result<Config, ConfigError> {
         let allow_http = self.http.allow_insecure_http;
@@ -600,12 +705,14 @@ impl ConfigBuilder {
         let validation = self.validation.check(issuer)?;
         let keys = self.keys.check(source)?;
         let http = self.http.check()?;
+        let dpop = self.dpop.check(resource.as_ref(), allow_http)?;
         let requests = self.requests.check(resource)?;
         Ok(Config {
             keys: Arc::new(keys),
             http,
             validation,
             requests,
+            dpop,
         })
     }
 

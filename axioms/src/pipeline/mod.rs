@@ -8,8 +8,10 @@
 //!    verdict is reused. A verdict recorded by another [`Axioms`] instance is never trusted:
 //!    the request is verified again. The record is a crate-private type, so no other code
 //!    can forge one.
-//! 2. **Credentials**: the `Authorization` header, read per RFC 6750 §2.1.
-//! 3. **Verify**: [`Axioms::verify`] (token cache, signature, claims, token kind).
+//! 2. **Credentials**: the `Authorization` header, `Bearer` (RFC 6750 §2.1) or `DPoP`
+//!    (RFC 9449 §7.1).
+//! 3. **Verify**: the token (token cache, signature, claims, token kind), then its binding:
+//!    a DPoP proof (RFC 9449 §4.3) or a client certificate (RFC 8705 §3), see `bind`.
 //! 4. **Record**: the [`Authentication`] verdict goes into the request extensions, tagged with
 //!    the verifier that produced it; a rejection is logged here, once.
 //! 5. **Demand**: each entry point says what it needs — nothing (`AxiomsLayer::record`), a
@@ -19,6 +21,7 @@
 //!
 //! The extractors, the guard and the layers are thin adapters over [`admit`].
 
+mod bind;
 mod safe;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -95,10 +98,14 @@ pub(crate) async fn authenticate(axioms: &Axioms, parts: &mut Parts) -> Authenti
     {
         return recorded.auth.clone();
     }
-    let auth = match bearer::bearer_token(&parts.headers) {
-        Ok(Some(token)) => match axioms.verify(token).await {
-            Ok(claims) => Authentication::Verified(claims),
-            Err(err) => Authentication::Rejected(err),
+    let dpop = axioms.config().dpop.origin.is_some();
+    let auth = match bearer::credentials(&parts.headers, dpop) {
+        Ok(Some((scheme, token))) => match axioms.verify_token(token).await {
+            Ok(claims) => match bind::check(axioms, parts, scheme, token, &claims).await {
+                Ok(()) => Authentication::Verified(claims),
+                Err(err) => Authentication::Rejected(err),
+            },
+            Err(err) => Authentication::Rejected(err.presented_with(scheme)),
         },
         // Another scheme is no credentials for a bearer resource server (RFC 6750 §3.1).
         Ok(None) | Err(Reason::NotBearer) => Authentication::Anonymous,

@@ -108,8 +108,10 @@ fn deny<S, P: Policy<S>>(axioms: &Axioms, claims: &Claims, owner: Option<bool>) 
         _ => reason,
     };
     let err = match mode {
-        Mode::Any => axioms.error(reason).with_alternative_scopes(scopes),
-        Mode::All => axioms.error(reason).with_scopes(scopes),
+        Mode::Any => axioms
+            .denial(reason, claims)
+            .with_alternative_scopes(scopes),
+        Mode::All => axioms.denial(reason, claims).with_scopes(scopes),
     };
     let err = if reason == Reason::InsufficientUserAuthentication {
         let (acr, max_age) = P::RULE.step_up();

@@ -1,7 +1,8 @@
-//! The bearer token of a request, per RFC 6750 §2.1.
+//! The access token of a request: `Bearer` (RFC 6750 §2.1) or `DPoP` (RFC 9449 §7.1), which
+//! share one grammar.
 //!
 //! ```text
-//! credentials = "Bearer" 1*SP b64token
+//! credentials = ( "Bearer" / "DPoP" ) 1*SP b64token
 //! b64token    = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 //! ```
 //!
@@ -14,15 +15,19 @@
 use http::HeaderMap;
 use http::header::AUTHORIZATION;
 
-use crate::rejection::Reason;
+use crate::rejection::{Reason, Scheme};
 
-/// Extracts the bearer token from request headers.
+/// Extracts the access token and its scheme from request headers; `DPoP` is a scheme of
+/// its own only where `dpop` (the resource accepts DPoP), another scheme elsewhere.
 ///
-/// * `Ok(Some(token))`: one well-formed `Authorization: Bearer <b64token>` header;
+/// * `Ok(Some((scheme, token)))`: one well-formed `Authorization: Bearer|DPoP <b64token>`;
 /// * `Ok(None)`: no `Authorization` header at all;
 /// * `Err(Reason::NotBearer)`: another scheme (treated as no credentials, RFC 6750 §3.1);
 /// * `Err(Reason::MultipleAuthorizationHeaders | Reason::MalformedAuthorization)`: 400.
-pub(crate) fn bearer_token(headers: &HeaderMap) -> Result<Option<&str>, Reason> {
+pub(crate) fn credentials(
+    headers: &HeaderMap,
+    dpop: bool,
+) -> Result<Option<(Scheme, &str)>, Reason> {
     let mut values = headers.get_all(AUTHORIZATION).iter();
     let Some(value) = values.next() else {
         return Ok(None);
@@ -30,19 +35,23 @@ pub(crate) fn bearer_token(headers: &HeaderMap) -> Result<Option<&str>, Reason> 
     if values.next().is_some() {
         return Err(Reason::MultipleAuthorizationHeaders);
     }
-    parse_credentials(value.as_bytes()).map(Some)
+    parse_any(value.as_bytes(), dpop).map(Some)
 }
 
-/// Parses one `Authorization` field value as bearer credentials.
-pub(crate) fn parse_credentials(value: &[u8]) -> Result<&str, Reason> {
+/// Parses one `Authorization` field value as `Bearer` or `DPoP` credentials.
+fn parse_any(value: &[u8], dpop: bool) -> Result<(Scheme, &str), Reason> {
     let scheme_len = value
         .iter()
         .position(|&b| !is_tchar(b))
         .unwrap_or(value.len());
     let (scheme, rest) = value.split_at(scheme_len);
-    if !scheme.eq_ignore_ascii_case(b"bearer") {
+    let scheme = if scheme.eq_ignore_ascii_case(b"bearer") {
+        Scheme::Bearer
+    } else if dpop && scheme.eq_ignore_ascii_case(b"dpop") {
+        Scheme::DPoP
+    } else {
         return Err(Reason::NotBearer);
-    }
+    };
     // `1*SP`: at least one space, then the token; nothing after it.
     let token = rest.trim_ascii_start();
     if token.len() == rest.len() || token.is_empty() {
@@ -59,7 +68,8 @@ pub(crate) fn parse_credentials(value: &[u8]) -> Result<&str, Reason> {
         return Err(Reason::MalformedAuthorization);
     }
     // b64token is ASCII, so this cannot fail.
-    std::str::from_utf8(token).map_err(|_| Reason::MalformedAuthorization)
+    let token = std::str::from_utf8(token).map_err(|_| Reason::MalformedAuthorization)?;
+    Ok((scheme, token))
 }
 
 /// `tchar` of RFC 9110 §5.6.2: the characters of a token such as an auth-scheme.
@@ -81,7 +91,10 @@ mod tests {
     use http::HeaderValue;
 
     fn parse(v: &[u8]) -> Result<&str, Reason> {
-        parse_credentials(v)
+        match parse_any(v, true)? {
+            (Scheme::Bearer, token) => Ok(token),
+            (Scheme::DPoP, _) => Err(Reason::NotBearer),
+        }
     }
 
     #[test]
@@ -134,12 +147,34 @@ mod tests {
     }
 
     #[test]
+    fn dpop_shares_the_grammar() {
+        for v in ["DPoP a.b.c", "dpop a.b.c", "DPOP   a.b.c"] {
+            assert_eq!(
+                parse_any(v.as_bytes(), true),
+                Ok((Scheme::DPoP, "a.b.c")),
+                "{v}"
+            );
+        }
+        assert_eq!(
+            parse_any(b"DPoP a b", true),
+            Err(Reason::MalformedAuthorization)
+        );
+        assert_eq!(parse_any(b"DPoPx a", true), Err(Reason::NotBearer));
+        // Where DPoP is off, it is just another scheme.
+        assert_eq!(parse_any(b"DPoP a.b.c", false), Err(Reason::NotBearer));
+        assert_eq!(parse_any(b"DPoP a b", false), Err(Reason::NotBearer));
+    }
+
+    #[test]
     fn exactly_one_header() {
         let mut h = HeaderMap::new();
-        assert_eq!(bearer_token(&h), Ok(None));
+        assert_eq!(credentials(&h, true), Ok(None));
         h.append(AUTHORIZATION, HeaderValue::from_static("Bearer a"));
-        assert_eq!(bearer_token(&h), Ok(Some("a")));
-        h.append(AUTHORIZATION, HeaderValue::from_static("Bearer a"));
-        assert_eq!(bearer_token(&h), Err(Reason::MultipleAuthorizationHeaders));
+        assert_eq!(credentials(&h, true), Ok(Some((Scheme::Bearer, "a"))));
+        h.append(AUTHORIZATION, HeaderValue::from_static("DPoP a"));
+        assert_eq!(
+            credentials(&h, true),
+            Err(Reason::MultipleAuthorizationHeaders)
+        );
     }
 }

@@ -143,7 +143,7 @@ fn split(token: &str) -> Result<(&str, &str, &str), Reason> {
 }
 
 /// Strict unpadded base64url, canonical trailing bits included, without allocating.
-fn is_strict_base64url(segment: &str) -> bool {
+pub(crate) fn is_strict_base64url(segment: &str) -> bool {
     let bytes = segment.as_bytes();
     if bytes.len() % 4 == 1 {
         return false;
@@ -304,11 +304,9 @@ fn check_kind(claims: &Claims, typed_access_token: bool) -> Result<(), Reason> {
     if all.contains_key("nonce") && !typed {
         return Err(Reason::NotAccessToken);
     }
-    // A sender-constrained token's proof of possession is not checked here: refuse it
-    // rather than let a stolen DPoP- or certificate-bound token work as a bearer token.
-    if all.contains_key("cnf") {
-        return Err(Reason::SenderConstrained);
-    }
+    // A sender-constrained token (`cnf`) is verified like any other here; the pipeline then
+    // checks its proof of possession (`pipeline::bind`), and `Axioms::verify`, which sees no
+    // request, refuses it.
     Ok(())
 }
 

@@ -1,0 +1,305 @@
+//! The checks of a DPoP proof at a resource server (RFC 9449 §4.3), in this order: one
+//! header, size, compact JWS, header (`typ`, `alg`, `jwk`), signature — and only then the
+//! claims (`htm`, `htu`, `iat`, `ath`, `nonce`). Nothing in the proof is trusted before its
+//! signature verifies.
+
+use aws_lc_rs::digest::{SHA256, digest};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use http::{HeaderMap, HeaderName, Method};
+use serde_json::{Map, Value};
+use url::Url;
+
+use crate::algorithm::Algorithm;
+use crate::config::defaults::MAX_DPOP_PROOF_BYTES;
+use crate::config::dpop::Dpop;
+use crate::jwks::key::{self, Skip};
+use crate::rejection::Reason;
+use crate::token::json::{JsonError, parse_object};
+use crate::token::verify::is_strict_base64url;
+
+use super::nonce;
+
+/// The `DPoP` request header.
+pub(crate) static DPOP: HeaderName = HeaderName::from_static("dpop");
+
+/// Longest accepted `jti`, in bytes (RFC 9449 §11.1: refuse "unnecessarily large" ones).
+const MAX_JTI_BYTES: usize = 256;
+
+/// A proof that passed every check but the binding and the replay check.
+#[derive(Debug)]
+pub(crate) struct Proof {
+    /// The RFC 7638 SHA-256 thumbprint of the proof key, base64url: what `cnf.jkt` must be.
+    pub(crate) thumbprint: String,
+    /// The proof's `jti`.
+    pub(crate) jti: String,
+}
+
+/// What the proof is checked against.
+pub(crate) struct Request<'a> {
+    pub(crate) headers: &'a HeaderMap,
+    pub(crate) method: &'a Method,
+    /// The request path as received (before any `Router::nest` stripped a prefix).
+    pub(crate) path: &'a str,
+    /// The access token of the `Authorization` header.
+    pub(crate) token: &'a str,
+    /// Seconds since the Unix epoch.
+    pub(crate) now: i64,
+    /// Seconds of clock skew tolerated.
+    pub(crate) leeway: i64,
+}
+
+/// Checks the request's one `DPoP` proof, and returns its key thumbprint and `jti`.
+pub(crate) fn check(dpop: &Dpop, origin: &str, req: &Request<'_>) -> Result<Proof, Reason> {
+    let mut values = req.headers.get_all(&DPOP).iter();
+    let value = values.next().ok_or(Reason::MissingDpopProof)?;
+    if values.next().is_some() {
+        return Err(Reason::MultipleDpopProofs);
+    }
+    if value.len() > MAX_DPOP_PROOF_BYTES {
+        return Err(Reason::MalformedDpopProof);
+    }
+    let proof = value.to_str().map_err(|_| Reason::MalformedDpopProof)?;
+    let mut segments = proof.split('.');
+    let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) = (
+        segments.next(),
+        segments.next(),
+        segments.next(),
+        segments.next(),
+    ) else {
+        return Err(Reason::MalformedDpopProof);
+    };
+    if signature_b64.is_empty() || !is_strict_base64url(signature_b64) {
+        return Err(Reason::MalformedDpopProof);
+    }
+    let header = object(header_b64)?;
+    let alg = header_alg(dpop, &header)?;
+    let jwk = header.get("jwk").ok_or(Reason::DpopProofKey)?;
+    if !jwk.is_object() {
+        return Err(Reason::DpopProofKey);
+    }
+    // The same admission as the issuer's keys: public members only (a `d` is refused), a
+    // supported curve, RSA of 2048 bits or more, and a key type that fits `alg`.
+    let key = key::admit(jwk, &[alg], alg).map_err(|_: Skip| Reason::DpopProofKey)?;
+    if key.alg != alg {
+        return Err(Reason::DpopProofKey);
+    }
+    let signing_input = proof
+        .get(..header_b64.len() + 1 + payload_b64.len())
+        .ok_or(Reason::MalformedDpopProof)?;
+    if !key.verify(signing_input.as_bytes(), signature_b64) {
+        return Err(Reason::DpopProofSignature);
+    }
+    // Signed by the key it carries: now the claims may be read.
+    let claims = object(payload_b64)?;
+    let jti = string(&claims, "jti")?;
+    if jti.is_empty() || jti.len() > MAX_JTI_BYTES {
+        return Err(Reason::MalformedDpopProof);
+    }
+    if string(&claims, "htm")? != req.method.as_str() {
+        return Err(Reason::DpopMethodMismatch);
+    }
+    check_htu(string(&claims, "htu")?, origin, req.path)?;
+    let iat = match claims.get("iat") {
+        Some(Value::Number(n)) => n
+            .as_i64()
+            .or_else(|| n.as_f64().filter(|f| f.is_finite()).map(|f| f as i64))
+            .ok_or(Reason::MalformedDpopProof)?,
+        _ => return Err(Reason::MalformedDpopProof),
+    };
+    let lifetime = i64::try_from(dpop.proof_lifetime.as_secs()).unwrap_or(i64::MAX);
+    let earliest = req.now.saturating_sub(lifetime).saturating_sub(req.leeway);
+    if iat < earliest || iat > req.now.saturating_add(req.leeway) {
+        return Err(Reason::DpopProofStale);
+    }
+    match claims.get("ath") {
+        Some(Value::String(ath)) if *ath == token_hash(req.token) => {}
+        _ => return Err(Reason::DpopTokenHashMismatch),
+    }
+    if let Some(nonce_key) = &dpop.nonce_key {
+        let ok = match claims.get("nonce") {
+            Some(Value::String(n)) => nonce::is_valid(nonce_key, n, req.now),
+            _ => false,
+        };
+        if !ok {
+            return Err(Reason::DpopNonceRequired);
+        }
+    }
+    Ok(Proof {
+        thumbprint: thumbprint(jwk).ok_or(Reason::DpopProofKey)?,
+        jti: jti.to_owned(),
+    })
+}
+
+fn object(segment: &str) -> Result<Map<String, Value>, Reason> {
+    if segment.is_empty() || !is_strict_base64url(segment) {
+        return Err(Reason::MalformedDpopProof);
+    }
+    let bytes = URL_SAFE_NO_PAD
+        .decode(segment)
+        .map_err(|_| Reason::MalformedDpopProof)?;
+    parse_object(&bytes).map_err(|e| match e {
+        JsonError::Duplicate | JsonError::Invalid => Reason::MalformedDpopProof,
+    })
+}
+
+fn string<'a>(claims: &'a Map<String, Value>, name: &str) -> Result<&'a str, Reason> {
+    claims
+        .get(name)
+        .and_then(Value::as_str)
+        .ok_or(Reason::MalformedDpopProof)
+}
+
+/// `typ`, `alg` and the header members a proof may not carry.
+fn header_alg(dpop: &Dpop, header: &Map<String, Value>) -> Result<Algorithm, Reason> {
+    match header.get("typ").and_then(Value::as_str) {
+        // Media types compare case-insensitively (RFC 2045 §5.1).
+        Some(typ) if typ.eq_ignore_ascii_case("dpop+jwt") => {}
+        _ => return Err(Reason::DpopProofType),
+    }
+    // A JWS extension or a nested/encrypted form has no place in a proof.
+    if ["crit", "b64", "zip", "enc", "cty"]
+        .iter()
+        .any(|m| header.contains_key(*m))
+    {
+        return Err(Reason::MalformedDpopProof);
+    }
+    let name = header
+        .get("alg")
+        .and_then(Value::as_str)
+        .ok_or(Reason::DpopProofAlgorithm)?;
+    // `Ed25519` is the fully-specified name of EdDSA on Ed25519 (RFC 9864).
+    let alg = if name == "Ed25519" {
+        Some(Algorithm::EdDSA)
+    } else {
+        Algorithm::from_name(name)
+    };
+    alg.filter(|a| dpop.algorithms.contains(a))
+        .ok_or(Reason::DpopProofAlgorithm)
+}
+
+/// `htu` against `origin` + the request path, both normalized (RFC 3986 §6.2.2–6.2.3, as
+/// the `url` crate does: case, default port, dot-segments), query and fragment ignored.
+fn check_htu(htu: &str, origin: &str, path: &str) -> Result<(), Reason> {
+    let normalize = |raw: &str| {
+        let mut url = Url::parse(raw).ok()?;
+        if !matches!(url.scheme(), "https" | "http") {
+            return None;
+        }
+        url.set_query(None);
+        url.set_fragment(None);
+        Some(url)
+    };
+    let expected = normalize(&format!("{origin}{path}")).ok_or(Reason::DpopUriMismatch)?;
+    match normalize(htu) {
+        Some(got) if got == expected => Ok(()),
+        _ => Err(Reason::DpopUriMismatch),
+    }
+}
+
+/// `ath`: base64url of the SHA-256 of the token's ASCII (RFC 9449 §4.2).
+pub(crate) fn token_hash(token: &str) -> String {
+    URL_SAFE_NO_PAD.encode(digest(&SHA256, token.as_bytes()))
+}
+
+/// The RFC 7638 SHA-256 thumbprint of a public JWK, base64url: what a DPoP-bound token
+/// carries in `cnf.jkt`. Its required members in lexicographic order, no whitespace; `None`
+/// for a key type other than RSA, EC and OKP, or a missing member.
+///
+/// ```
+/// let jwk = serde_json::json!({
+///     "kty": "EC", "crv": "P-256",
+///     "x": "l8tFrhx-34tV3hRICRDY9zCkDlpBhF42UQUfWVAWBFs",
+///     "y": "9VE4jf_Ok_o64zbTTlcuNJajHmt6v9TDVrU0CdvGRDA",
+/// });
+/// assert_eq!(
+///     axioms::dpop::thumbprint(&jwk).as_deref(),
+///     Some("0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"),
+/// );
+/// ```
+pub fn thumbprint(jwk: &Value) -> Option<String> {
+    let member = |name: &str| -> Option<String> {
+        let value = jwk.get(name)?.as_str()?;
+        // A JSON string, escaped as serde_json does (the values are base64url or names).
+        Some(format!("\"{name}\":{}", serde_json::to_string(value).ok()?))
+    };
+    let members: Vec<String> = match jwk.get("kty")?.as_str()? {
+        "RSA" => vec![member("e")?, member("kty")?, member("n")?],
+        "EC" => vec![member("crv")?, member("kty")?, member("x")?, member("y")?],
+        "OKP" => vec![member("crv")?, member("kty")?, member("x")?],
+        _ => return None,
+    };
+    let canonical = format!("{{{}}}", members.join(","));
+    Some(URL_SAFE_NO_PAD.encode(digest(&SHA256, canonical.as_bytes())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn thumbprint_of_rfc_9449_figure_4() {
+        let jwk = json!({
+            "kty": "EC",
+            "x": "l8tFrhx-34tV3hRICRDY9zCkDlpBhF42UQUfWVAWBFs",
+            "y": "9VE4jf_Ok_o64zbTTlcuNJajHmt6v9TDVrU0CdvGRDA",
+            "crv": "P-256"
+        });
+        assert_eq!(
+            thumbprint(&jwk).as_deref(),
+            Some("0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I")
+        );
+    }
+
+    #[test]
+    fn thumbprint_of_rfc_7638_section_3_1() {
+        let jwk = json!({
+            "kty": "RSA",
+            "n": "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw",
+            "e": "AQAB",
+            "alg": "RS256",
+            "kid": "2011-04-29"
+        });
+        assert_eq!(
+            thumbprint(&jwk).as_deref(),
+            Some("NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs")
+        );
+    }
+
+    #[test]
+    fn ath_of_rfc_9449_figure_14() {
+        assert_eq!(
+            token_hash("Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU"),
+            "fUHyO2r2Z3DZ53EsNrWBb0xWXoaNy59IiKCAqksmQEo"
+        );
+    }
+
+    #[test]
+    fn htu_is_compared_normalized_without_query() {
+        let origin = "https://api.example.com";
+        for ok in [
+            "https://api.example.com/a/b",
+            "HTTPS://API.Example.COM:443/a/./b",
+            "https://api.example.com/a/b?x=1#f",
+            "https://api.example.com/a/c/../b",
+        ] {
+            assert_eq!(check_htu(ok, origin, "/a/b"), Ok(()), "{ok}");
+        }
+        for bad in [
+            "https://api.example.com/a/b/",
+            "https://api.example.com:8443/a/b",
+            "http://api.example.com/a/b",
+            "https://evil.example.com/a/b",
+            "https://api.example.com/a",
+            "/a/b",
+            "ftp://api.example.com/a/b",
+        ] {
+            assert_eq!(
+                check_htu(bad, origin, "/a/b"),
+                Err(Reason::DpopUriMismatch),
+                "{bad}"
+            );
+        }
+    }
+}

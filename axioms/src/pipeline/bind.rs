@@ -1,0 +1,148 @@
+//! Step 3b of the pipeline: the token is bound to something the request must prove.
+//!
+//! | `cnf` of the token | `Bearer` | `DPoP` |
+//! |---|---|---|
+//! | none | accepted (refused when DPoP is required) | refused: not DPoP-bound |
+//! | `jkt` | refused (RFC 9449 §7.2) | the proof's checks, then its key (DPoP on) |
+//! | `x5t#S256` | the client certificate's thumbprint (RFC 8705 §3) | refused: not DPoP-bound |
+//! | anything else | refused: a binding axioms cannot check | refused |
+
+use http::request::Parts;
+use serde_json::Value;
+
+use crate::authorizer::Axioms;
+use crate::claims::Claims;
+use crate::dpop::ReplayKey;
+use crate::dpop::{nonce, proof};
+use crate::mtls::{self, ClientCertificate};
+use crate::rejection::{AuthError, Reason, Scheme};
+
+/// What a token is bound to.
+enum Binding<'a> {
+    None,
+    /// `cnf.jkt`: a DPoP key's thumbprint.
+    Key(&'a str),
+    /// `cnf["x5t#S256"]`: a client certificate's thumbprint.
+    Certificate(&'a str),
+}
+
+/// The binding a token's `cnf` names; a `cnf` that is not exactly one binding axioms
+/// checks is refused rather than ignored.
+fn binding(claims: &Claims) -> Result<Binding<'_>, Reason> {
+    let Some(cnf) = claims.as_map().get("cnf") else {
+        return Ok(Binding::None);
+    };
+    let cnf = cnf.as_object().ok_or(Reason::SenderConstrained)?;
+    let mut members = cnf.iter();
+    match (members.next(), members.next()) {
+        (Some((name, Value::String(jkt))), None) if name == "jkt" && !jkt.is_empty() => {
+            Ok(Binding::Key(jkt))
+        }
+        (Some((name, Value::String(x5t))), None) if name == "x5t#S256" && !x5t.is_empty() => {
+            Ok(Binding::Certificate(x5t))
+        }
+        _ => Err(Reason::SenderConstrained),
+    }
+}
+
+/// Checks the binding of `claims` (verified from `token`, presented with `scheme`).
+pub(crate) async fn check(
+    axioms: &Axioms,
+    parts: &Parts,
+    scheme: Scheme,
+    token: &str,
+    claims: &Claims,
+) -> Result<(), AuthError> {
+    let fail = |reason: Reason| axioms.error(reason).presented_with(scheme);
+    let config = axioms.config();
+    let dpop = &config.dpop;
+    match (scheme, binding(claims).map_err(fail)?) {
+        (Scheme::Bearer, Binding::Key(_)) if dpop.origin.is_none() => {
+            Err(fail(Reason::DpopNotConfigured))
+        }
+        (Scheme::Bearer, Binding::Key(_)) => Err(fail(Reason::BoundTokenAsBearer)),
+        (Scheme::Bearer, Binding::None) if dpop.required => Err(fail(Reason::DpopRequired)),
+        (Scheme::Bearer, Binding::None) => Ok(()),
+        (Scheme::Bearer, Binding::Certificate(x5t)) => {
+            let cert = client_certificate(axioms, parts).map_err(fail)?;
+            match cert {
+                None => Err(fail(Reason::MissingClientCertificate)),
+                Some(cert) if cert.thumbprint() == x5t => {
+                    if dpop.required {
+                        Err(fail(Reason::DpopRequired))
+                    } else {
+                        Ok(())
+                    }
+                }
+                Some(_) => Err(fail(Reason::ClientCertificateMismatch)),
+            }
+        }
+        (Scheme::DPoP, Binding::None | Binding::Certificate(_)) => {
+            Err(fail(Reason::TokenNotDpopBound))
+        }
+        (Scheme::DPoP, Binding::Key(jkt)) => {
+            // `credentials` reads the DPoP scheme only where DPoP is on.
+            let Some(origin) = dpop.origin.as_deref() else {
+                return Err(fail(Reason::TokenNotDpopBound));
+            };
+            let validation = &config.validation;
+            let now = validation.clock.now();
+            let path = parts
+                .extensions
+                .get::<axum::extract::OriginalUri>()
+                .map_or_else(|| parts.uri.path(), |original| original.0.path());
+            let request = proof::Request {
+                headers: &parts.headers,
+                method: &parts.method,
+                path,
+                token,
+                now,
+                leeway: validation.leeway,
+            };
+            let proof = proof::check(dpop, origin, &request).map_err(|reason| {
+                let err = fail(reason);
+                match (&dpop.nonce_key, reason) {
+                    (Some(key), Reason::DpopNonceRequired) => {
+                        err.with_dpop_nonce(nonce::current(key, now))
+                    }
+                    _ => err,
+                }
+            })?;
+            if proof.thumbprint != jkt {
+                return Err(fail(Reason::DpopKeyMismatch));
+            }
+            // Last, so that only a proof that passed everything else takes a place.
+            let ttl = dpop.proof_lifetime
+                + std::time::Duration::from_secs(validation.leeway.unsigned_abs()) * 2;
+            match axioms
+                .replay_store()
+                .first_use(ReplayKey::new(&proof.thumbprint, &proof.jti), ttl)
+                .await
+            {
+                Ok(true) => Ok(()),
+                Ok(false) => Err(fail(Reason::DpopProofReplayed)),
+                Err(crate::dpop::ReplayStoreError::Full) => Err(fail(Reason::ReplayStoreFull)),
+                Err(err) => Err(fail(Reason::ReplayStoreUnavailable).with_detail(err.to_string())),
+            }
+        }
+    }
+}
+
+/// The request's client certificate: the TLS connection's, else (only when configured) the
+/// trusted proxy header's.
+fn client_certificate(axioms: &Axioms, parts: &Parts) -> Result<Option<ClientCertificate>, Reason> {
+    if let Some(cert) = parts.extensions.get::<ClientCertificate>() {
+        return Ok(Some(cert.clone()));
+    }
+    let Some(name) = &axioms.config().dpop.client_cert_header else {
+        return Ok(None);
+    };
+    let mut values = parts.headers.get_all(name).iter();
+    match (values.next(), values.next()) {
+        (None, _) => Ok(None),
+        (Some(value), None) => mtls::from_header(value.as_bytes())
+            .map(Some)
+            .ok_or(Reason::MalformedClientCertificate),
+        (Some(_), Some(_)) => Err(Reason::MalformedClientCertificate),
+    }
+}

@@ -42,6 +42,19 @@ async fn create_order() -> (http::StatusCode, &'static str) {
     (http::StatusCode::CREATED, "created")
 }
 
+/// Only DPoP-bound tokens, on this route alone.
+#[protected(dpop = required, scopes = any("read:data"))]
+async fn payouts() -> &'static str {
+    "payouts"
+}
+
+axioms::policy!(Bound: dpop = required);
+
+#[protected(policy = Bound)]
+async fn bound_only() -> &'static str {
+    "bound"
+}
+
 async fn whoami(claims: Claims) -> String {
     claims.subject().unwrap_or_default().to_owned()
 }
@@ -61,6 +74,8 @@ fn app(axioms: Axioms) -> Router {
     Router::new()
         .route("/orders", get(orders).post(create_order))
         .route("/me", get(whoami))
+        .route("/payouts", get(payouts))
+        .route("/bound", get(bound_only))
         .nest("/v1", v1)
         .with_state(axioms)
 }
@@ -80,6 +95,10 @@ async fn fixture(configure: impl FnOnce(ConfigBuilder) -> ConfigBuilder) -> Fixt
 }
 
 impl Fixture {
+    fn plain_token(&self, scope: &str) -> String {
+        self.issuer.token().audience(RESOURCE).scope(scope).sign()
+    }
+
     fn bound_token(&self, key: &DpopKey, scope: &str) -> String {
         self.issuer
             .token()
@@ -88,6 +107,13 @@ impl Fixture {
             .bound_to(key)
             .sign()
     }
+}
+
+/// A proof of `key` for `method` on `RESOURCE` + `path`, for `token`.
+fn proof_for(key: &DpopKey, method: &str, path: &str, token: &str) -> String {
+    key.proof(method, &format!("{RESOURCE}{path}"))
+        .access_token(token)
+        .sign()
 }
 
 fn dpop(method: &str, path: &str, token: &str, proof: &str) -> Req {
@@ -151,18 +177,12 @@ async fn a_bound_token_with_a_proof_of_its_key_is_accepted_for_every_algorithm()
     ] {
         let key = DpopKey::generate(alg);
         let token = f.bound_token(&key, "read:data write:data");
-        let proof = key
-            .proof("GET", &format!("{RESOURCE}/orders"))
-            .access_token(&token)
-            .sign();
+        let proof = proof_for(&key, "GET", "/orders", &token);
         let r = send(&f.app, dpop("GET", "/orders", &token, &proof)).await;
         assert_eq!(r.status, 200, "{alg:?}: {r:?}");
         assert_eq!(r.body, "orders");
         // The method and the path are the proof's: a POST needs its own.
-        let proof = key
-            .proof("POST", &format!("{RESOURCE}/orders"))
-            .access_token(&token)
-            .sign();
+        let proof = proof_for(&key, "POST", "/orders", &token);
         let r = send(&f.app, dpop("POST", "/orders", &token, &proof)).await;
         assert_eq!(r.status, 201, "{alg:?}: {r:?}");
     }
@@ -428,10 +448,7 @@ async fn a_replayed_proof_is_refused() {
     let f = fixture(|c| c).await;
     let key = DpopKey::generate(Algorithm::EdDSA);
     let token = f.bound_token(&key, "read:data");
-    let proof = key
-        .proof("GET", &format!("{RESOURCE}/orders"))
-        .access_token(&token)
-        .sign();
+    let proof = proof_for(&key, "GET", "/orders", &token);
     let first = send(&f.app, dpop("GET", "/orders", &token, &proof)).await;
     assert_eq!(first.status, 200, "{first:?}");
     let again = send(&f.app, dpop("GET", "/orders", &token, &proof)).await;
@@ -464,10 +481,7 @@ async fn presenting_the_token_under_the_wrong_scheme_is_refused() {
     let f = fixture(|c| c).await;
     let key = DpopKey::generate(Algorithm::ES256);
     let bound = f.bound_token(&key, "read:data");
-    let proof = key
-        .proof("GET", &format!("{RESOURCE}/orders"))
-        .access_token(&bound)
-        .sign();
+    let proof = proof_for(&key, "GET", "/orders", &bound);
 
     // A stolen DPoP-bound token used as a bearer token (RFC 9449 §7.2), even with a proof.
     for request in [
@@ -485,16 +499,8 @@ async fn presenting_the_token_under_the_wrong_scheme_is_refused() {
     }
 
     // A bearer token under the DPoP scheme, with a proof of some key.
-    let plain = f
-        .issuer
-        .token()
-        .audience(RESOURCE)
-        .scope("read:data")
-        .sign();
-    let proof = key
-        .proof("GET", &format!("{RESOURCE}/orders"))
-        .access_token(&plain)
-        .sign();
+    let plain = f.plain_token("read:data");
+    let proof = proof_for(&key, "GET", "/orders", &plain);
     let r = send(&f.app, dpop("GET", "/orders", &plain, &proof)).await;
     assert_eq!(r.status, 401, "{r:?}");
     assert_eq!(reason(&r), "TokenNotDpopBound");
@@ -525,10 +531,7 @@ async fn challenges_offer_dpop_beside_bearer_and_403_answers_on_the_scheme_used(
     // An RS256 proof is now outside the allow-list.
     let key = DpopKey::generate(Algorithm::RS256);
     let token = f.bound_token(&key, "read:data");
-    let proof = key
-        .proof("GET", &format!("{RESOURCE}/orders"))
-        .access_token(&token)
-        .sign();
+    let proof = proof_for(&key, "GET", "/orders", &token);
     let r = send(&f.app, dpop("GET", "/orders", &token, &proof)).await;
     assert_eq!(r.status, 401);
     assert_eq!(reason(&r), "DpopProofAlgorithm");
@@ -536,10 +539,7 @@ async fn challenges_offer_dpop_beside_bearer_and_403_answers_on_the_scheme_used(
     // A valid DPoP request without the privilege: 403 on the DPoP scheme (RFC 9449 §7.1).
     let key = DpopKey::generate(Algorithm::ES256);
     let token = f.bound_token(&key, "read:data");
-    let proof = key
-        .proof("POST", &format!("{RESOURCE}/orders"))
-        .access_token(&token)
-        .sign();
+    let proof = proof_for(&key, "POST", "/orders", &token);
     let r = send(&f.app, dpop("POST", "/orders", &token, &proof)).await;
     assert_eq!(r.status, 403, "{r:?}");
     let www = r.www().unwrap();
@@ -557,10 +557,7 @@ async fn the_claims_extractor_takes_the_same_way() {
     let token = f.bound_token(&key, "");
     let r = send(&f.app, req("GET", "/me").bearer(&token)).await;
     assert_eq!(reason(&r), "BoundTokenAsBearer", "{r:?}");
-    let proof = key
-        .proof("GET", &format!("{RESOURCE}/me"))
-        .access_token(&token)
-        .sign();
+    let proof = proof_for(&key, "GET", "/me", &token);
     let r = send(&f.app, dpop("GET", "/me", &token, &proof)).await;
     assert_eq!(r.status, 200, "{r:?}");
     assert_eq!(r.body, "user-1");
@@ -572,10 +569,7 @@ async fn nested_routes_check_htu_against_the_path_as_received() {
     let key = DpopKey::generate(Algorithm::ES256);
     let token = f.bound_token(&key, "read:data");
     // `nest("/v1", …)` strips the prefix before the handler; the proof names the full path.
-    let stripped = key
-        .proof("GET", &format!("{RESOURCE}/orders"))
-        .access_token(&token)
-        .sign();
+    let stripped = proof_for(&key, "GET", "/orders", &token);
     let r = send(&f.app, dpop("GET", "/v1/orders", &token, &stripped)).await;
     assert_eq!(reason(&r), "DpopUriMismatch", "{r:?}");
 }
@@ -729,12 +723,7 @@ async fn iat_is_accepted_for_the_lifetime_plus_the_leeway_on_each_side() {
 #[tokio::test]
 async fn required_dpop_refuses_bearer_tokens_and_says_so_in_the_metadata() {
     let f = fixture(ConfigBuilder::require_dpop).await;
-    let plain = f
-        .issuer
-        .token()
-        .audience(RESOURCE)
-        .scope("read:data")
-        .sign();
+    let plain = f.plain_token("read:data");
     let r = send(&f.app, req("GET", "/orders").bearer(&plain)).await;
     assert_eq!(r.status, 401, "{r:?}");
     assert_eq!(reason(&r), "DpopRequired");
@@ -747,10 +736,7 @@ async fn required_dpop_refuses_bearer_tokens_and_says_so_in_the_metadata() {
 
     let key = DpopKey::generate(Algorithm::ES256);
     let token = f.bound_token(&key, "read:data");
-    let proof = key
-        .proof("GET", &format!("{RESOURCE}/orders"))
-        .access_token(&token)
-        .sign();
+    let proof = proof_for(&key, "GET", "/orders", &token);
     assert_eq!(
         send(&f.app, dpop("GET", "/orders", &token, &proof))
             .await
@@ -779,6 +765,42 @@ async fn required_dpop_refuses_bearer_tokens_and_says_so_in_the_metadata() {
         .unwrap();
     let document = ResourceMetadata::new(&config).unwrap().document().clone();
     assert_eq!(document["dpop_bound_access_tokens_required"], false);
+}
+
+#[tokio::test]
+async fn a_route_can_require_dpop_on_its_own() {
+    let f = fixture(|c| c).await;
+    let plain = f.plain_token("read:data");
+    let key = DpopKey::generate(Algorithm::ES256);
+    let bound = f.bound_token(&key, "read:data");
+    for path in ["/payouts", "/bound"] {
+        let r = send(&f.app, req("GET", path).bearer(&plain)).await;
+        assert_eq!(r.status, 401, "{path}: {r:?}");
+        assert_eq!(reason(&r), "DpopRequired", "{path}");
+        let www = r.www().unwrap();
+        assert_eq!(challenge_of(www, "DPoP")["error"], "invalid_token", "{www}");
+        assert!(!challenge_of(www, "Bearer").contains_key("error"), "{www}");
+        assert!(
+            r.body.contains("requires a DPoP-bound access token"),
+            "{}",
+            r.body
+        );
+        let proof = proof_for(&key, "GET", path, &bound);
+        let r = send(&f.app, dpop("GET", path, &bound, &proof)).await;
+        assert_eq!(r.status, 200, "{path}: {r:?}");
+    }
+    // Other routes still take bearer tokens.
+    assert_eq!(
+        send(&f.app, req("GET", "/orders").bearer(&plain))
+            .await
+            .status,
+        200
+    );
+    // The scope is still checked for a DPoP-bound token.
+    let unscoped = f.bound_token(&key, "");
+    let proof = proof_for(&key, "GET", "/payouts", &unscoped);
+    let r = send(&f.app, dpop("GET", "/payouts", &unscoped, &proof)).await;
+    assert_eq!(r.status, 403, "{r:?}");
 }
 
 #[tokio::test]
@@ -885,12 +907,7 @@ async fn an_unavailable_or_full_replay_store_fails_closed() {
     assert_eq!(reason(&r), "DpopTokenHashMismatch");
     assert_eq!(down.0.load(Ordering::SeqCst), 1);
     // Bearer requests do not need the store.
-    let plain = f
-        .issuer
-        .token()
-        .audience(RESOURCE)
-        .scope("read:data")
-        .sign();
+    let plain = f.plain_token("read:data");
     assert_eq!(
         send(&f.app, req("GET", "/orders").bearer(&plain))
             .await
@@ -994,10 +1011,7 @@ async fn certificate_bound_tokens_through_a_trusted_header() {
     }
     // A certificate-bound token is not DPoP-bound.
     let key = DpopKey::generate(Algorithm::ES256);
-    let proof = key
-        .proof("GET", &format!("{RESOURCE}/orders"))
-        .access_token(&token)
-        .sign();
+    let proof = proof_for(&key, "GET", "/orders", &token);
     let r = send(
         &f.app,
         dpop("GET", "/orders", &token, &proof).header("client-cert", header(cert)),

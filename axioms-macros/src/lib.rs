@@ -34,6 +34,7 @@ use proc_macro::TokenStream;
 ///              | "policy" "=" Path ;                      (* alone *)
 /// clause       = claim_key "=" values
 ///              | "max_age" "=" integer                     (* 1 to 86400 seconds *)
+///              | "dpop" "=" "required"
 ///              | "owner" "(" owner_arg { "," owner_arg } [ "," ] ")"
 ///              | "any_of" "(" clause { "," clause } [ "," ] ")"
 ///              | "all_of" "(" clause { "," clause } [ "," ] ")" ;
@@ -62,6 +63,9 @@ use proc_macro::TokenStream;
 ///   is one of the classes, and its `auth_time` at most that many seconds ago. A token that
 ///   fails them gets 401 `insufficient_user_authentication` with `acr_values` and `max_age`
 ///   in the challenge, so the client knows which login to ask for.
+/// * `dpop = required` (RFC 9449): only a DPoP-bound token (whose proof the pipeline has
+///   checked) passes; a bearer token gets 401 `invalid_token` on the `DPoP` challenge. The
+///   configuration can require DPoP everywhere instead (`AXIOMS_DPOP_REQUIRED`).
 /// * Top-level clauses are all required (AND); `any_of(…)` needs one of its clauses,
 ///   `all_of(…)` all of them, nested as deep as you like.
 /// * `owner(fetch = f, field = "created_by", claim = "sub")`: after the token is verified,

@@ -24,6 +24,7 @@ paths! {
     rule_owner: [::axioms::__private::Rule::Owner]
     rule_acr: [::axioms::__private::Rule::Acr]
     rule_max_age: [::axioms::__private::Rule::MaxAge]
+    rule_dpop: [::axioms::__private::Rule::Dpop]
     rule_all_of: [::axioms::__private::Rule::AllOf]
     rule_any_of: [::axioms::__private::Rule::AnyOf]
     safe_methods: [::axioms::__private::SafeMethods]

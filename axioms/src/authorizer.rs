@@ -313,12 +313,9 @@ impl Axioms {
     /// An [`AuthError`] for a policy's denial of `claims`: on the challenge of the scheme the
     /// token came with (a DPoP-bound token can only have come as `DPoP`).
     pub(crate) fn denial(&self, reason: Reason, claims: &Claims) -> AuthError {
-        let dpop_bound = claims
-            .as_map()
-            .get("cnf")
-            .and_then(|cnf| cnf.get("jkt"))
-            .is_some();
-        let scheme = if dpop_bound {
+        // A route that requires DPoP answers a bearer token on the DPoP challenge: that is
+        // the scheme it must use.
+        let scheme = if claims.is_dpop_bound() || reason == Reason::DpopRequired {
             crate::rejection::Scheme::DPoP
         } else {
             crate::rejection::Scheme::Bearer

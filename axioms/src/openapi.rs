@@ -123,9 +123,12 @@ fn alternatives(rule: &Rule) -> (Vec<BTreeSet<&'static str>>, bool) {
         }
         Rule::Scopes(Mode::All, list) => (vec![list.iter().copied().collect()], true),
         // Not scopes: a token is needed, the rest is said in words.
-        Rule::Roles(..) | Rule::Permissions(..) | Rule::Owner | Rule::Acr(_) | Rule::MaxAge(_) => {
-            (vec![BTreeSet::new()], false)
-        }
+        Rule::Roles(..)
+        | Rule::Permissions(..)
+        | Rule::Owner
+        | Rule::Acr(_)
+        | Rule::MaxAge(_)
+        | Rule::Dpop => (vec![BTreeSet::new()], false),
         Rule::AllOf(rules) => product(rules.iter().map(alternatives)),
         Rule::AnyOf(rules) => {
             let mut union = Vec::new();

@@ -209,7 +209,8 @@ pub enum Reason {
     BoundTokenAsBearer,
     /// `Authorization: DPoP` with a token that is not DPoP-bound.
     TokenNotDpopBound,
-    /// The configuration requires DPoP-bound tokens and this one is not.
+    /// The configuration or the route's policy (`dpop = required`) requires DPoP-bound
+    /// tokens, and this one is not.
     DpopRequired,
     /// A DPoP-bound token, and DPoP is off: this server has no canonical URL to check a
     /// proof's `htu` against.
@@ -372,7 +373,8 @@ impl Reason {
             }
             TokenNotDpopBound => "Authorization: DPoP with a token that is not DPoP-bound",
             DpopRequired => {
-                "DPoP-bound tokens are required (AXIOMS_DPOP_REQUIRED) and this token is not"
+                "DPoP-bound tokens are required (AXIOMS_DPOP_REQUIRED, or the route's `dpop = \
+                 required`) and this token is not"
             }
             DpopNotConfigured => {
                 "a DPoP-bound token, and DPoP is off: set AXIOMS_RESOURCE (or AXIOMS_DPOP_ORIGIN) \

@@ -37,6 +37,8 @@ pub(crate) enum Clause {
     Owner(kw::owner, List<OwnerArg>),
     /// `max_age = 300` (RFC 9470 step-up: seconds since the user authenticated).
     MaxAge(LitInt),
+    /// `dpop = required` (RFC 9449: the token must be DPoP-bound).
+    Dpop,
     /// `any_of(…)` / `all_of(…)`.
     Group(GroupKey, List<Clause>),
 }

@@ -195,6 +195,7 @@ fn transcribe(rule: &Rule) -> TokenStream {
     match rule {
         Rule::Authenticated => paths::rule_authenticated(),
         Rule::Owner => paths::rule_owner(),
+        Rule::Dpop => paths::rule_dpop(),
         Rule::MaxAge(secs) => {
             let variant = paths::rule_max_age();
             quote!(#variant(#secs))

@@ -17,10 +17,11 @@ macro_rules! keywords {
 }
 
 keywords! {
-    scopes roles permissions acr max_age owner any_of all_of
+    scopes roles permissions acr max_age dpop owner any_of all_of
     safe_methods state policy
     fetch field claim mismatch
     any all
+    required
 }
 
 macro_rules! keys {

@@ -32,6 +32,8 @@ pub(crate) enum Rule {
     Owner,
     /// `max_age = N`: seconds since `auth_time`.
     MaxAge(u64),
+    /// `dpop = required`: the token is DPoP-bound.
+    Dpop,
     AllOf(Vec<Rule>),
     AnyOf(Vec<Rule>),
 }
@@ -107,6 +109,7 @@ impl fmt::Display for Rule {
             }
             Rule::Owner => write!(f, "{}(…)", kw::owner::NAME),
             Rule::MaxAge(secs) => write!(f, "{} = {secs}", kw::max_age::NAME),
+            Rule::Dpop => write!(f, "{} = {}", kw::dpop::NAME, kw::required::NAME),
             Rule::AllOf(rules) => {
                 write!(f, "{}(", kw::all_of::NAME)?;
                 list(f, rules)?;

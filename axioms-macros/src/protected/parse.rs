@@ -124,7 +124,7 @@ fn at_end(input: ParseStream<'_>) -> bool {
 fn clause_keys() -> Vec<&'static str> {
     [
         ClaimKey::NAMES,
-        &[kw::max_age::NAME, kw::owner::NAME],
+        &[kw::max_age::NAME, kw::dpop::NAME, kw::owner::NAME],
         GroupKey::NAMES,
     ]
     .concat()
@@ -137,6 +137,7 @@ fn top_keys() -> Vec<&'static str> {
 fn peek_clause(lookahead: &Lookahead1<'_>) -> bool {
     ClaimKey::peek(lookahead)
         || lookahead.peek(kw::max_age)
+        || lookahead.peek(kw::dpop)
         || lookahead.peek(kw::owner)
         || GroupKey::peek(lookahead)
 }
@@ -248,6 +249,16 @@ fn clause(input: ParseStream<'_>, cx: &Ctxt) -> syn::Result<Clause> {
             )
         })?;
         Ok(Clause::MaxAge(seconds))
+    } else if lookahead.peek(kw::dpop) {
+        let kw: kw::dpop = input.parse()?;
+        equals(input, kw.span, kw::dpop::NAME, "`required`")?;
+        match input.parse::<kw::required>() {
+            Ok(_) => Ok(Clause::Dpop),
+            Err(_) => Err(error_at_next(
+                input,
+                "expected `required`: `dpop = required` accepts only DPoP-bound tokens (leave it out to accept bearer tokens too)",
+            )),
+        }
     } else if lookahead.peek(kw::owner) {
         let kw: kw::owner = input.parse()?;
         parens(

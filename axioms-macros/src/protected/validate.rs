@@ -170,6 +170,7 @@ impl<'a> Rules<'a, '_> {
         match clause {
             Clause::Claim(key, values) => self.claims(*key, values),
             Clause::MaxAge(seconds) => Rule::MaxAge(max_age(seconds, self.cx)),
+            Clause::Dpop => Rule::Dpop,
             Clause::Owner(kw, args) => {
                 if self.owner.is_some() {
                     self.cx.error_at(

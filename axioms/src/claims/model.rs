@@ -52,6 +52,9 @@ struct Inner {
     permissions: Box<[Box<str>]>,
     /// What this claim set holds on the heap, estimated generously at build.
     heap_bytes: usize,
+    /// The DPoP `ath` of the token these claims were verified from (base64url SHA-256),
+    /// computed on the first DPoP request and kept with the cached claims after that.
+    token_hash: std::sync::OnceLock<Box<str>>,
 }
 
 /// Where [`Claims`] finds scopes, roles and permissions.
@@ -131,7 +134,9 @@ impl Claims {
             + [&audience, &scopes, &roles, &permissions]
                 .iter()
                 .map(|list| list_heap(list))
-                .sum::<usize>();
+                .sum::<usize>()
+            // A DPoP-bound token's `ath`, once computed.
+            + if all.contains_key("cnf") { 43 + ALLOC_OVERHEAD } else { 0 };
         Ok(Self(Arc::new(Inner {
             all,
             issuer,
@@ -145,7 +150,16 @@ impl Claims {
             roles,
             permissions,
             heap_bytes,
+            token_hash: std::sync::OnceLock::new(),
         })))
+    }
+
+    /// The DPoP `ath` of `token` (RFC 9449 §4.2), which must be the token these claims were
+    /// verified from: computed once, then shared by every cache hit of the token.
+    pub(crate) fn token_hash(&self, token: &str) -> &str {
+        self.0
+            .token_hash
+            .get_or_init(|| crate::dpop::proof::token_hash(token).into_boxed_str())
     }
 
     /// The heap this claim set holds (an upper estimate), for the token cache's byte budget.
@@ -194,6 +208,30 @@ impl Claims {
     /// class, RFC 9470). What `acr` in a policy is checked against.
     pub fn acr(&self) -> Option<&str> {
         self.0.all.get("acr").and_then(Value::as_str)
+    }
+
+    /// `cnf.jkt`: the thumbprint of the DPoP key the token is bound to (RFC 9449 §6.1). In
+    /// claims from the pipeline, the request proved possession of that key.
+    ///
+    /// ```
+    /// use axioms::Claims;
+    /// let claims = Claims::from_json_unverified(serde_json::json!({"cnf": {"jkt": "0ZcO"}})).unwrap();
+    /// assert_eq!(claims.dpop_thumbprint(), Some("0ZcO"));
+    /// assert!(claims.is_dpop_bound());
+    /// ```
+    pub fn dpop_thumbprint(&self) -> Option<&str> {
+        self.0
+            .all
+            .get("cnf")
+            .and_then(|cnf| cnf.get("jkt"))
+            .and_then(Value::as_str)
+            .filter(|jkt| !jkt.is_empty())
+    }
+
+    /// Whether the token is DPoP-bound (it has a [`dpop_thumbprint`](Self::dpop_thumbprint)):
+    /// what `dpop = required` in a policy checks.
+    pub fn is_dpop_bound(&self) -> bool {
+        self.dpop_thumbprint().is_some()
     }
 
     /// `jti`: the token's unique identifier.

@@ -19,7 +19,8 @@
 //!
 //! A DPoP-bound token sent as `Bearer` is refused (RFC 9449 §7.2), and with
 //! [`ConfigBuilder::require_dpop`](crate::ConfigBuilder::require_dpop) so is every unbound
-//! one. Challenges offer `DPoP algs="…"` beside `Bearer`; errors go on the scheme the
+//! one; a single route can demand it with `dpop = required` in its `#[protected]` policy.
+//! Challenges offer `DPoP algs="…"` beside `Bearer`; errors go on the scheme the
 //! request used.
 
 pub(crate) mod nonce;

@@ -41,8 +41,8 @@ pub(crate) struct Request<'a> {
     pub(crate) method: &'a Method,
     /// The request path as received (before any `Router::nest` stripped a prefix).
     pub(crate) path: &'a str,
-    /// The access token of the `Authorization` header.
-    pub(crate) token: &'a str,
+    /// `ath`: the hash of the access token of the `Authorization` header.
+    pub(crate) token_hash: &'a str,
     /// Seconds since the Unix epoch.
     pub(crate) now: i64,
     /// Seconds of clock skew tolerated.
@@ -113,7 +113,7 @@ pub(crate) fn check(dpop: &Dpop, origin: &str, req: &Request<'_>) -> Result<Proo
         return Err(Reason::DpopProofStale);
     }
     match claims.get("ath") {
-        Some(Value::String(ath)) if *ath == token_hash(req.token) => {}
+        Some(Value::String(ath)) if ath == req.token_hash => {}
         _ => return Err(Reason::DpopTokenHashMismatch),
     }
     if let Some(nonce_key) = &dpop.nonce_key {

@@ -95,7 +95,8 @@ pub(crate) async fn check(
                 headers: &parts.headers,
                 method: &parts.method,
                 path,
-                token,
+                // Computed once per token: cache hits share it.
+                token_hash: claims.token_hash(token),
                 now,
                 leeway: validation.leeway,
             };

@@ -43,6 +43,9 @@ pub enum Rule {
     /// The user authenticated at most this many seconds ago (the token's `auth_time`,
     /// RFC 9470 step-up).
     MaxAge(u64),
+    /// The token is DPoP-bound (`cnf.jkt`, RFC 9449), so the pipeline has checked its
+    /// proof: `dpop = required`.
+    Dpop,
 }
 
 /// What a rule is evaluated with besides the claims: how scopes match, and the time.
@@ -127,6 +130,8 @@ impl Rule {
                 let age = i128::from(m.now) - i128::from(at);
                 age <= i128::from(*secs)
             })),
+            // The pipeline accepts a `cnf.jkt` token only with a valid proof of that key.
+            Rule::Dpop => bool_tri(claims.is_dpop_bound()),
             Rule::Authenticated => Tri::Yes,
             Rule::Scopes(mode, req) => {
                 bool_tri(satisfies_with(m.matcher, claims.scopes(), *mode, req))
@@ -181,6 +186,7 @@ impl Rule {
             Rule::Acr(_) | Rule::MaxAge(_) => {
                 (Reason::InsufficientUserAuthentication, &[], Mode::All)
             }
+            Rule::Dpop => (Reason::DpopRequired, &[], Mode::All),
             Rule::Scopes(mode, req) => (Reason::MissingScope, req, *mode),
             Rule::Roles(..) => (Reason::MissingRole, &[], Mode::All),
             Rule::Permissions(..) => (Reason::MissingPermission, &[], Mode::All),
@@ -245,7 +251,8 @@ impl Rule {
             | Rule::Permissions(..)
             | Rule::Owner
             | Rule::Acr(_)
-            | Rule::MaxAge(_) => (Vec::new(), Mode::All),
+            | Rule::MaxAge(_)
+            | Rule::Dpop => (Vec::new(), Mode::All),
         }
     }
 
@@ -296,7 +303,8 @@ impl Rule {
             | Rule::Permissions(..)
             | Rule::Owner
             | Rule::Acr(_)
-            | Rule::MaxAge(_) => {}
+            | Rule::MaxAge(_)
+            | Rule::Dpop => {}
         }
     }
 }
@@ -330,6 +338,7 @@ impl std::fmt::Display for Rule {
             Rule::Owner => f.write_str("owner"),
             Rule::Acr(classes) => values(f, "acr", &Mode::Any, classes),
             Rule::MaxAge(secs) => write!(f, "max_age = {secs}"),
+            Rule::Dpop => f.write_str("dpop = required"),
             Rule::AnyOf(rules) => group(f, "any_of", rules),
             Rule::AllOf(rules) => group(f, "all_of", rules),
         }

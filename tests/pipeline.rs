@@ -11,7 +11,6 @@
 
 mod common;
 
-use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -27,7 +26,7 @@ use axum::handler::Handler as _;
 use axum::response::IntoResponse;
 use axum::routing::{any, delete, get};
 use axum::{Extension, Router};
-use common::{Scope, Want, expect, req, send};
+use common::{Logs, Scope, Want, expect, req, send};
 use http::{HeaderValue, Method, StatusCode, header};
 use serde_json::{Value, json};
 use tower_http::cors::CorsLayer;
@@ -843,59 +842,6 @@ async fn bearer_with_a_tab_is_a_malformed_request() {
     // Another scheme is still "no credentials".
     let r = send(&app, req("GET", "/me").authorization("Basic dXNlcjpwYXNz")).await;
     expect(&r, Want::Anonymous);
-}
-
-/// Captures the `axioms` log lines of this thread's tests.
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl Logs {
-    /// Installs a subscriber for the current thread (the `#[tokio::test]` runtime is
-    /// single-threaded, so every task of the test logs here).
-    fn capture() -> LogGuard {
-        let logs = Logs::default();
-        let writer = logs.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_env_filter("axioms=debug")
-            .with_ansi(false)
-            .with_writer(move || writer.clone())
-            .finish();
-        LogGuard {
-            logs,
-            _guard: tracing::subscriber::set_default(subscriber),
-        }
-    }
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
-
-impl Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-struct LogGuard {
-    logs: Logs,
-    _guard: tracing::subscriber::DefaultGuard,
-}
-
-impl LogGuard {
-    fn count(&self, needle: &str) -> usize {
-        self.logs.text().matches(needle).count()
-    }
-    fn line_with(&self, needle: &str) -> String {
-        let text = self.logs.text();
-        text.lines()
-            .find(|l| l.contains(needle))
-            .unwrap_or_else(|| panic!("no log line with {needle:?} in:\n{text}"))
-            .to_owned()
-    }
 }
 
 #[tokio::test]

@@ -50,6 +50,8 @@ struct Inner {
     config: Config,
     keys: Arc<KeyCache>,
     tokens: Option<TokenCache>,
+    /// DPoP proof headers already checked (their keys and thumbprints).
+    dpop_headers: crate::dpop::proof::HeaderCache,
     refresher: tokio::task::JoinHandle<()>,
 }
 
@@ -114,6 +116,7 @@ impl Axioms {
                 }),
                 config,
                 keys,
+                dpop_headers: crate::dpop::proof::HeaderCache::new(),
                 refresher,
             }),
             renderer: None,
@@ -303,9 +306,9 @@ impl Axioms {
         }
         match reason {
             Reason::KeysUnavailable => err.with_retry_after(self.inner.keys.retry_after()),
-            Reason::ReplayStoreUnavailable | Reason::ReplayStoreFull => {
-                err.with_retry_after(Duration::from_secs(1))
-            }
+            Reason::ReplayStoreUnavailable
+            | Reason::ReplayStoreFull
+            | Reason::ApiKeyStoreUnavailable => err.with_retry_after(Duration::from_secs(1)),
             _ => err,
         }
     }
@@ -327,6 +330,11 @@ impl Axioms {
     /// not log: the pipeline logs each rejection once, where it is decided.
     pub(crate) fn reject(&self, error: AuthError) -> Rejection {
         Rejection::new(error, self.renderer.clone())
+    }
+
+    /// The DPoP proof headers this verifier has checked.
+    pub(crate) fn dpop_headers(&self) -> &crate::dpop::proof::HeaderCache {
+        &self.inner.dpop_headers
     }
 
     /// Waits until a key set is loaded, at most `timeout`; `true` if one is. Useful in

@@ -82,6 +82,7 @@
 )]
 
 mod algorithm;
+pub mod api_key;
 mod authorizer;
 mod claims;
 mod clock;

@@ -255,6 +255,15 @@ pub enum Reason {
     ClientCertificateMismatch,
     /// The trusted client-certificate header is malformed or repeated.
     MalformedClientCertificate,
+    // --- API keys ---
+    /// The API key is not one of the configured keys.
+    InvalidApiKey,
+    /// The API-key header is repeated, empty, too long or not visible ASCII.
+    MalformedApiKey,
+    /// Both an `Authorization` credential and an API key: one credential per request.
+    MultipleCredentials,
+    /// The API-key store could not answer.
+    ApiKeyStoreUnavailable,
     // --- keys ---
     /// The JWKS has never been loaded (the issuer is unreachable).
     KeysUnavailable,
@@ -283,7 +292,7 @@ impl Reason {
         match self {
             MissingToken | NotBearer => AuthErrorKind::MissingToken,
             MultipleAuthorizationHeaders | MalformedAuthorization => AuthErrorKind::InvalidRequest,
-            KeysUnavailable | ReplayStoreUnavailable | ReplayStoreFull => {
+            KeysUnavailable | ReplayStoreUnavailable | ReplayStoreFull | ApiKeyStoreUnavailable => {
                 AuthErrorKind::Unavailable
             }
             MissingDpopProof
@@ -299,7 +308,9 @@ impl Reason {
             | DpopTokenHashMismatch
             | DpopProofReplayed => AuthErrorKind::InvalidDpopProof,
             DpopNonceRequired => AuthErrorKind::UseDpopNonce,
-            MalformedClientCertificate => AuthErrorKind::InvalidRequest,
+            MalformedClientCertificate | MalformedApiKey | MultipleCredentials => {
+                AuthErrorKind::InvalidRequest
+            }
             TokenTooLarge => AuthErrorKind::TokenTooLarge,
             NotOwnerHidden => AuthErrorKind::NotFound,
             MissingScope | MissingRole | MissingPermission | NotOwner | PolicyDenied => {
@@ -416,6 +427,10 @@ impl Reason {
                 "the client certificate is not the one the token is bound to (cnf x5t#S256)"
             }
             MalformedClientCertificate => "the trusted client-certificate header is malformed",
+            InvalidApiKey => "the API key is not one of the configured keys",
+            MalformedApiKey => "the API-key header is repeated, empty, too long or not ASCII",
+            MultipleCredentials => "both an Authorization credential and an API key",
+            ApiKeyStoreUnavailable => "the API-key store did not answer",
             KeysUnavailable => "no signing keys have been loaded from the issuer",
             MissingScope => "required scope missing",
             MissingRole => "required role missing",
@@ -691,6 +706,12 @@ impl AuthError {
             Reason::ReplayStoreUnavailable | Reason::ReplayStoreFull => {
                 return "the DPoP replay check is unavailable; retry later";
             }
+            Reason::InvalidApiKey => return "the API key is not valid",
+            Reason::MalformedApiKey => return "the API-key header is malformed",
+            Reason::MultipleCredentials => {
+                return "send one credential: an Authorization header or an API key, not both";
+            }
+            Reason::ApiKeyStoreUnavailable => return "API keys cannot be checked now; retry later",
             _ => {}
         }
         match self.kind() {

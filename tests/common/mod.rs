@@ -11,6 +11,9 @@
 
 pub mod process;
 
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
 use std::collections::BTreeMap;
 
 use axum::Router;
@@ -404,4 +407,60 @@ pub fn no_failures(failures: &[String]) {
         failures.len(),
         failures.join("\n")
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Logs
+
+/// Captures the `axioms` log lines of this thread's tests.
+#[derive(Clone, Default)]
+pub struct Logs(Arc<Mutex<Vec<u8>>>);
+
+impl Logs {
+    /// Installs a subscriber for the current thread (the `#[tokio::test]` runtime is
+    /// single-threaded, so every task of the test logs here).
+    pub fn capture() -> LogGuard {
+        let logs = Logs::default();
+        let writer = logs.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_env_filter("axioms=debug")
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        LogGuard {
+            logs,
+            _guard: tracing::subscriber::set_default(subscriber),
+        }
+    }
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+impl Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+pub struct LogGuard {
+    pub logs: Logs,
+    _guard: tracing::subscriber::DefaultGuard,
+}
+
+impl LogGuard {
+    pub fn count(&self, needle: &str) -> usize {
+        self.logs.text().matches(needle).count()
+    }
+    pub fn line_with(&self, needle: &str) -> String {
+        let text = self.logs.text();
+        text.lines()
+            .find(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("no log line with {needle:?} in:\n{text}"))
+            .to_owned()
+    }
 }

@@ -55,6 +55,9 @@ struct Inner {
     /// The DPoP `ath` of the token these claims were verified from (base64url SHA-256),
     /// computed on the first DPoP request and kept with the cached claims after that.
     token_hash: std::sync::OnceLock<Box<str>>,
+    /// The id of the API key these claims stand for; `None` for a token. Set by the
+    /// pipeline only: no claim of a token can set it.
+    api_key: Option<Box<str>>,
 }
 
 /// Where [`Claims`] finds scopes, roles and permissions.
@@ -151,7 +154,63 @@ impl Claims {
             permissions,
             heap_bytes,
             token_hash: std::sync::OnceLock::new(),
+            api_key: None,
         })))
+    }
+
+    /// The claims of an API key's principal: its `sub`, scopes, roles and permissions, and
+    /// [`api_key_id`](Self::api_key_id) set.
+    pub(crate) fn for_api_key(principal: crate::api_key::ApiKeyPrincipal) -> Self {
+        let boxed = |list: &[String]| -> Box<[Box<str>]> {
+            list.iter().map(|s| Box::from(s.as_str())).collect()
+        };
+        let (scopes, roles, permissions) = (
+            boxed(&principal.scopes),
+            boxed(&principal.roles),
+            boxed(&principal.permissions),
+        );
+        let subject: Box<str> = principal.sub.as_str().into();
+        let mut all = Map::new();
+        all.insert("sub".into(), Value::String(principal.sub));
+        all.insert("scope".into(), principal.scopes.into());
+        all.insert("roles".into(), principal.roles.into());
+        all.insert("permissions".into(), principal.permissions.into());
+        let heap_bytes = std::mem::size_of::<Inner>()
+            + ALLOC_OVERHEAD
+            + map_heap(&all)
+            + subject.len()
+            + principal.id.len()
+            + [&scopes, &roles, &permissions]
+                .iter()
+                .map(|list| list_heap(list))
+                .sum::<usize>();
+        Self(Arc::new(Inner {
+            all,
+            issuer: None,
+            subject: Some(subject),
+            audience: Box::default(),
+            expires_at: None,
+            not_before: None,
+            issued_at: None,
+            auth_time: None,
+            scopes,
+            roles,
+            permissions,
+            heap_bytes,
+            token_hash: std::sync::OnceLock::new(),
+            api_key: Some(principal.id.into_boxed_str()),
+        }))
+    }
+
+    /// The id of the API key the request authenticated with (its `id` in the key list), or
+    /// `None` when it came with a token.
+    ///
+    /// ```
+    /// let claims = axioms::Claims::from_json_unverified(serde_json::json!({"api_key": "ci"})).unwrap();
+    /// assert_eq!(claims.api_key_id(), None, "a claim cannot pose as an API key");
+    /// ```
+    pub fn api_key_id(&self) -> Option<&str> {
+        self.0.api_key.as_deref()
     }
 
     /// The DPoP `ath` of `token` (RFC 9449 §4.2), which must be the token these claims were

@@ -6,6 +6,7 @@ use ::http::Method;
 
 use super::{AudienceClaim, ConfigBuilder, ConfigError, TokenType};
 use crate::algorithm::Algorithm;
+use crate::api_key::ApiKeys;
 
 /// Seeds `b` from the variables `var` finds; unset or empty variables keep their defaults.
 pub(super) fn read(
@@ -126,6 +127,31 @@ pub(super) fn read(
     }
     b.dpop.redis_url = get("AXIOMS_DPOP_REDIS_URL");
     b.dpop.client_cert_header = get("AXIOMS_TRUSTED_CLIENT_CERT_HEADER");
+    let keys = match (get("AXIOMS_API_KEYS_FILE"), get("AXIOMS_API_KEYS")) {
+        (Some(_), Some(_)) => {
+            return Err(ConfigError::new(
+                "AXIOMS_API_KEYS",
+                "both AXIOMS_API_KEYS_FILE and AXIOMS_API_KEYS are set",
+                "keep one list: the file, or the inline JSON",
+            ));
+        }
+        (Some(path), None) => Some(("AXIOMS_API_KEYS_FILE", ApiKeys::from_file(&path))),
+        (None, Some(json)) => Some(("AXIOMS_API_KEYS", ApiKeys::from_json(&json))),
+        (None, None) => None,
+    };
+    if let Some((name, keys)) = keys {
+        let keys = keys.map_err(|e| {
+            ConfigError::new(
+                name,
+                e.to_string(),
+                r#"a JSON list {"keys": [{"id", "sha256", "sub", "scopes", "roles", "permissions"}]}, sha256 of each key in hex (printf %s "$KEY" | sha256sum)"#,
+            )
+        })?;
+        b = b.api_keys(keys);
+    }
+    if let Some(v) = get("AXIOMS_API_KEY_HEADER") {
+        b = b.api_key_header(v);
+    }
     if let Some(v) = get("AXIOMS_INSECURE_ALLOW_HTTP") {
         b.http.allow_insecure_http = parse_bool("AXIOMS_INSECURE_ALLOW_HTTP", &v)?;
     }

@@ -22,7 +22,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ::http::Method;
+use ::http::{HeaderName, Method};
 use url::Url;
 
 use crate::algorithm::Algorithm;
@@ -83,6 +83,14 @@ pub struct Config {
     pub(crate) validation: Validation,
     pub(crate) requests: requests::Requests,
     pub(crate) dpop: dpop::Dpop,
+    pub(crate) api_keys: ApiKeySource,
+}
+
+/// Where API keys come from: a header, and the store that knows them.
+#[derive(Clone, Default)]
+pub(crate) struct ApiKeySource {
+    pub(crate) header: Option<HeaderName>,
+    pub(crate) store: Option<Arc<dyn crate::api_key::ApiKeyStore>>,
 }
 
 impl fmt::Debug for Config {
@@ -210,6 +218,12 @@ impl Config {
         &self.dpop.algorithms
     }
 
+    /// The header API keys are read from, when API keys are on
+    /// ([`ConfigBuilder::api_keys`]); lowercase.
+    pub fn api_key_header(&self) -> Option<&str> {
+        self.api_keys.header.as_ref().map(HeaderName::as_str)
+    }
+
     /// The methods on which policies and [`AxiomsLayer::require`](crate::AxiomsLayer::require)
     /// let requests through without a token (none by default). The [`Claims`](crate::Claims)
     /// extractor always requires a token: take `Option<Claims>` on such routes.
@@ -283,6 +297,8 @@ pub struct ConfigBuilder {
     validation: validation::ValidationSettings,
     requests: requests::RequestSettings,
     dpop: dpop::DpopSettings,
+    api_key_header: Option<String>,
+    api_keys: Option<Arc<dyn crate::api_key::ApiKeyStore>>,
 }
 
 impl ConfigBuilder {
@@ -673,6 +689,38 @@ impl ConfigBuilder {
         self
     }
 
+    /// Accepts API keys from `store` ([`ApiKeys`](crate::api_key::ApiKeys) of digests, or
+    /// your own [`ApiKeyStore`](crate::api_key::ApiKeyStore)), in the header `X-API-Key`
+    /// unless [`api_key_header`](Self::api_key_header) says otherwise. From the environment:
+    /// `AXIOMS_API_KEYS_FILE` (a file holding the key list) or `AXIOMS_API_KEYS` (the list).
+    /// Each key's principal becomes the request's [`Claims`](crate::Claims), so the same
+    /// policies apply.
+    ///
+    /// ```
+    /// use axioms::api_key::{ApiKeyPrincipal, ApiKeys};
+    /// let keys = ApiKeys::new().with(
+    ///     &ApiKeys::digest("a long random key of the CI runner"),
+    ///     ApiKeyPrincipal::new("ci", "svc-ci").with_roles(["deployer"]),
+    /// )?;
+    /// let config = axioms::Config::builder()
+    ///     .issuer("https://issuer.example")
+    ///     .audience("api")
+    ///     .api_keys(keys)
+    ///     .build()?;
+    /// assert_eq!(config.api_key_header(), Some("x-api-key"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn api_keys(mut self, store: impl crate::api_key::ApiKeyStore) -> Self {
+        self.api_keys = Some(Arc::new(store));
+        self
+    }
+
+    /// The header API keys come in (`AXIOMS_API_KEY_HEADER`; default `X-API-Key`).
+    pub fn api_key_header(mut self, name: impl Into<String>) -> Self {
+        self.api_key_header = Some(name.into());
+        self
+    }
+
     /// Validates everything and returns the [`Config`].
     pub fn build(mut self) -> Result<Config, ConfigError> {
         let allow_http = self.http.allow_insecure_http;
@@ -707,12 +755,44 @@ impl ConfigBuilder {
         let http = self.http.check()?;
         let dpop = self.dpop.check(resource.as_ref(), allow_http)?;
         let requests = self.requests.check(resource)?;
+        let api_keys = match (self.api_keys, self.api_key_header) {
+            (None, None) => ApiKeySource::default(),
+            (None, Some(_)) => {
+                return Err(ConfigError::new(
+                    "AXIOMS_API_KEY_HEADER",
+                    "an API-key header without API keys",
+                    "list the keys in AXIOMS_API_KEYS_FILE (or AXIOMS_API_KEYS), or unset the header",
+                ));
+            }
+            (Some(store), name) => {
+                let name = name.unwrap_or_else(|| "x-api-key".to_owned());
+                let header = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+                    ConfigError::new(
+                        "AXIOMS_API_KEY_HEADER",
+                        format!("`{name}` is not a header name"),
+                        "use a header such as X-API-Key",
+                    )
+                })?;
+                if header == ::http::header::AUTHORIZATION || header == ::http::header::COOKIE {
+                    return Err(ConfigError::new(
+                        "AXIOMS_API_KEY_HEADER",
+                        format!("`{name}` carries other credentials"),
+                        "use a header of its own, such as X-API-Key",
+                    ));
+                }
+                ApiKeySource {
+                    header: Some(header),
+                    store: Some(store),
+                }
+            }
+        };
         Ok(Config {
             keys: Arc::new(keys),
             http,
             validation,
             requests,
             dpop,
+            api_keys,
         })
     }
 

@@ -3,6 +3,9 @@
 //! claims (`htm`, `htu`, `iat`, `ath`, `nonce`). Nothing in the proof is trusted before its
 //! signature verifies.
 
+use std::collections::HashMap;
+use std::sync::{Arc, PoisonError, RwLock};
+
 use aws_lc_rs::digest::{SHA256, digest};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -13,7 +16,7 @@ use url::Url;
 use crate::algorithm::Algorithm;
 use crate::config::defaults::MAX_DPOP_PROOF_BYTES;
 use crate::config::dpop::Dpop;
-use crate::jwks::key::{self, Skip};
+use crate::jwks::key::{self, Skip, VerifyingKey};
 use crate::rejection::Reason;
 use crate::token::json::{JsonError, parse_object};
 use crate::token::verify::is_strict_base64url;
@@ -50,7 +53,12 @@ pub(crate) struct Request<'a> {
 }
 
 /// Checks the request's one `DPoP` proof, and returns its key thumbprint and `jti`.
-pub(crate) fn check(dpop: &Dpop, origin: &str, req: &Request<'_>) -> Result<Proof, Reason> {
+pub(crate) fn check(
+    dpop: &Dpop,
+    headers: &HeaderCache,
+    origin: &str,
+    req: &Request<'_>,
+) -> Result<Proof, Reason> {
     let mut values = req.headers.get_all(&DPOP).iter();
     let value = values.next().ok_or(Reason::MissingDpopProof)?;
     if values.next().is_some() {
@@ -72,22 +80,11 @@ pub(crate) fn check(dpop: &Dpop, origin: &str, req: &Request<'_>) -> Result<Proo
     if signature_b64.is_empty() || !is_strict_base64url(signature_b64) {
         return Err(Reason::MalformedDpopProof);
     }
-    let header = object(header_b64)?;
-    let alg = header_alg(dpop, &header)?;
-    let jwk = header.get("jwk").ok_or(Reason::DpopProofKey)?;
-    if !jwk.is_object() {
-        return Err(Reason::DpopProofKey);
-    }
-    // The same admission as the issuer's keys: public members only (a `d` is refused), a
-    // supported curve, RSA of 2048 bits or more, and a key type that fits `alg`.
-    let key = key::admit(jwk, &[alg], alg).map_err(|_: Skip| Reason::DpopProofKey)?;
-    if key.alg != alg {
-        return Err(Reason::DpopProofKey);
-    }
+    let key = headers.key(dpop, header_b64)?;
     let signing_input = proof
         .get(..header_b64.len() + 1 + payload_b64.len())
         .ok_or(Reason::MalformedDpopProof)?;
-    if !key.verify(signing_input.as_bytes(), signature_b64) {
+    if !key.key.verify(signing_input.as_bytes(), signature_b64) {
         return Err(Reason::DpopProofSignature);
     }
     // Signed by the key it carries: now the claims may be read.
@@ -126,9 +123,96 @@ pub(crate) fn check(dpop: &Dpop, origin: &str, req: &Request<'_>) -> Result<Proo
         }
     }
     Ok(Proof {
-        thumbprint: thumbprint(jwk).ok_or(Reason::DpopProofKey)?,
+        thumbprint: key.thumbprint.to_string(),
         jti: jti.to_owned(),
     })
+}
+
+/// A proof header that passed its checks: the key it carries and that key's thumbprint.
+pub(crate) struct ProofKey {
+    key: VerifyingKey,
+    thumbprint: Box<str>,
+}
+
+/// The checks of a proof's protected header (`typ`, `alg`, `jwk`), and its key.
+fn header_key(dpop: &Dpop, header_b64: &str) -> Result<ProofKey, Reason> {
+    let header = object(header_b64)?;
+    let alg = header_alg(dpop, &header)?;
+    let jwk = header.get("jwk").ok_or(Reason::DpopProofKey)?;
+    if !jwk.is_object() {
+        return Err(Reason::DpopProofKey);
+    }
+    // The same admission as the issuer's keys: public members only (a `d` is refused), a
+    // supported curve, RSA of 2048 bits or more, and a key type that fits `alg`.
+    let key = key::admit(jwk, &[alg], alg).map_err(|_: Skip| Reason::DpopProofKey)?;
+    if key.alg != alg {
+        return Err(Reason::DpopProofKey);
+    }
+    let thumbprint = thumbprint(jwk).ok_or(Reason::DpopProofKey)?;
+    Ok(ProofKey {
+        key,
+        thumbprint: thumbprint.into_boxed_str(),
+    })
+}
+
+/// Proof headers already checked, by their exact base64url segment. A client signs every
+/// proof with one key, so its header segment repeats byte for byte: decoding, parsing and
+/// admitting it, and hashing its thumbprint, happen once per key instead of once per request.
+/// Only headers that passed are kept; the same bytes under the same configuration always
+/// give the same answer, so nothing is skipped. Bounded: when full, a random entry (the
+/// map's keyed iteration order) makes room.
+pub(crate) struct HeaderCache {
+    entries: RwLock<HashMap<Box<str>, Arc<ProofKey>>>,
+}
+
+/// Distinct proof keys remembered per verifier.
+const HEADER_CACHE_ENTRIES: usize = 1024;
+/// Longer header segments are checked every time rather than kept (an RSA-4096 `jwk` header
+/// is about 950 bytes).
+const MAX_CACHED_HEADER_BYTES: usize = 2048;
+
+impl HeaderCache {
+    pub(crate) fn new() -> Self {
+        Self {
+            entries: RwLock::new(HashMap::new()),
+        }
+    }
+
+    /// The key of a proof header, from the cache or checked now.
+    pub(crate) fn key(&self, dpop: &Dpop, header_b64: &str) -> Result<Arc<ProofKey>, Reason> {
+        if let Some(key) = self
+            .entries
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(header_b64)
+        {
+            return Ok(Arc::clone(key));
+        }
+        let key = Arc::new(header_key(dpop, header_b64)?);
+        if header_b64.len() <= MAX_CACHED_HEADER_BYTES {
+            let mut entries = self.entries.write().unwrap_or_else(PoisonError::into_inner);
+            if entries.len() >= HEADER_CACHE_ENTRIES
+                && let Some(victim) = entries.keys().next().cloned()
+            {
+                entries.remove(&victim);
+            }
+            entries.insert(header_b64.into(), Arc::clone(&key));
+        }
+        Ok(key)
+    }
+}
+
+impl std::fmt::Debug for HeaderCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let len = self
+            .entries
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len();
+        f.debug_struct("HeaderCache")
+            .field("entries", &len)
+            .finish()
+    }
 }
 
 fn object(segment: &str) -> Result<Map<String, Value>, Reason> {
@@ -237,6 +321,56 @@ pub fn thumbprint(jwk: &Value) -> Option<String> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn segment(value: &Value) -> String {
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(value).unwrap_or_default())
+    }
+
+    #[test]
+    fn checked_headers_are_kept_bounded_and_failures_are_not() {
+        let dpop = crate::config::dpop::DpopSettings::default()
+            .check(None, false)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let cache = HeaderCache::new();
+        let header = |x: &str| {
+            segment(&json!({
+                "typ": "dpop+jwt", "alg": "ES256",
+                "jwk": {"kty": "EC", "crv": "P-256", "x": x,
+                        "y": "9VE4jf_Ok_o64zbTTlcuNJajHmt6v9TDVrU0CdvGRDA"},
+            }))
+        };
+        let good = header("l8tFrhx-34tV3hRICRDY9zCkDlpBhF42UQUfWVAWBFs");
+        let first = cache.key(&dpop, &good).unwrap_or_else(|r| panic!("{r}"));
+        assert_eq!(
+            &*first.thumbprint,
+            "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"
+        );
+        let again = cache.key(&dpop, &good).unwrap_or_else(|r| panic!("{r}"));
+        assert!(Arc::ptr_eq(&first, &again), "the second lookup is a hit");
+        // A refused header is refused every time and never kept.
+        let private = segment(&json!({
+            "typ": "dpop+jwt", "alg": "ES256",
+            "jwk": {"kty": "EC", "crv": "P-256", "d": "AAAA",
+                    "x": "l8tFrhx-34tV3hRICRDY9zCkDlpBhF42UQUfWVAWBFs",
+                    "y": "9VE4jf_Ok_o64zbTTlcuNJajHmt6v9TDVrU0CdvGRDA"},
+        }));
+        for _ in 0..2 {
+            assert_eq!(cache.key(&dpop, &private).err(), Some(Reason::DpopProofKey));
+        }
+        let len = || cache.entries.read().map(|e| e.len()).unwrap_or_default();
+        assert_eq!(len(), 1);
+        // Distinct headers (another member each) never grow it past its bound.
+        for i in 0..HEADER_CACHE_ENTRIES + 10 {
+            let h = segment(&json!({
+                "typ": "dpop+jwt", "alg": "ES256", "n": i,
+                "jwk": {"kty": "EC", "crv": "P-256",
+                        "x": "l8tFrhx-34tV3hRICRDY9zCkDlpBhF42UQUfWVAWBFs",
+                        "y": "9VE4jf_Ok_o64zbTTlcuNJajHmt6v9TDVrU0CdvGRDA"},
+            }));
+            assert!(cache.key(&dpop, &h).is_ok());
+        }
+        assert_eq!(len(), HEADER_CACHE_ENTRIES);
+    }
 
     #[test]
     fn thumbprint_of_rfc_9449_figure_4() {

@@ -100,15 +100,16 @@ pub(crate) async fn check(
                 now,
                 leeway: validation.leeway,
             };
-            let proof = proof::check(dpop, origin, &request).map_err(|reason| {
-                let err = fail(reason);
-                match (&dpop.nonce_key, reason) {
-                    (Some(key), Reason::DpopNonceRequired) => {
-                        err.with_dpop_nonce(nonce::current(key, now))
+            let proof =
+                proof::check(dpop, axioms.dpop_headers(), origin, &request).map_err(|reason| {
+                    let err = fail(reason);
+                    match (&dpop.nonce_key, reason) {
+                        (Some(key), Reason::DpopNonceRequired) => {
+                            err.with_dpop_nonce(nonce::current(key, now))
+                        }
+                        _ => err,
                     }
-                    _ => err,
-                }
-            })?;
+                })?;
             if proof.thumbprint != jkt {
                 return Err(fail(Reason::DpopKeyMismatch));
             }

@@ -9,9 +9,11 @@
 //!    the request is verified again. The record is a crate-private type, so no other code
 //!    can forge one.
 //! 2. **Credentials**: the `Authorization` header, `Bearer` (RFC 6750 §2.1) or `DPoP`
-//!    (RFC 9449 §7.1).
+//!    (RFC 9449 §7.1); or, when configured, an API key in its header — one of them, never
+//!    both.
 //! 3. **Verify**: the token (token cache, signature, claims, token kind), then its binding:
-//!    a DPoP proof (RFC 9449 §4.3) or a client certificate (RFC 8705 §3), see `bind`.
+//!    a DPoP proof (RFC 9449 §4.3) or a client certificate (RFC 8705 §3), see `bind`; an
+//!    API key is looked up by its digest and its principal becomes the claims.
 //! 4. **Record**: the [`Authentication`] verdict goes into the request extensions, tagged with
 //!    the verifier that produced it; a rejection is logged here, once.
 //! 5. **Demand**: each entry point says what it needs — nothing (`AxiomsLayer::record`), a
@@ -21,6 +23,7 @@
 //!
 //! The extractors, the guard and the layers are thin adapters over [`admit`].
 
+mod api_key;
 mod bind;
 mod safe;
 
@@ -98,18 +101,31 @@ pub(crate) async fn authenticate(axioms: &Axioms, parts: &mut Parts) -> Authenti
     {
         return recorded.auth.clone();
     }
-    let dpop = axioms.config().dpop.origin.is_some();
-    let auth = match bearer::credentials(&parts.headers, dpop) {
-        Ok(Some((scheme, token))) => match axioms.verify_token(token).await {
+    let config = axioms.config();
+    let dpop = config.dpop.origin.is_some();
+    let auth = match (
+        bearer::credentials(&parts.headers, dpop),
+        api_key::presented(&config.api_keys, &parts.headers),
+    ) {
+        // One credential per request: which one would count is nobody's guess.
+        (Ok(Some(_)), Ok(Some(_)) | Err(_)) => {
+            Authentication::Rejected(axioms.error(Reason::MultipleCredentials))
+        }
+        (Ok(Some((scheme, token))), Ok(None)) => match axioms.verify_token(token).await {
             Ok(claims) => match bind::check(axioms, parts, scheme, token, &claims).await {
                 Ok(()) => Authentication::Verified(claims),
                 Err(err) => Authentication::Rejected(err),
             },
             Err(err) => Authentication::Rejected(err.presented_with(scheme)),
         },
-        // Another scheme is no credentials for a bearer resource server (RFC 6750 §3.1).
-        Ok(None) | Err(Reason::NotBearer) => Authentication::Anonymous,
-        Err(reason) => Authentication::Rejected(axioms.error(reason)),
+        (Err(reason), _) if reason != Reason::NotBearer => {
+            Authentication::Rejected(axioms.error(reason))
+        }
+        // No usable `Authorization` (none, or another scheme: no credentials for a bearer
+        // resource server, RFC 6750 §3.1): an API key, if any.
+        (_, Err(reason)) => Authentication::Rejected(axioms.error(reason)),
+        (_, Ok(Some(key))) => api_key::authenticate(axioms, &config.api_keys, key).await,
+        (_, Ok(None)) => Authentication::Anonymous,
     };
     if let Authentication::Rejected(err) = &auth {
         err.log();

@@ -32,6 +32,19 @@ async fn data() -> &'static str {
     "data"
 }
 
+/// People only: an API key, however privileged, does not open it.
+#[protected(credentials = "token", scopes = any("read:data"))]
+async fn profile() -> &'static str {
+    "profile"
+}
+
+axioms::policy!(Machines: credentials = any("api_key"), roles = "deployer");
+
+#[protected(policy = Machines)]
+async fn rotate() -> &'static str {
+    "rotated"
+}
+
 async fn me(claims: Claims) -> String {
     format!(
         "{} via {}",
@@ -61,6 +74,8 @@ fn app(axioms: Axioms) -> Router {
         .route("/deploy", post(deploy))
         .route("/data", get(data))
         .route("/me", get(me))
+        .route("/profile", get(profile))
+        .route("/rotate", post(rotate))
         .with_state(axioms)
 }
 
@@ -136,6 +151,31 @@ async fn api_keys_meet_the_same_policies_as_tokens() {
     assert_error(&r, 400, "invalid_request", "a token and a key");
     let r = send(&app, key("").bearer(&token)).await;
     assert_error(&r, 400, "invalid_request", "a token and a malformed key");
+}
+
+#[tokio::test]
+async fn a_policy_names_the_credentials_it_accepts() {
+    let (issuer, app) = fixture(|c| c.api_keys(keys())).await;
+    let token = issuer
+        .token()
+        .audience("api")
+        .scope("read:data")
+        .claim("roles", json!(["deployer"]))
+        .sign();
+    let r = send(&app, req("GET", "/profile").bearer(&token)).await;
+    assert_eq!(r.status, 200, "{r:?}");
+    let r = send(&app, req("GET", "/profile").header("x-api-key", DEPLOY_KEY)).await;
+    assert_error(&r, 401, "invalid_token", "an API key on a token-only route");
+    assert_eq!(
+        r.json()["error_description"],
+        "this resource does not accept this kind of credential"
+    );
+    let r = send(&app, req("POST", "/rotate").header("x-api-key", DEPLOY_KEY)).await;
+    assert_eq!(r.status, 200, "{r:?}");
+    let r = send(&app, req("POST", "/rotate").bearer(&token)).await;
+    assert_error(&r, 401, "invalid_token", "a token on a key-only route");
+    let r = send(&app, req("POST", "/rotate").header("x-api-key", READ_KEY)).await;
+    assert_error(&r, 403, "insufficient_scope", "a key without the role");
 }
 
 #[tokio::test]

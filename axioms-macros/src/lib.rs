@@ -38,7 +38,8 @@ use proc_macro::TokenStream;
 ///              | "owner" "(" owner_arg { "," owner_arg } [ "," ] ")"
 ///              | "any_of" "(" clause { "," clause } [ "," ] ")"
 ///              | "all_of" "(" clause { "," clause } [ "," ] ")" ;
-/// claim_key    = "scopes" | "roles" | "permissions" | "acr" ;  (* acr: never all(…) *)
+/// claim_key    = "scopes" | "roles" | "permissions" | "acr"
+///              | "credentials" ;         (* acr, credentials: never all(…) *)
 /// values       = string
 ///              | "any" "(" string { "," string } [ "," ] ")"
 ///              | "all" "(" string { "," string } [ "," ] ")" ;
@@ -63,6 +64,9 @@ use proc_macro::TokenStream;
 ///   is one of the classes, and its `auth_time` at most that many seconds ago. A token that
 ///   fails them gets 401 `insufficient_user_authentication` with `acr_values` and `max_age`
 ///   in the challenge, so the client knows which login to ask for.
+/// * `credentials = "token"` / `"api_key"` / `any("token", "api_key")`: the kinds of
+///   credential the route accepts (all of them when absent). Another kind gets 401
+///   `invalid_token`.
 /// * `dpop = required` (RFC 9449): only a DPoP-bound token (whose proof the pipeline has
 ///   checked) passes; a bearer token gets 401 `invalid_token` on the `DPoP` challenge. The
 ///   configuration can require DPoP everywhere instead (`AXIOMS_DPOP_REQUIRED`).

@@ -25,6 +25,9 @@ paths! {
     rule_acr: [::axioms::__private::Rule::Acr]
     rule_max_age: [::axioms::__private::Rule::MaxAge]
     rule_dpop: [::axioms::__private::Rule::Dpop]
+    rule_credentials: [::axioms::__private::Rule::Credentials]
+    credential_token: [::axioms::__private::Credential::Token]
+    credential_api_key: [::axioms::__private::Credential::ApiKey]
     rule_all_of: [::axioms::__private::Rule::AllOf]
     rule_any_of: [::axioms::__private::Rule::AnyOf]
     safe_methods: [::axioms::__private::SafeMethods]
@@ -53,6 +56,8 @@ pub(crate) fn rule_claims(kind: ClaimKind) -> TokenStream {
         ClaimKind::Permissions => quote!(::axioms::__private::Rule::Permissions),
         // Transcribed by `expand` as `Rule::Acr(&[…])` (no mode); never reached.
         ClaimKind::Acr => quote!(::axioms::__private::Rule::Acr),
+        // Transcribed by `expand` as `Rule::Credentials(&[…])`; never reached.
+        ClaimKind::Credentials => quote!(::axioms::__private::Rule::Credentials),
     }
 }
 

@@ -5,7 +5,9 @@
 
 pub use crate::check::Mode;
 pub use crate::claims::Claims;
-pub use crate::policy::{Guard, LayerPolicy, Mismatch, Policy, Registered, Rule, SafeMethods};
+pub use crate::policy::{
+    Credential, Guard, LayerPolicy, Mismatch, Policy, Registered, Rule, SafeMethods,
+};
 pub use axum::extract::FromRef;
 pub use axum::response::Response;
 pub use http::request::Parts;

@@ -128,7 +128,8 @@ fn alternatives(rule: &Rule) -> (Vec<BTreeSet<&'static str>>, bool) {
         | Rule::Owner
         | Rule::Acr(_)
         | Rule::MaxAge(_)
-        | Rule::Dpop => (vec![BTreeSet::new()], false),
+        | Rule::Dpop
+        | Rule::Credentials(_) => (vec![BTreeSet::new()], false),
         Rule::AllOf(rules) => product(rules.iter().map(alternatives)),
         Rule::AnyOf(rules) => {
             let mut union = Vec::new();

@@ -264,6 +264,8 @@ pub enum Reason {
     MultipleCredentials,
     /// The API-key store could not answer.
     ApiKeyStoreUnavailable,
+    /// The route's policy does not accept this kind of credential (`credentials = …`).
+    CredentialNotAccepted,
     // --- keys ---
     /// The JWKS has never been loaded (the issuer is unreachable).
     KeysUnavailable,
@@ -431,6 +433,7 @@ impl Reason {
             MalformedApiKey => "the API-key header is repeated, empty, too long or not ASCII",
             MultipleCredentials => "both an Authorization credential and an API key",
             ApiKeyStoreUnavailable => "the API-key store did not answer",
+            CredentialNotAccepted => "the route does not accept this kind of credential",
             KeysUnavailable => "no signing keys have been loaded from the issuer",
             MissingScope => "required scope missing",
             MissingRole => "required role missing",
@@ -712,6 +715,9 @@ impl AuthError {
                 return "send one credential: an Authorization header or an API key, not both";
             }
             Reason::ApiKeyStoreUnavailable => return "API keys cannot be checked now; retry later",
+            Reason::CredentialNotAccepted => {
+                return "this resource does not accept this kind of credential";
+            }
             _ => {}
         }
         match self.kind() {

@@ -204,6 +204,14 @@ fn transcribe(rule: &Rule) -> TokenStream {
             let variant = paths::rule_acr();
             quote!(#variant(&[#(#values),*]))
         }
+        Rule::Claims(ClaimKind::Credentials, _, values) => {
+            let variant = paths::rule_credentials();
+            let kinds = values.iter().map(|v| match v.as_str() {
+                "api_key" => paths::credential_api_key(),
+                _ => paths::credential_token(),
+            });
+            quote!(#variant(&[#(#kinds),*]))
+        }
         Rule::Claims(kind, mode, values) => {
             let (variant, mode) = (paths::rule_claims(*kind), paths::mode(*mode));
             quote!(#variant(#mode, &[#(#values),*]))

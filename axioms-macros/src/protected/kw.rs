@@ -17,7 +17,7 @@ macro_rules! keywords {
 }
 
 keywords! {
-    scopes roles permissions acr max_age dpop owner any_of all_of
+    scopes roles permissions acr credentials max_age dpop owner any_of all_of
     safe_methods state policy
     fetch field claim mismatch
     any all
@@ -72,13 +72,14 @@ macro_rules! keys {
 }
 
 keys! {
-    /// The key of a claim clause: `scopes = …`, `roles = …`, `permissions = …`, and the
-    /// step-up `acr = …` (RFC 9470).
+    /// The key of a claim clause: `scopes = …`, `roles = …`, `permissions = …`, the
+    /// step-up `acr = …` (RFC 9470), and the kinds of credential, `credentials = …`.
     enum ClaimKey {
         Scopes(scopes),
         Roles(roles),
         Permissions(permissions),
         Acr(acr),
+        Credentials(credentials),
     }
 
     /// A clause over clauses: `any_of(…)`, `all_of(…)`.

@@ -45,6 +45,8 @@ pub(crate) enum ClaimKind {
     Permissions,
     /// The token's `acr` (one value per token: always `any`).
     Acr,
+    /// The kind of credential the request came with (one per request: always `any`).
+    Credentials,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,6 +101,7 @@ impl fmt::Display for Rule {
                     ClaimKind::Roles => kw::roles::NAME,
                     ClaimKind::Permissions => kw::permissions::NAME,
                     ClaimKind::Acr => kw::acr::NAME,
+                    ClaimKind::Credentials => kw::credentials::NAME,
                 };
                 let values: Vec<String> = values.iter().map(|v| format!("{v:?}")).collect();
                 match (mode, values.as_slice()) {

@@ -149,6 +149,7 @@ fn claim_kind(key: ClaimKey) -> ClaimKind {
         ClaimKey::Roles(_) => ClaimKind::Roles,
         ClaimKey::Permissions(_) => ClaimKind::Permissions,
         ClaimKey::Acr(_) => ClaimKind::Acr,
+        ClaimKey::Credentials(_) => ClaimKind::Credentials,
     }
 }
 
@@ -213,6 +214,21 @@ impl<'a> Rules<'a, '_> {
 
     fn claims(&self, key: ClaimKey, values: &Values) -> Rule {
         let kind = claim_kind(key);
+        if kind == ClaimKind::Credentials {
+            let lits: &[syn::LitStr] = match values {
+                Values::One(lit) => std::slice::from_ref(lit),
+                Values::List(_, list) => &list.items,
+            };
+            for lit in lits {
+                let v = lit.value();
+                if !CREDENTIAL_KINDS.contains(&v.as_str()) {
+                    self.cx.error_at(
+                        lit.span(),
+                        format!("unknown kind of credential {v:?}; write \"token\" (an access token, Bearer or DPoP) or \"api_key\""),
+                    );
+                }
+            }
+        }
         let (combinator, list) = match values {
             Values::One(lit) => return Rule::Claims(kind, Mode::Any, vec![value(lit, self.cx)]),
             Values::List(combinator, list) => (*combinator, list),
@@ -242,9 +258,18 @@ impl<'a> Rules<'a, '_> {
                 "a token names one authentication context class: `acr = all(…)` could never hold; write `acr = any(…)` (one of them is enough)",
             );
         }
+        if let (ClaimKind::Credentials, Combinator::All(all)) = (kind, combinator) {
+            self.cx.error_at(
+                all.span,
+                "a request carries one credential: `credentials = all(…)` could never hold; write `credentials = any(…)`",
+            );
+        }
         Rule::Claims(kind, mode(combinator), values)
     }
 }
+
+/// The kinds of credential `credentials = …` can name.
+const CREDENTIAL_KINDS: &[&str] = &["token", "api_key"];
 
 /// The largest `max_age`: a day. A longer one is not a step-up requirement.
 const MAX_AGE_LIMIT: u64 = 86_400;

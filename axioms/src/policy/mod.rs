@@ -23,7 +23,7 @@ pub use crate::pipeline::{SafeMethods, UnsafeMethod};
 pub use guard::Guard;
 pub use layer::{PolicyLayer, PolicyService};
 pub use owner::{Fetch, FetchOutput, Owned, OwnerValue};
-pub use rule::Rule;
+pub use rule::{Credential, Rule};
 #[cfg(feature = "mcp")]
 pub(crate) use rule::{Ctx, Tri};
 

@@ -46,6 +46,43 @@ pub enum Rule {
     /// The token is DPoP-bound (`cnf.jkt`, RFC 9449), so the pipeline has checked its
     /// proof: `dpop = required`.
     Dpop,
+    /// The request came with one of these kinds of credential: `credentials = any(…)`.
+    Credentials(&'static [Credential]),
+}
+
+/// A kind of credential a request can authenticate with, for `credentials = …` in a policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Credential {
+    /// An access token (`Authorization: Bearer` or `DPoP`): `"token"`.
+    Token,
+    /// An API key ([`crate::api_key`]): `"api_key"`.
+    ApiKey,
+}
+
+impl Credential {
+    /// The kind of credential `claims` came from.
+    ///
+    /// ```
+    /// use axioms::{Claims, policy::Credential};
+    /// let claims = Claims::from_json_unverified(serde_json::json!({"sub": "a"})).unwrap();
+    /// assert_eq!(Credential::of(&claims), Credential::Token);
+    /// ```
+    pub fn of(claims: &Claims) -> Self {
+        if claims.api_key_id().is_some() {
+            Self::ApiKey
+        } else {
+            Self::Token
+        }
+    }
+
+    /// Its name in a policy: `"token"`, `"api_key"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Token => "token",
+            Self::ApiKey => "api_key",
+        }
+    }
 }
 
 /// What a rule is evaluated with besides the claims: how scopes match, and the time.
@@ -132,6 +169,7 @@ impl Rule {
             })),
             // The pipeline accepts a `cnf.jkt` token only with a valid proof of that key.
             Rule::Dpop => bool_tri(claims.is_dpop_bound()),
+            Rule::Credentials(kinds) => bool_tri(kinds.contains(&Credential::of(claims))),
             Rule::Authenticated => Tri::Yes,
             Rule::Scopes(mode, req) => {
                 bool_tri(satisfies_with(m.matcher, claims.scopes(), *mode, req))
@@ -187,6 +225,7 @@ impl Rule {
                 (Reason::InsufficientUserAuthentication, &[], Mode::All)
             }
             Rule::Dpop => (Reason::DpopRequired, &[], Mode::All),
+            Rule::Credentials(_) => (Reason::CredentialNotAccepted, &[], Mode::All),
             Rule::Scopes(mode, req) => (Reason::MissingScope, req, *mode),
             Rule::Roles(..) => (Reason::MissingRole, &[], Mode::All),
             Rule::Permissions(..) => (Reason::MissingPermission, &[], Mode::All),
@@ -252,7 +291,8 @@ impl Rule {
             | Rule::Owner
             | Rule::Acr(_)
             | Rule::MaxAge(_)
-            | Rule::Dpop => (Vec::new(), Mode::All),
+            | Rule::Dpop
+            | Rule::Credentials(_) => (Vec::new(), Mode::All),
         }
     }
 
@@ -304,7 +344,8 @@ impl Rule {
             | Rule::Owner
             | Rule::Acr(_)
             | Rule::MaxAge(_)
-            | Rule::Dpop => {}
+            | Rule::Dpop
+            | Rule::Credentials(_) => {}
         }
     }
 }
@@ -339,6 +380,10 @@ impl std::fmt::Display for Rule {
             Rule::Acr(classes) => values(f, "acr", &Mode::Any, classes),
             Rule::MaxAge(secs) => write!(f, "max_age = {secs}"),
             Rule::Dpop => f.write_str("dpop = required"),
+            Rule::Credentials(kinds) => {
+                let names: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+                values(f, "credentials", &Mode::Any, &names)
+            }
             Rule::AnyOf(rules) => group(f, "any_of", rules),
             Rule::AllOf(rules) => group(f, "all_of", rules),
         }

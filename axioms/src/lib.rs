@@ -30,8 +30,10 @@
 //!
 //! ## What is checked
 //!
-//! * **Transport** (RFC 6750 §2.1): exactly one `Authorization: Bearer <b64token>` header,
-//!   case-insensitive scheme; never the query string or body.
+//! * **Transport** (RFC 6750 §2.1): exactly one `Authorization: Bearer <b64token>` header
+//!   (or `DPoP`, RFC 9449), case-insensitive scheme; never the query string or body. Opt-in:
+//!   a gateway's header or a cookie ([`ConfigBuilder::token_cookie`], with a CSRF origin
+//!   check), and [API keys](api_key) held as digests.
 //! * **Token** (RFC 7515/7519/8725): at most 32 KiB by default; three segments of strict
 //!   base64url; JSON objects without duplicate members; `alg` in an asymmetric allow-list
 //!   (`none` and `HS*` can never be allowed); `crit`, `cty`, `b64`, `enc`, `zip` refused;
@@ -43,9 +45,11 @@
 //!   configured audience; `exp` is required and `now < exp + leeway`; `nbf` and `iat` are
 //!   checked when present; `sub` is required; registered claims of the wrong JSON type are
 //!   rejections.
-//! * **Kind**: an access token presented as a bearer token — ID tokens (`at_hash`, `nonce`,
-//!   Keycloak's `typ: "ID"`, Cognito's `token_use: "id"`) and sender-constrained tokens (`cnf`)
-//!   are refused.
+//! * **Kind**: an access token — ID tokens (`at_hash`, `nonce`, Keycloak's `typ: "ID"`,
+//!   Cognito's `token_use: "id"`) are refused.
+//! * **Binding**: a sender-constrained token (`cnf`) only with its proof — a [DPoP](dpop)
+//!   proof of its key (RFC 9449), or the client certificate it names ([mTLS](mtls),
+//!   RFC 8705).
 //!
 //! Every rejection is an RFC 6750 response — see [`AuthError`].
 //!
@@ -68,6 +72,8 @@
 //!   tool.
 //! * `redis`: [`dpop::RedisReplayStore`], the DPoP replay store shared by several
 //!   instances.
+//! * `mtls`: [`mtls::serve`], a rustls server that hands client certificates to the
+//!   pipeline (certificate-bound tokens).
 //!
 //! The crypto backend is jsonwebtoken's `aws_lc_rs`, selected and self-tested at startup.
 #![cfg_attr(docsrs, feature(doc_cfg))]

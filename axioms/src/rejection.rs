@@ -266,6 +266,12 @@ pub enum Reason {
     ApiKeyStoreUnavailable,
     /// The route's policy does not accept this kind of credential (`credentials = …`).
     CredentialNotAccepted,
+    // --- token sources ---
+    /// The configured token header or cookie is repeated, or not a token.
+    MalformedTokenSource,
+    /// A token from a cookie on a method that changes state, without an allowed `Origin`
+    /// (cross-site request forgery).
+    CrossSiteRequest,
     // --- keys ---
     /// The JWKS has never been loaded (the issuer is unreachable).
     KeysUnavailable,
@@ -310,9 +316,11 @@ impl Reason {
             | DpopTokenHashMismatch
             | DpopProofReplayed => AuthErrorKind::InvalidDpopProof,
             DpopNonceRequired => AuthErrorKind::UseDpopNonce,
-            MalformedClientCertificate | MalformedApiKey | MultipleCredentials => {
-                AuthErrorKind::InvalidRequest
-            }
+            MalformedClientCertificate
+            | MalformedApiKey
+            | MultipleCredentials
+            | MalformedTokenSource
+            | CrossSiteRequest => AuthErrorKind::InvalidRequest,
             TokenTooLarge => AuthErrorKind::TokenTooLarge,
             NotOwnerHidden => AuthErrorKind::NotFound,
             MissingScope | MissingRole | MissingPermission | NotOwner | PolicyDenied => {
@@ -434,6 +442,10 @@ impl Reason {
             MultipleCredentials => "both an Authorization credential and an API key",
             ApiKeyStoreUnavailable => "the API-key store did not answer",
             CredentialNotAccepted => "the route does not accept this kind of credential",
+            MalformedTokenSource => "the token header or cookie is repeated or not a token",
+            CrossSiteRequest => {
+                "a state-changing request with the token cookie, without an allowed Origin"
+            }
             KeysUnavailable => "no signing keys have been loaded from the issuer",
             MissingScope => "required scope missing",
             MissingRole => "required role missing",
@@ -717,6 +729,11 @@ impl AuthError {
             Reason::ApiKeyStoreUnavailable => return "API keys cannot be checked now; retry later",
             Reason::CredentialNotAccepted => {
                 return "this resource does not accept this kind of credential";
+            }
+            Reason::MalformedTokenSource => return "the access token header or cookie is malformed",
+            Reason::CrossSiteRequest => {
+                return "a request that changes state with the token cookie must come from an \
+                        allowed Origin";
             }
             _ => {}
         }

@@ -152,6 +152,15 @@ pub(super) fn read(
     if let Some(v) = get("AXIOMS_API_KEY_HEADER") {
         b = b.api_key_header(v);
     }
+    if let Some(v) = get("AXIOMS_TOKEN_HEADER") {
+        b = b.token_header(v);
+    }
+    if let Some(v) = get("AXIOMS_TOKEN_COOKIE") {
+        b = b.token_cookie(v);
+    }
+    if let Some(v) = get("AXIOMS_TOKEN_COOKIE_ORIGINS") {
+        b = b.cookie_origins(list(&v));
+    }
     if let Some(v) = get("AXIOMS_INSECURE_ALLOW_HTTP") {
         b.http.allow_insecure_http = parse_bool("AXIOMS_INSECURE_ALLOW_HTTP", &v)?;
     }

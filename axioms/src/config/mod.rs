@@ -84,6 +84,18 @@ pub struct Config {
     pub(crate) requests: requests::Requests,
     pub(crate) dpop: dpop::Dpop,
     pub(crate) api_keys: ApiKeySource,
+    pub(crate) sources: TokenSources,
+}
+
+/// Where an access token may come from besides `Authorization` (opt-in).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct TokenSources {
+    /// A header holding the bare token.
+    pub(crate) header: Option<HeaderName>,
+    /// A cookie holding the token (a backend-for-frontend's session).
+    pub(crate) cookie: Option<String>,
+    /// The origins whose state-changing requests may use the cookie.
+    pub(crate) origins: Vec<url::Origin>,
 }
 
 /// Where API keys come from: a header, and the store that knows them.
@@ -299,6 +311,9 @@ pub struct ConfigBuilder {
     dpop: dpop::DpopSettings,
     api_key_header: Option<String>,
     api_keys: Option<Arc<dyn crate::api_key::ApiKeyStore>>,
+    token_header: Option<String>,
+    token_cookie: Option<String>,
+    cookie_origins: Vec<String>,
 }
 
 impl ConfigBuilder {
@@ -721,6 +736,49 @@ impl ConfigBuilder {
         self
     }
 
+    /// Also reads the access token from header `name` (`AXIOMS_TOKEN_HEADER`), holding the
+    /// bare token, when the request has no `Authorization` — for a gateway that passes it
+    /// there. Off by default.
+    pub fn token_header(mut self, name: impl Into<String>) -> Self {
+        self.token_header = Some(name.into());
+        self
+    }
+
+    /// Also reads the access token from cookie `name` (`AXIOMS_TOKEN_COOKIE`) when the
+    /// request has neither `Authorization` nor the [`token_header`](Self::token_header) — a
+    /// backend-for-frontend that keeps the token in an `HttpOnly` cookie. Off by default.
+    ///
+    /// A browser sends cookies on cross-site requests too, so a token from the cookie counts
+    /// on a method that changes state (not GET, HEAD, OPTIONS, TRACE) only when the request's
+    /// `Origin` is one of [`cookie_origins`](Self::cookie_origins) (default: the origin of
+    /// [`resource`](Self::resource)); otherwise the request is refused (400), never run.
+    ///
+    /// ```
+    /// let config = axioms::Config::builder()
+    ///     .issuer("https://issuer.example")
+    ///     .audience("api")
+    ///     .token_cookie("__Host-access_token")
+    ///     .cookie_origins(["https://app.example.com"])
+    ///     .build()?;
+    /// # let _ = config;
+    /// # Ok::<(), axioms::ConfigError>(())
+    /// ```
+    pub fn token_cookie(mut self, name: impl Into<String>) -> Self {
+        self.token_cookie = Some(name.into());
+        self
+    }
+
+    /// The origins (`https://app.example.com`) whose state-changing requests may carry the
+    /// [`token_cookie`](Self::token_cookie) (`AXIOMS_TOKEN_COOKIE_ORIGINS`, comma-separated).
+    pub fn cookie_origins<I, S>(mut self, origins: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.cookie_origins = origins.into_iter().map(Into::into).collect();
+        self
+    }
+
     /// Validates everything and returns the [`Config`].
     pub fn build(mut self) -> Result<Config, ConfigError> {
         let allow_http = self.http.allow_insecure_http;
@@ -786,6 +844,14 @@ impl ConfigBuilder {
                 }
             }
         };
+        let sources = token_sources(
+            self.token_header.as_deref(),
+            self.token_cookie,
+            &self.cookie_origins,
+            requests.resource.as_ref().map(|r| &*r.uri),
+            allow_http,
+            api_keys.header.as_ref(),
+        )?;
         Ok(Config {
             keys: Arc::new(keys),
             http,
@@ -793,6 +859,7 @@ impl ConfigBuilder {
             requests,
             dpop,
             api_keys,
+            sources,
         })
     }
 
@@ -907,6 +974,87 @@ pub(crate) fn check_url_scheme(url: &Url, allow_http: bool) -> bool {
         "http" => allow_http || is_loopback(url),
         _ => false,
     }
+}
+
+/// The token header and cookie, checked.
+fn token_sources(
+    header: Option<&str>,
+    cookie: Option<String>,
+    origins: &[String],
+    resource: Option<&str>,
+    allow_http: bool,
+    api_key_header: Option<&HeaderName>,
+) -> Result<TokenSources, ConfigError> {
+    let header = header
+        .map(|name| {
+            let parsed = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+                ConfigError::new(
+                    "AXIOMS_TOKEN_HEADER",
+                    format!("`{name}` is not a header name"),
+                    "use the header your gateway sets, e.g. X-Access-Token",
+                )
+            })?;
+            if parsed == ::http::header::AUTHORIZATION
+                || parsed == ::http::header::COOKIE
+                || Some(&parsed) == api_key_header
+            {
+                return Err(ConfigError::new(
+                    "AXIOMS_TOKEN_HEADER",
+                    format!("`{name}` already carries credentials"),
+                    "use a header of its own, e.g. X-Access-Token",
+                ));
+            }
+            Ok(parsed)
+        })
+        .transpose()?;
+    let Some(cookie) = cookie else {
+        if !origins.is_empty() {
+            return Err(ConfigError::new(
+                "AXIOMS_TOKEN_COOKIE_ORIGINS",
+                "cookie origins without a token cookie",
+                "set AXIOMS_TOKEN_COOKIE too, or unset the origins",
+            ));
+        }
+        return Ok(TokenSources {
+            header,
+            ..TokenSources::default()
+        });
+    };
+    let name_ok = !cookie.is_empty()
+        && cookie
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+    if !name_ok {
+        return Err(ConfigError::new(
+            "AXIOMS_TOKEN_COOKIE",
+            format!("`{cookie}` is not a cookie name"),
+            "use a name such as __Host-access_token",
+        ));
+    }
+    let raw: Vec<&str> = if origins.is_empty() {
+        resource.into_iter().collect()
+    } else {
+        origins.iter().map(String::as_str).collect()
+    };
+    if raw.is_empty() {
+        return Err(ConfigError::new(
+            "AXIOMS_TOKEN_COOKIE_ORIGINS",
+            "a token cookie needs the origins allowed to send state-changing requests with it",
+            "list your front end's origins, e.g. https://app.example.com (or set AXIOMS_RESOURCE)",
+        ));
+    }
+    let origins = raw
+        .into_iter()
+        .map(|o| {
+            let origin = parse_url("AXIOMS_TOKEN_COOKIE_ORIGINS", o, allow_http)?.origin();
+            Ok(origin)
+        })
+        .collect::<Result<Vec<_>, ConfigError>>()?;
+    Ok(TokenSources {
+        header,
+        cookie: Some(cookie),
+        origins,
+    })
 }
 
 pub(crate) fn parse_url(

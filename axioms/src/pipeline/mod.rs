@@ -26,6 +26,7 @@
 mod api_key;
 mod bind;
 mod safe;
+mod source;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -34,7 +35,6 @@ use http::request::Parts;
 use crate::authorizer::Axioms;
 use crate::claims::Claims;
 use crate::rejection::{AuthError, Reason};
-use crate::token::bearer;
 
 pub use safe::{SafeMethods, UnsafeMethod};
 
@@ -104,20 +104,23 @@ pub(crate) async fn authenticate(axioms: &Axioms, parts: &mut Parts) -> Authenti
     let config = axioms.config();
     let dpop = config.dpop.origin.is_some();
     let auth = match (
-        bearer::credentials(&parts.headers, dpop),
+        source::token(&config.sources, &parts.method, &parts.headers, dpop),
         api_key::presented(&config.api_keys, &parts.headers),
     ) {
         // One credential per request: which one would count is nobody's guess.
         (Ok(Some(_)), Ok(Some(_)) | Err(_)) => {
             Authentication::Rejected(axioms.error(Reason::MultipleCredentials))
         }
-        (Ok(Some((scheme, token))), Ok(None)) => match axioms.verify_token(token).await {
-            Ok(claims) => match bind::check(axioms, parts, scheme, token, &claims).await {
-                Ok(()) => Authentication::Verified(claims),
-                Err(err) => Authentication::Rejected(err),
-            },
-            Err(err) => Authentication::Rejected(err.presented_with(scheme)),
-        },
+        (Ok(Some(presented)), Ok(None)) => {
+            let (scheme, token) = (presented.scheme, presented.token);
+            match axioms.verify_token(&token).await {
+                Ok(claims) => match bind::check(axioms, parts, scheme, &token, &claims).await {
+                    Ok(()) => Authentication::Verified(claims),
+                    Err(err) => Authentication::Rejected(err),
+                },
+                Err(err) => Authentication::Rejected(err.presented_with(scheme)),
+            }
+        }
         (Err(reason), _) if reason != Reason::NotBearer => {
             Authentication::Rejected(axioms.error(reason))
         }

@@ -63,6 +63,71 @@ async fn stats() -> &'static str {
     "stats"
 }
 
+#[protected(credentials = "api_key", roles = "deployer")]
+#[utoipa::path(post, path = "/deploy", responses((status = 202, description = "Deploying")))]
+async fn deploy() -> &'static str {
+    "deploying"
+}
+
+#[protected(credentials = "token", scopes = "notes:read")]
+#[utoipa::path(get, path = "/me/notes", responses((status = 200, description = "Mine")))]
+async fn my_notes() -> &'static str {
+    "mine"
+}
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(title = "deploys", license(name = "MIT", identifier = "MIT")),
+    paths(list_notes, deploy, my_notes)
+)]
+struct KeysDoc;
+
+#[test]
+fn api_keys_are_an_alternative_where_the_policy_takes_them() {
+    let mut doc = KeysDoc::openapi();
+    SecurityDoc::bearer()
+        .api_key_header("x-api-key")
+        .apply(&mut doc);
+    let doc = serde_json::to_value(&doc).unwrap();
+    assert_eq!(
+        doc["components"]["securitySchemes"]["api_key"]["in"],
+        "header"
+    );
+    assert_eq!(
+        doc["components"]["securitySchemes"]["api_key"]["name"],
+        "x-api-key"
+    );
+    let security = |m, p| operation(&doc, m, p)["security"].clone();
+    assert_eq!(
+        security("get", "/notes"),
+        json!([{"bearer": ["notes:read"]}, {"bearer": ["notes:admin"]}, {"api_key": []}]),
+        "no `credentials`: tokens or keys"
+    );
+    assert_eq!(
+        security("post", "/deploy"),
+        json!([{"api_key": []}]),
+        "keys only"
+    );
+    assert_eq!(
+        security("get", "/me/notes"),
+        json!([{"bearer": ["notes:read"]}]),
+        "tokens only"
+    );
+    // Without API keys, nothing changes.
+    let mut plain = KeysDoc::openapi();
+    SecurityDoc::bearer().apply(&mut plain);
+    let plain = serde_json::to_value(&plain).unwrap();
+    assert!(
+        plain["components"]["securitySchemes"]
+            .get("api_key")
+            .is_none()
+    );
+    assert_eq!(
+        plain["paths"]["/notes"]["get"]["security"],
+        json!([{"bearer": ["notes:read"]}, {"bearer": ["notes:admin"]}])
+    );
+}
+
 #[derive(utoipa::OpenApi)]
 #[openapi(
     info(title = "notes", license(name = "MIT", identifier = "MIT")),
@@ -79,7 +144,9 @@ fn the_documented_handlers_mount() {
         .route("/notes/{id}", delete(delete_note))
         .route("/reviews", get(reviews))
         .route("/board", get(board).post(board))
-        .route("/admin/stats", get(stats));
+        .route("/admin/stats", get(stats))
+        .route("/deploy", axum::routing::post(deploy))
+        .route("/me/notes", get(my_notes));
 }
 
 fn operation<'a>(doc: &'a Value, method: &str, path: &str) -> &'a Value {

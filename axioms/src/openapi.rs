@@ -43,15 +43,15 @@ use utoipa::openapi::OpenApi;
 use utoipa::openapi::extensions::ExtensionsBuilder;
 use utoipa::openapi::path::{Operation, PathItem};
 use utoipa::openapi::security::{
-    AuthorizationCode, ClientCredentials, Flow, HttpAuthScheme, HttpBuilder, OAuth2, OpenIdConnect,
-    Scopes, SecurityRequirement, SecurityScheme,
+    ApiKey, ApiKeyValue, AuthorizationCode, ClientCredentials, Flow, HttpAuthScheme, HttpBuilder,
+    OAuth2, OpenIdConnect, Scopes, SecurityRequirement, SecurityScheme,
 };
 
 use crate::authorizer::Axioms;
 use crate::check::Mode;
 use crate::config::Config;
 use crate::pipeline::SafeMethods;
-use crate::policy::{LayerPolicy, Rule, policy_of, registered_scopes};
+use crate::policy::{Credential, LayerPolicy, Rule, policy_of, registered_scopes};
 
 /// How many alternatives a requirement list may hold before it is collapsed (the cross
 /// product of many `any(…)` clauses grows fast).
@@ -197,6 +197,22 @@ pub struct SecurityDoc {
     safe_methods: SafeMethods,
     /// Mark operations without a policy as public (`security: [{}]`).
     public_by_default: bool,
+    /// The API-key header, when API keys are on: an `apiKey` scheme named `api_key`.
+    api_key_header: Option<String>,
+}
+
+/// The name of the `apiKey` scheme in `components.securitySchemes`.
+const API_KEY_SCHEME: &str = "api_key";
+
+/// Whether some request with a credential of `kind` can satisfy `rule` (everything but
+/// `credentials = …` is taken to be satisfiable).
+fn accepts(rule: &Rule, kind: Credential) -> bool {
+    match rule {
+        Rule::Credentials(kinds) => kinds.contains(&kind),
+        Rule::AllOf(rules) => rules.iter().all(|r| accepts(r, kind)),
+        Rule::AnyOf(rules) => rules.iter().any(|r| accepts(r, kind)),
+        _ => true,
+    }
 }
 
 impl std::fmt::Debug for SecurityDoc {
@@ -237,6 +253,7 @@ impl SecurityDoc {
         };
         Self {
             safe_methods: config.safe_methods(),
+            api_key_header: config.api_key_header().map(str::to_owned),
             ..doc
         }
     }
@@ -299,7 +316,16 @@ impl SecurityDoc {
             layers: Vec::new(),
             safe_methods: SafeMethods::NONE,
             public_by_default: true,
+            api_key_header: None,
         }
+    }
+
+    /// Documents API keys in header `name` ([`crate::api_key`]) as an `apiKey` scheme named
+    /// `api_key`, an alternative on every operation whose policy accepts API keys
+    /// (`from_config` and `from_issuer` do it when API keys are configured).
+    pub fn api_key_header(mut self, name: impl Into<String>) -> Self {
+        self.api_key_header = Some(name.into());
+        self
     }
 
     /// Leaves the `security` of operations that no axioms policy protects as the document has
@@ -340,9 +366,18 @@ impl SecurityDoc {
     }
 
     fn apply_policies(&self, doc: &mut OpenApi) {
-        doc.components
-            .get_or_insert_with(Default::default)
-            .add_security_scheme(&self.name, self.scheme.clone());
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(&self.name, self.scheme.clone());
+        if let Some(header) = &self.api_key_header {
+            let mut value = ApiKeyValue::new(header);
+            value.description = Some(
+                "An API key (axioms: held as a SHA-256 digest, mapped to a principal)".to_owned(),
+            );
+            components.add_security_scheme(
+                API_KEY_SCHEME,
+                SecurityScheme::ApiKey(ApiKey::Header(value)),
+            );
+        }
         for (path, item) in doc.paths.paths.iter_mut() {
             for (method, operation) in operations(item) {
                 let mut policies = Vec::new();
@@ -386,7 +421,22 @@ impl SecurityDoc {
         let safe = policies
             .iter()
             .all(|(_, safe, _)| safe.unwrap_or(self.safe_methods).contains(method));
-        let mut security = requirement.security(&self.name);
+        let all = |kind| rules.iter().all(|rule| accepts(rule, kind));
+        let mut security = if all(Credential::Token) {
+            requirement.security(&self.name)
+        } else {
+            Vec::new()
+        };
+        if self.api_key_header.is_some() && all(Credential::ApiKey) {
+            security.push(SecurityRequirement::new(
+                API_KEY_SCHEME,
+                Vec::<String>::new(),
+            ));
+        }
+        if security.is_empty() {
+            // Only API keys, and none documented: never let the operation read as public.
+            security = requirement.security(&self.name);
+        }
         if safe {
             security.push(SecurityRequirement::default());
         }

@@ -165,7 +165,12 @@ async fn a_policy_names_the_credentials_it_accepts() {
     let r = send(&app, req("GET", "/profile").bearer(&token)).await;
     assert_eq!(r.status, 200, "{r:?}");
     let r = send(&app, req("GET", "/profile").header("x-api-key", DEPLOY_KEY)).await;
-    assert_error(&r, 401, "invalid_token", "an API key on a token-only route");
+    assert_error(
+        &r,
+        403,
+        "insufficient_scope",
+        "an API key on a token-only route",
+    );
     assert_eq!(
         r.json()["error_description"],
         "this resource does not accept this kind of credential"
@@ -173,7 +178,7 @@ async fn a_policy_names_the_credentials_it_accepts() {
     let r = send(&app, req("POST", "/rotate").header("x-api-key", DEPLOY_KEY)).await;
     assert_eq!(r.status, 200, "{r:?}");
     let r = send(&app, req("POST", "/rotate").bearer(&token)).await;
-    assert_error(&r, 401, "invalid_token", "a token on a key-only route");
+    assert_error(&r, 403, "insufficient_scope", "a token on a key-only route");
     let r = send(&app, req("POST", "/rotate").header("x-api-key", READ_KEY)).await;
     assert_error(&r, 403, "insufficient_scope", "a key without the role");
 }

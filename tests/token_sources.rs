@@ -65,6 +65,20 @@ async fn a_token_cookie_reads_like_a_header_and_guards_against_csrf() {
         (200, "orders"),
         "{r:?}"
     );
+    // Another cookie with UTF-8 in it does not hide the token cookie.
+    let r = send(
+        &app,
+        req("GET", "/orders").header(
+            "cookie",
+            [
+                b"name=J\xc3\xa9r\xc3\xb4me; ".as_slice(),
+                format!("{COOKIE}={token}").as_bytes(),
+            ]
+            .concat(),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{r:?}");
     // HTTP/2 sends one field line per cookie.
     let r = send(
         &app,

@@ -65,8 +65,8 @@ use proc_macro::TokenStream;
 ///   fails them gets 401 `insufficient_user_authentication` with `acr_values` and `max_age`
 ///   in the challenge, so the client knows which login to ask for.
 /// * `credentials = "token"` / `"api_key"` / `any("token", "api_key")`: the kinds of
-///   credential the route accepts (all of them when absent). Another kind gets 401
-///   `invalid_token`.
+///   credential the route accepts (all of them when absent). Another kind gets 403
+///   `insufficient_scope`.
 /// * `dpop = required` (RFC 9449): only a DPoP-bound token (whose proof the pipeline has
 ///   checked) passes; a bearer token gets 401 `invalid_token` on the `DPoP` challenge. The
 ///   configuration can require DPoP everywhere instead (`AXIOMS_DPOP_REQUIRED`).

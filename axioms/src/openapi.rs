@@ -209,6 +209,8 @@ const API_KEY_SCHEME: &str = "api_key";
 fn accepts(rule: &Rule, kind: Credential) -> bool {
     match rule {
         Rule::Credentials(kinds) => kinds.contains(&kind),
+        // Only tokens are DPoP-bound.
+        Rule::Dpop => kind == Credential::Token,
         Rule::AllOf(rules) => rules.iter().all(|r| accepts(r, kind)),
         Rule::AnyOf(rules) => rules.iter().any(|r| accepts(r, kind)),
         _ => true,

@@ -323,9 +323,12 @@ impl Reason {
             | CrossSiteRequest => AuthErrorKind::InvalidRequest,
             TokenTooLarge => AuthErrorKind::TokenTooLarge,
             NotOwnerHidden => AuthErrorKind::NotFound,
-            MissingScope | MissingRole | MissingPermission | NotOwner | PolicyDenied => {
-                AuthErrorKind::InsufficientScope
-            }
+            MissingScope
+            | MissingRole
+            | MissingPermission
+            | NotOwner
+            | PolicyDenied
+            | CredentialNotAccepted => AuthErrorKind::InsufficientScope,
             InsufficientUserAuthentication => AuthErrorKind::InsufficientUserAuthentication,
             _ => AuthErrorKind::InvalidToken,
         }

@@ -263,8 +263,14 @@ fn header_alg(dpop: &Dpop, header: &Map<String, Value>) -> Result<Algorithm, Rea
 }
 
 /// `htu` against `origin` + the request path, both normalized (RFC 3986 §6.2.2–6.2.3, as
-/// the `url` crate does: case, default port, dot-segments), query and fragment ignored.
+/// the `url` crate does: case, default port, dot-segments), query and fragment ignored. A
+/// *request* path with a dot-segment (`..`, `.`, or their percent-encoded forms) is refused:
+/// normalizing would resolve it while the router does not, so a proof for `/admin` would
+/// otherwise fit `/files/%2e%2e/admin`, which routes elsewhere.
 fn check_htu(htu: &str, origin: &str, path: &str) -> Result<(), Reason> {
+    if has_dot_segment(path) {
+        return Err(Reason::DpopUriMismatch);
+    }
     let normalize = |raw: &str| {
         let mut url = Url::parse(raw).ok()?;
         if !matches!(url.scheme(), "https" | "http") {
@@ -279,6 +285,14 @@ fn check_htu(htu: &str, origin: &str, path: &str) -> Result<(), Reason> {
         Some(got) if got == expected => Ok(()),
         _ => Err(Reason::DpopUriMismatch),
     }
+}
+
+/// Whether a path has a `.` or `..` segment, percent-encoded or not.
+fn has_dot_segment(path: &str) -> bool {
+    path.split('/').any(|segment| {
+        let decoded = segment.to_ascii_lowercase().replace("%2e", ".");
+        decoded == "." || decoded == ".."
+    })
 }
 
 /// `ath`: base64url of the SHA-256 of the token's ASCII (RFC 9449 §4.2).
@@ -370,6 +384,32 @@ mod tests {
             assert!(cache.key(&dpop, &h).is_ok());
         }
         assert_eq!(len(), HEADER_CACHE_ENTRIES);
+    }
+
+    #[test]
+    fn dot_segments_never_match() {
+        let origin = "https://api.example.com";
+        assert_eq!(
+            check_htu("https://api.example.com/admin", origin, "/admin"),
+            Ok(())
+        );
+        for (htu, path) in [
+            ("https://api.example.com/admin", "/files/../admin"),
+            ("https://api.example.com/admin", "/files/%2e%2e/admin"),
+            ("https://api.example.com/admin", "/files/%2E./admin"),
+            ("https://api.example.com/admin/", "/admin/."),
+        ] {
+            assert_eq!(
+                check_htu(htu, origin, path),
+                Err(Reason::DpopUriMismatch),
+                "{htu} {path}"
+            );
+        }
+        // Dots inside a segment are ordinary characters.
+        assert_eq!(
+            check_htu("https://api.example.com/v1.2/..x", origin, "/v1.2/..x"),
+            Ok(())
+        );
     }
 
     #[test]

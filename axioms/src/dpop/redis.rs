@@ -14,8 +14,9 @@ pub(crate) const REDIS_TIMEOUT: Duration = Duration::from_millis(500);
 
 /// A [`ReplayStore`] in Redis, shared by every instance of the resource server.
 ///
-/// Each proof is a key `axioms:dpop:<sha-256 hex>` set with `NX` and an expiry of the proof
-/// lifetime, so the first instance to see a proof wins and every other refuses it. The
+/// Each proof is a key `axioms:dpop:<sha-256 hex>` set with `NX` and an expiry of the whole
+/// window in which its `iat` is accepted (the proof lifetime, the leeway on each side, and two
+/// seconds of margin), so the first instance to see a proof wins and every other refuses it. The
 /// connection is made on first use and remade after a failure; a check that does not
 /// complete within 500 ms fails **closed** (the request gets 503 with
 /// `Retry-After`, and a warning is logged) — never open.
@@ -38,7 +39,8 @@ pub struct RedisReplayStore {
 }
 
 impl RedisReplayStore {
-    /// A store on `url` (`redis://`, `rediss://` with TLS, `unix://`). Does not connect
+    /// A store on `url` (`redis://host:6379/0`, `unix://`; `rediss://` needs the redis
+    /// crate's TLS support, which axioms does not build). Does not connect
     /// yet: the first DPoP request does, so an instance starts while Redis is away (and
     /// refuses DPoP requests until it is back).
     pub fn new(url: &str) -> Result<Self, redis::RedisError> {

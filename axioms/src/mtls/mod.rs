@@ -33,6 +33,11 @@ pub use serve::serve;
 #[cfg_attr(docsrs, doc(cfg(feature = "mtls")))]
 pub use tokio_rustls::rustls;
 
+/// Set by [`serve`] on every request of its TLS connections, with or without a client
+/// certificate: the trusted header is then never read.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ServedOverTls;
+
 /// The TLS client certificate of the connection a request came on (DER, the end-entity
 /// certificate), as a request extension.
 ///

@@ -100,6 +100,7 @@ where
             let service =
                 hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
                     // Request extensions come from the server only; a client cannot set one.
+                    request.extensions_mut().insert(super::ServedOverTls);
                     if let Some(cert) = &cert {
                         request.extensions_mut().insert(cert.clone());
                     }

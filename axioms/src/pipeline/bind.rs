@@ -113,9 +113,13 @@ pub(crate) async fn check(
             if proof.thumbprint != jkt {
                 return Err(fail(Reason::DpopKeyMismatch));
             }
-            // Last, so that only a proof that passed everything else takes a place.
+            // Last, so that only a proof that passed everything else takes a place. Remembered
+            // as long as its `iat` can be accepted: the lifetime and the leeway on each side,
+            // plus a second for `now` being whole seconds and a second for clock skew
+            // between instances.
             let ttl = dpop.proof_lifetime
-                + std::time::Duration::from_secs(validation.leeway.unsigned_abs()) * 2;
+                + std::time::Duration::from_secs(validation.leeway.unsigned_abs()) * 2
+                + std::time::Duration::from_secs(2);
             match axioms
                 .replay_store()
                 .first_use(ReplayKey::new(&proof.thumbprint, &proof.jti), ttl)
@@ -135,6 +139,11 @@ pub(crate) async fn check(
 fn client_certificate(axioms: &Axioms, parts: &Parts) -> Result<Option<ClientCertificate>, Reason> {
     if let Some(cert) = parts.extensions.get::<ClientCertificate>() {
         return Ok(Some(cert.clone()));
+    }
+    // On a connection axioms's own TLS server accepted, the TLS layer is the only source: a
+    // client without a certificate must not name one in a header.
+    if parts.extensions.get::<mtls::ServedOverTls>().is_some() {
+        return Ok(None);
     }
     let Some(name) = &axioms.config().dpop.client_cert_header else {
         return Ok(None);

@@ -69,7 +69,8 @@ pub(super) fn token<'a>(
 fn cookie(headers: &HeaderMap, name: &str) -> Result<Option<String>, Reason> {
     let mut found = None;
     for line in headers.get_all(COOKIE) {
-        let Ok(line) = line.to_str() else {
+        // Another cookie may hold UTF-8: read the line as UTF-8, not as visible ASCII.
+        let Ok(line) = std::str::from_utf8(line.as_bytes()) else {
             continue;
         };
         for cookie in cookie::Cookie::split_parse(line).flatten() {

@@ -248,7 +248,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
         .nest_service("/mcp", mcp)
         .layer(McpLayer::new(axioms.clone(), tool_policies()).endpoint_policy::<NotesRead>())
         .merge(
-            ResourceMetadata::new(config)?
+            ResourceMetadata::of(&axioms)?
                 .resource_name("axioms notes (MCP)")
                 .router(),
         );

@@ -1159,3 +1159,333 @@ async fn tutorial_takes_dpop_bound_tokens_of_a_real_provider_and_client() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Several issuers, opaque tokens, self-issued tokens (issue: several issuers and every kind of
+// credential). The in-process cases are in tests/issuers.rs.
+
+/// The provider's resource whose access tokens are opaque (only introspection reads them).
+const OPAQUE_RESOURCE: &str = "https://opaque.axioms.test";
+/// The resource server's own client at the provider: it may introspect any token.
+const INTROSPECTOR: Client = Client {
+    id: "axioms-introspector",
+    secret: "axioms-introspector-secret",
+};
+
+impl Provider {
+    /// The provider's request counts (`jwks`, `discovery`, `token`, `introspection`,
+    /// `revocation`).
+    async fn stats(&self) -> Value {
+        self.admin("GET", "/admin/stats").await
+    }
+
+    /// Revokes `client`'s own token (RFC 7009).
+    async fn revoke(&self, client: Client, token: &str) {
+        let basic = STANDARD.encode(format!("{}:{}", client.id, client.secret));
+        let r = self
+            .api
+            .send(
+                req("POST", "/token/revocation")
+                    .authorization(&format!("Basic {basic}"))
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .raw_body(&form(&[("token", token)])),
+            )
+            .await;
+        assert_eq!(r.status, 200, "revocation: {r:?}");
+    }
+}
+
+/// Who vouched for the token: the trusted issuer, as configured.
+async fn vouched(claims: axioms::Claims) -> String {
+    claims.vouched_by().unwrap_or("nobody").to_owned()
+}
+
+#[axioms::protected(scopes = "read:data")]
+async fn read_data(claims: axioms::Claims) -> String {
+    format!(
+        "{} {} {}",
+        claims.vouched_by().unwrap_or("nobody"),
+        claims.subject().unwrap_or("-"),
+        claims.roles().join(",")
+    )
+}
+
+fn issuers_app(axioms: Axioms) -> axum::Router {
+    axum::Router::new()
+        .route("/whom", axum::routing::get(vouched))
+        .route("/data", axum::routing::get(read_data))
+        .with_state(axioms)
+}
+
+/// Two real oidc-provider instances (two issuers, two key sets) behind one verifier.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_real_issuers_in_one_verifier() {
+    let Some(dir) = node_dir("oidc", &PACKAGES, "two_real_issuers_in_one_verifier") else {
+        return;
+    };
+    let a = Provider::start(&dir);
+    let b = Provider::start(&dir);
+    let trusted = |p: &Provider| {
+        Config::builder()
+            .issuer(p.issuer())
+            .audience(RESOURCE)
+            .discovery(true)
+            .build()
+            .unwrap()
+    };
+    let axioms = Axioms::trusting([trusted(&a), trusted(&b)]).unwrap();
+    assert!(
+        axioms.ready(Duration::from_secs(10)).await,
+        "both key sets loaded"
+    );
+    let app = Transport::oneshot(issuers_app(axioms.clone()));
+
+    let token_a = a.token(RS_CLIENT, RESOURCE, "read:data").await;
+    let token_b = b.token(ES_CLIENT, RESOURCE, "read:data").await;
+    for (token, provider, client, roles) in [
+        (&token_a, &a, RS_CLIENT, "editor"),
+        (&token_b, &b, ES_CLIENT, "admin"),
+    ] {
+        let r = app.send(req("GET", "/data").bearer(token)).await;
+        assert_eq!(r.status, 200, "{r:?}");
+        assert_eq!(
+            r.body,
+            format!("{} {} {roles}", provider.issuer(), client.id)
+        );
+    }
+
+    // A's token naming a kid that only B publishes: refused, and B is never asked.
+    let (a_stats, b_stats) = (a.stats().await, b.stats().await);
+    let b_kid = b.kids().await.remove(0);
+    assert!(!a.kids().await.contains(&b_kid));
+    let forged = with_header(&token_a, |h| h["kid"] = json!(b_kid));
+    let err = axioms.verify(&forged).await.unwrap_err();
+    assert_eq!(err.reason(), Reason::UnknownKid);
+    // An `iss` nobody trusts: refused before any key lookup, no fetch anywhere.
+    let stranger = with_payload(&token_a, |c| c["iss"] = json!("http://127.0.0.1:9"));
+    let r = app.send(req("GET", "/whom").bearer(&stranger)).await;
+    assert_eq!(r.status, 401, "{r:?}");
+    assert_eq!(r.error().as_deref(), Some("invalid_token"));
+    assert_eq!(
+        axioms.verify(&stranger).await.unwrap_err().reason(),
+        Reason::IssuerMismatch
+    );
+    let (a_after, b_after) = (a.stats().await, b.stats().await);
+    assert_eq!(b_after["jwks"], b_stats["jwks"], "no JWKS fetch at B");
+    assert_eq!(
+        b_after["discovery"], b_stats["discovery"],
+        "no discovery at B"
+    );
+    // The forged kid may refetch at A once (cooldown-limited); the stranger costs nothing.
+    assert!(a_after["jwks"].as_u64() <= a_stats["jwks"].as_u64().map(|n| n + 1));
+
+    // A goes away: B's new tokens keep working.
+    drop(a);
+    let fresh_b = b.token(RS_CLIENT, RESOURCE, "read:data").await;
+    let r = app.send(req("GET", "/whom").bearer(&fresh_b)).await;
+    assert_eq!((r.status.as_u16(), r.body.as_str()), (200, b.issuer()));
+}
+
+/// Opaque access tokens through oidc-provider's real introspection endpoint (RFC 7662).
+#[tokio::test(flavor = "multi_thread")]
+async fn opaque_tokens_through_a_real_introspection_endpoint() {
+    let Some(dir) = node_dir(
+        "oidc",
+        &PACKAGES,
+        "opaque_tokens_through_a_real_introspection_endpoint",
+    ) else {
+        return;
+    };
+    let provider = Provider::start(&dir);
+    const BOUND: Duration = Duration::from_secs(2);
+    let config = Config::builder()
+        .issuer(provider.issuer())
+        .audience(OPAQUE_RESOURCE)
+        .discovery(true)
+        // The endpoint is discovered (`introspection_endpoint`); revoked tokens work at most
+        // BOUND longer.
+        .introspection(INTROSPECTOR.id, INTROSPECTOR.secret)
+        .introspection_cache(BOUND, Duration::from_secs(1))
+        .build()
+        .unwrap();
+    let axioms = Axioms::new(config).unwrap();
+    let app = Transport::oneshot(issuers_app(axioms.clone()));
+    let introspections = || async { provider.stats().await["introspection"].as_u64().unwrap() };
+
+    // Active: the answer becomes the same claims a JWT gives (sub = the client, RFC 9068).
+    let token = provider
+        .token(RS_CLIENT, OPAQUE_RESOURCE, "read:data")
+        .await;
+    assert!(!token.contains('.'), "an opaque token: {token}");
+    let r = app.send(req("GET", "/data").bearer(&token)).await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.body, format!("{} axioms-rs editor", provider.issuer()));
+    let claims = axioms.verify(&token).await.unwrap();
+    assert_eq!(claims.client_id(), Some("axioms-rs"));
+    assert_eq!(claims.audience(), [Box::from(OPAQUE_RESOURCE)]);
+    assert!(claims.expires_at().is_some());
+    // A token without the route's scope: 403, as for a JWT.
+    let no_scope = provider
+        .token(ES_CLIENT, OPAQUE_RESOURCE, "write:data")
+        .await;
+    let r = app.send(req("GET", "/data").bearer(&no_scope)).await;
+    assert_eq!(r.status, 403, "{r:?}");
+
+    // Inactive (unknown to the provider): 401 invalid_token.
+    let r = app
+        .send(req("GET", "/whom").bearer("unknown-opaque-token-0123456789abcdefghijk"))
+        .await;
+    assert_eq!(r.status, 401, "{r:?}");
+    assert_eq!(r.error().as_deref(), Some("invalid_token"));
+    assert_eq!(
+        r.json()["error_description"],
+        "the access token is not active"
+    );
+
+    // 100 concurrent requests with one new token: one introspection call.
+    let fresh = provider
+        .token(ES_CLIENT, OPAQUE_RESOURCE, "read:data")
+        .await;
+    let before = introspections().await;
+    let calls_before = axioms.introspection_calls();
+    let answers = futures_util::future::join_all(
+        (0..100).map(|_| app.send(req("GET", "/data").bearer(&fresh))),
+    )
+    .await;
+    assert!(
+        answers.iter().all(|r| r.status == 200),
+        "{:?}",
+        answers.first()
+    );
+    assert_eq!(
+        introspections().await - before,
+        1,
+        "one introspection for 100 requests"
+    );
+    assert_eq!(axioms.introspection_calls() - calls_before, 1);
+
+    // Revoked: the cached answer serves at most BOUND more, then 401.
+    provider.revoke(ES_CLIENT, &fresh).await;
+    let revoked_at = Instant::now();
+    loop {
+        let r = app.send(req("GET", "/whom").bearer(&fresh)).await;
+        if r.status == 401 {
+            break;
+        }
+        assert_eq!(r.status, 200, "{r:?}");
+        assert!(
+            revoked_at.elapsed() < BOUND + Duration::from_secs(2),
+            "a revoked token still accepted after the cache bound"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // The endpoint down: 503 with Retry-After, not 401; back up, the token is accepted.
+    let down_token = provider
+        .token(RS_CLIENT, OPAQUE_RESOURCE, "read:data")
+        .await;
+    provider.admin("POST", "/admin/introspection?down=1").await;
+    let r = app.send(req("GET", "/whom").bearer(&down_token)).await;
+    assert_eq!(r.status, 503, "{r:?}");
+    assert_eq!(r.header("retry-after"), "1");
+    provider.admin("POST", "/admin/introspection?down=0").await;
+    let r = app.send(req("GET", "/whom").bearer(&down_token)).await;
+    assert_eq!(
+        (r.status.as_u16(), r.body.as_str()),
+        (200, provider.issuer())
+    );
+
+    // JWTs of the same issuer still go to its keys, not to introspection.
+    let jwt = provider.token(RS_CLIENT, RESOURCE, "read:data").await;
+    let before = introspections().await;
+    assert_eq!(
+        axioms.verify(&jwt).await.unwrap_err().reason(),
+        Reason::AudienceMismatch
+    );
+    assert_eq!(introspections().await, before);
+}
+
+/// An HS256 token signed by `jose` with a configured secret (fastapi-views' `JWTAuth` quick
+/// start); the same claims signed with a JWKS issuer's RSA public key as the secret refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn jose_signed_hs256_tokens_of_a_self_issuing_service() {
+    let Some(dir) = node_dir(
+        "oidc",
+        &PACKAGES,
+        "jose_signed_hs256_tokens_of_a_self_issuing_service",
+    ) else {
+        return;
+    };
+    const SELF: &str = "https://orders.axioms.test";
+    const SECRET: &str = "an-hs256-secret-of-32-bytes-or-more-for-orders";
+    let provider = Provider::start(&dir);
+    let axioms = Axioms::trusting([
+        Config::builder()
+            .issuer(provider.issuer())
+            .audience(RESOURCE)
+            .discovery(true)
+            .build()
+            .unwrap(),
+        Config::builder()
+            .issuer(SELF)
+            .audience(RESOURCE)
+            .hmac_secret(SECRET, Algorithm::HS256)
+            .build()
+            .unwrap(),
+    ])
+    .unwrap();
+    assert!(axioms.ready(Duration::from_secs(10)).await);
+    let now = now();
+    let claims = |iss: &str| {
+        json!({"iss": iss, "sub": "svc-billing", "aud": RESOURCE, "iat": now, "exp": now + 300,
+               "scope": "read:data"})
+    };
+    // The provider's RSA public key, as an attacker would use it for a secret: its JWK text
+    // and its modulus.
+    let jwks: Value = Transport::at(provider.issuer())
+        .send(req("GET", "/jwks"))
+        .await
+        .json();
+    let rsa = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kty"] == "RSA")
+        .unwrap()
+        .clone();
+    let modulus = URL_SAFE_NO_PAD.decode(rsa["n"].as_str().unwrap()).unwrap();
+    let sign = |secret: &[u8], iss: &str| {
+        json!({"op": "hmac-sign", "alg": "HS256", "secret": URL_SAFE_NO_PAD.encode(secret),
+               "claims": claims(iss), "header": {}})
+    };
+    let signed = jose(
+        &dir,
+        &[
+            sign(SECRET.as_bytes(), SELF),
+            sign(rsa.to_string().as_bytes(), provider.issuer()),
+            sign(&modulus, provider.issuer()),
+            sign(&modulus, SELF),
+        ],
+    );
+    let token = |i: usize| signed[i]["token"].as_str().unwrap().to_owned();
+    let claims = axioms.verify(&token(0)).await.unwrap();
+    assert_eq!(claims.vouched_by(), Some(SELF));
+    assert_eq!(claims.subject(), Some("svc-billing"));
+    for (i, reason) in [
+        (1, Reason::SymmetricAlgorithm),
+        (2, Reason::SymmetricAlgorithm),
+        (3, Reason::InvalidSignature),
+    ] {
+        assert_eq!(
+            axioms.verify(&token(i)).await.unwrap_err().reason(),
+            reason,
+            "token {i}"
+        );
+    }
+    // The provider's own tokens, beside the self-issued ones.
+    let jwt = provider.token(RS_CLIENT, RESOURCE, "read:data").await;
+    assert_eq!(
+        axioms.verify(&jwt).await.unwrap().vouched_by(),
+        Some(provider.issuer())
+    );
+}

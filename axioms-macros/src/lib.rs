@@ -39,7 +39,7 @@ use proc_macro::TokenStream;
 ///              | "any_of" "(" clause { "," clause } [ "," ] ")"
 ///              | "all_of" "(" clause { "," clause } [ "," ] ")" ;
 /// claim_key    = "scopes" | "roles" | "permissions" | "acr"
-///              | "credentials" ;         (* acr, credentials: never all(…) *)
+///              | "credentials" | "issuer" ;  (* acr, credentials, issuer: never all(…) *)
 /// values       = string
 ///              | "any" "(" string { "," string } [ "," ] ")"
 ///              | "all" "(" string { "," string } [ "," ] ")" ;
@@ -67,6 +67,10 @@ use proc_macro::TokenStream;
 /// * `credentials = "token"` / `"api_key"` / `any("token", "api_key")`: the kinds of
 ///   credential the route accepts (all of them when absent). Another kind gets 403
 ///   `insufficient_scope`.
+/// * `issuer = "https://partner.example/"` / `any(…)`: the trusted issuer that vouched for
+///   the token (`Claims::vouched_by`, with `Axioms::trusting` several issuers) is one of
+///   these, exactly as configured. A token of another trusted issuer, or an API key, gets
+///   403 `insufficient_scope`.
 /// * `dpop = required` (RFC 9449): only a DPoP-bound token (whose proof the pipeline has
 ///   checked) passes; a bearer token gets 401 `invalid_token` on the `DPoP` challenge. The
 ///   configuration can require DPoP everywhere instead (`AXIOMS_DPOP_REQUIRED`).

@@ -26,6 +26,7 @@ paths! {
     rule_max_age: [::axioms::__private::Rule::MaxAge]
     rule_dpop: [::axioms::__private::Rule::Dpop]
     rule_credentials: [::axioms::__private::Rule::Credentials]
+    rule_issuer: [::axioms::__private::Rule::Issuer]
     credential_token: [::axioms::__private::Credential::Token]
     credential_api_key: [::axioms::__private::Credential::ApiKey]
     rule_all_of: [::axioms::__private::Rule::AllOf]
@@ -58,6 +59,8 @@ pub(crate) fn rule_claims(kind: ClaimKind) -> TokenStream {
         ClaimKind::Acr => quote!(::axioms::__private::Rule::Acr),
         // Transcribed by `expand` as `Rule::Credentials(&[…])`; never reached.
         ClaimKind::Credentials => quote!(::axioms::__private::Rule::Credentials),
+        // Transcribed by `expand` as `Rule::Issuer(&[…])`; never reached.
+        ClaimKind::Issuer => quote!(::axioms::__private::Rule::Issuer),
     }
 }
 

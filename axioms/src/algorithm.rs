@@ -1,12 +1,16 @@
-//! The asymmetric JWS algorithms axioms accepts.
+//! The JWS algorithms axioms accepts.
 
 use std::fmt;
 use std::str::FromStr;
 
 /// A JWS signature algorithm that axioms can verify.
 ///
-/// Only asymmetric algorithms exist here: `none` and the HMAC family (`HS256`…) cannot be
-/// named, so they cannot be allowed by mistake.
+/// `none` does not exist here. The HMAC family (`HS256`, `HS384`, `HS512`) exists only for an
+/// issuer whose secret is configured locally with
+/// [`ConfigBuilder::hmac_secret`](crate::ConfigBuilder::hmac_secret): it is not in
+/// [`ALL`](Self::ALL), cannot be parsed from a string (so no `AXIOMS_ALGORITHMS` can name
+/// it), is refused by [`ConfigBuilder::algorithms`](crate::ConfigBuilder::algorithms) and
+/// for DPoP proofs, and no key of a JWKS is ever admitted for it.
 ///
 /// # Example
 ///
@@ -40,6 +44,12 @@ pub enum Algorithm {
     ES512,
     /// Ed25519 (RFC 8037).
     EdDSA,
+    /// HMAC with SHA-256: only with [`ConfigBuilder::hmac_secret`](crate::ConfigBuilder::hmac_secret).
+    HS256,
+    /// HMAC with SHA-384: only with [`ConfigBuilder::hmac_secret`](crate::ConfigBuilder::hmac_secret).
+    HS384,
+    /// HMAC with SHA-512: only with [`ConfigBuilder::hmac_secret`](crate::ConfigBuilder::hmac_secret).
+    HS512,
 }
 
 impl Algorithm {
@@ -70,7 +80,28 @@ impl Algorithm {
             Self::ES384 => "ES384",
             Self::ES512 => "ES512",
             Self::EdDSA => "EdDSA",
+            Self::HS256 => "HS256",
+            Self::HS384 => "HS384",
+            Self::HS512 => "HS512",
         }
+    }
+
+    /// Whether this is an HMAC algorithm (`HS256`, `HS384`, `HS512`).
+    ///
+    /// ```
+    /// assert!(axioms::Algorithm::HS256.is_hmac());
+    /// assert!(!axioms::Algorithm::ES256.is_hmac());
+    /// ```
+    pub const fn is_hmac(self) -> bool {
+        matches!(self, Self::HS256 | Self::HS384 | Self::HS512)
+    }
+
+    /// The HMAC algorithm named exactly `name`, for a token header checked against an
+    /// issuer's pinned secret.
+    pub(crate) fn from_hmac_name(name: &str) -> Option<Self> {
+        [Self::HS256, Self::HS384, Self::HS512]
+            .into_iter()
+            .find(|a| a.as_str() == name)
     }
 
     /// Parses an `alg` value exactly (case-sensitive, RFC 7515 §4.1.1).
@@ -97,7 +128,7 @@ impl Algorithm {
             Self::ES256 => jsonwebtoken::Algorithm::ES256,
             Self::ES384 => jsonwebtoken::Algorithm::ES384,
             Self::EdDSA => jsonwebtoken::Algorithm::EdDSA,
-            Self::ES512 => return None,
+            Self::ES512 | Self::HS256 | Self::HS384 | Self::HS512 => return None,
         })
     }
 }

@@ -14,6 +14,7 @@ use crate::jwks::cache::KeyCache;
 use crate::pipeline::{self, Authentication, VerifierId};
 use crate::rejection::{AuthError, ErrorRenderer, Reason, Rejection};
 use crate::token::cache::{TokenCache, TokenCacheStats};
+use crate::token::introspect::{self, Introspector};
 use crate::token::verify;
 
 /// The token verifier: configuration, the JWKS cache and its background refresher.
@@ -47,17 +48,33 @@ pub struct Axioms {
 
 struct Inner {
     id: VerifierId,
+    /// The first trusted issuer's configuration, which also decides everything about
+    /// requests (realm, resource, DPoP, safe methods, token sources, API keys, caches).
     config: Config,
-    keys: Arc<KeyCache>,
+    /// The trust registry: every trusted issuer, the first one first.
+    issuers: Box<[Trusted]>,
     tokens: Option<TokenCache>,
     /// DPoP proof headers already checked (their keys and thumbprints).
     dpop_headers: crate::dpop::proof::HeaderCache,
+}
+
+/// One trusted issuer: its settings, its own key cache and refresher. Keys never cross
+/// issuers: a token is verified only with the keys of the issuer its `iss` names.
+struct Trusted {
+    config: Config,
+    /// The configured issuer, as [`Claims::vouched_by`] reports it.
+    name: Option<Arc<str>>,
+    keys: Arc<KeyCache>,
     refresher: tokio::task::JoinHandle<()>,
+    /// Opaque tokens: the issuer's introspection client, when configured.
+    introspector: Option<Arc<Introspector>>,
 }
 
 impl Drop for Inner {
     fn drop(&mut self) {
-        self.refresher.abort();
+        for issuer in &*self.issuers {
+            issuer.refresher.abort();
+        }
     }
 }
 
@@ -98,10 +115,75 @@ impl Axioms {
     /// refresher, which fetches the keys at once. Requests that arrive before the first fetch
     /// completes wait for it (single-flight), or get 503 if the issuer is unreachable.
     pub fn new(config: Config) -> Result<Self, InitError> {
+        Self::trusting([config])
+    }
+
+    /// Starts one verifier that trusts several issuers — a B2B API trusting each customer's
+    /// IdP, a migration from Auth0 to Keycloak that accepts both for a while — each with its
+    /// own key source, audiences, claim names, algorithms and leeway.
+    ///
+    /// The issuer is chosen by the token's `iss` before any key is looked up, among these
+    /// only, in this order (the first match wins: list exact issuers before a multi-tenant
+    /// template that could match them too). An unknown `iss` is refused without a fetch, and
+    /// a token is verified only with its issuer's keys: a `kid` that only another issuer
+    /// publishes is an unknown `kid`. [`Claims::vouched_by`] says which issuer vouched;
+    /// policies can require one (`issuer = "…"`). One issuer being down leaves the others
+    /// working.
+    ///
+    /// The **first** configuration also decides everything about requests: realm, resource
+    /// and its metadata, DPoP, safe methods, token sources, API keys, the token cache. From
+    /// the others only the issuer part is used. From the environment: [`Axioms::from_env`]
+    /// with `AXIOMS_TRUST`.
+    ///
+    /// # Errors
+    ///
+    /// [`InitError::Config`] when no configuration is given, when two name the same
+    /// issuer, or when one of several has no issuer (`insecure_skip_issuer_check`): the
+    /// issuer is how a token is matched to its keys.
+    ///
+    /// ```no_run
+    /// use axioms::{Axioms, ConfigBuilder};
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let axioms = Axioms::trusting([
+    ///     ConfigBuilder::auth0("example.eu.auth0.com", "https://api.example.com").build()?,
+    ///     ConfigBuilder::keycloak("https://sso.example.com", "main", "api").build()?,
+    /// ])?;
+    /// # Ok(()) }
+    /// ```
+    pub fn trusting(configs: impl IntoIterator<Item = Config>) -> Result<Self, InitError> {
         crypto_self_test()?;
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| InitError::NoRuntime)?;
-        let keys = Arc::new(KeyCache::new(&config)?);
-        let refresher = runtime.spawn(KeyCache::run(Arc::downgrade(&keys)));
+        let configs: Vec<Config> = configs.into_iter().collect();
+        check_registry(&configs)?;
+        let mut issuers = Vec::with_capacity(configs.len());
+        for (slot, config) in configs.into_iter().enumerate() {
+            let keys = Arc::new(KeyCache::new(&config)?);
+            let refresher = runtime.spawn(KeyCache::run(Arc::downgrade(&keys)));
+            let name: Option<Arc<str>> = config.validation.issuer.as_deref().map(Arc::from);
+            let introspector = match &config.introspection {
+                Some(settings) => Some(Arc::new(Introspector::new(
+                    &config,
+                    settings.clone(),
+                    (slot, name.clone()),
+                )?)),
+                None => None,
+            };
+            issuers.push(Trusted {
+                name,
+                config,
+                keys,
+                refresher,
+                introspector,
+            });
+        }
+        let Some(first) = issuers.first() else {
+            return Err(InitError::Config(crate::ConfigError::new(
+                "AXIOMS_ISS_URL",
+                "no issuer to trust",
+                "give Axioms::trusting at least one Config",
+            )));
+        };
+        let config = first.config.clone();
         let requests = &config.requests;
         let replay: Arc<dyn ReplayStore> = match &config.dpop.redis_url {
             #[cfg(feature = "redis")]
@@ -115,13 +197,26 @@ impl Axioms {
                     TokenCache::new(requests.token_cache_entries, requests.token_cache_bytes)
                 }),
                 config,
-                keys,
+                issuers: issuers.into_boxed_slice(),
                 dpop_headers: crate::dpop::proof::HeaderCache::new(),
-                refresher,
             }),
             renderer: None,
             replay,
         })
+    }
+
+    /// The trusted issuers, in the order they are matched (for a resource metadata
+    /// document's `authorization_servers`, a log line at startup).
+    ///
+    /// ```no_run
+    /// # async fn f(axioms: axioms::Axioms) {
+    /// for issuer in axioms.issuers() {
+    ///     println!("trusting {issuer}");
+    /// }
+    /// # }
+    /// ```
+    pub fn issuers(&self) -> impl Iterator<Item = &str> {
+        self.inner.issuers.iter().filter_map(|t| t.name.as_deref())
     }
 
     /// Replaces the DPoP replay store (default: a [`MemoryReplayStore`] of
@@ -146,9 +241,11 @@ impl Axioms {
         &*self.replay
     }
 
-    /// [`Config::from_env`] then [`Axioms::new`].
+    /// The verifier the environment describes: [`Config::from_env`], and one more trusted
+    /// issuer for each name in `AXIOMS_TRUST` ([`Config::trusted_from_env`]), then
+    /// [`Axioms::trusting`].
     pub fn from_env() -> Result<Self, InitError> {
-        Self::new(Config::from_env()?)
+        Self::trusting(Config::trusted_from_env()?)
     }
 
     /// Replaces the RFC 6750 JSON response of every rejection with your own. The status,
@@ -203,28 +300,74 @@ impl Axioms {
     /// pipeline, which checks their binding next.
     pub(crate) async fn verify_token(&self, token: &str) -> Result<Claims, AuthError> {
         let inner = &*self.inner;
-        let validation = &inner.config.validation;
+        let max_bytes = inner.config.validation.max_token_bytes;
         if let Some(cache) = &inner.tokens
-            && token.len() <= validation.max_token_bytes
+            && token.len() <= max_bytes
             && let Some(claims) = cache.get(token, |claims, key| {
-                verify::check_time(validation, claims).is_ok() && inner.keys.still_published(key)
+                claims
+                    .vouched_slot()
+                    .and_then(|slot| inner.issuers.get(slot))
+                    .is_some_and(|t| {
+                        verify::check_time(&t.config.validation, claims).is_ok()
+                            && t.keys.still_published(key)
+                    })
             })
         {
             return Ok(claims);
         }
-        let (claims, key) = verify::verify(&inner.config, &inner.keys, token)
+        let failed = |failure: verify::Failure| {
+            let err = self.error(failure.reason);
+            match failure.detail {
+                Some(detail) => err.with_detail(detail),
+                None => err,
+            }
+        };
+        // A token that is not a JWT: only the issuer that introspects can read it (one at
+        // most: an opaque token does not say whose it is, and it is never shown to another).
+        if introspect::is_opaque(token)
+            && let Some(introspector) = inner.issuers.iter().find_map(|t| t.introspector.as_ref())
+        {
+            return introspector.introspect(token).await.map_err(failed);
+        }
+        // One issuer: its keys, as always. Several: the token's `iss` chooses whose keys
+        // are asked, before any lookup.
+        let (slot, payload) = if inner.issuers.len() == 1 {
+            (0, None)
+        } else {
+            let names = inner.issuers.iter().map(|t| t.name.as_deref());
+            let (slot, payload) = verify::choose_issuer(names, max_bytes, token)
+                .map_err(|reason| failed(reason.into()))?;
+            (slot, Some(payload))
+        };
+        let trusted = inner
+            .issuers
+            .get(slot)
+            .ok_or_else(|| self.error(Reason::IssuerMismatch))?;
+        let (claims, key) = verify::verify_with(&trusted.config, &trusted.keys, token, payload)
             .await
-            .map_err(|failure| {
-                let err = self.error(failure.reason);
-                match failure.detail {
-                    Some(detail) => err.with_detail(detail),
-                    None => err,
-                }
-            })?;
+            .map_err(failed)?;
+        let claims = claims.vouch(slot, trusted.name.as_ref());
         if let Some(cache) = &inner.tokens {
             cache.insert(token, &claims, &key);
         }
         Ok(claims)
+    }
+
+    /// The calls made to the introspection endpoint for opaque tokens (0 when introspection
+    /// is off): with the cache and single-flight, at most one per token and cache period.
+    ///
+    /// ```no_run
+    /// # fn f(axioms: axioms::Axioms) {
+    /// println!("introspection calls: {}", axioms.introspection_calls());
+    /// # }
+    /// ```
+    pub fn introspection_calls(&self) -> u64 {
+        self.inner
+            .issuers
+            .iter()
+            .filter_map(|t| t.introspector.as_ref())
+            .map(|i| i.calls())
+            .sum()
     }
 
     /// Hit and miss counts of the verified-token cache (all zero when it is off).
@@ -261,7 +404,8 @@ impl Axioms {
     pub(crate) async fn issuer_metadata(
         &self,
     ) -> Option<serde_json::Map<String, serde_json::Value>> {
-        let config = &self.inner.config;
+        let trusted = self.inner.issuers.first()?;
+        let config = &trusted.config;
         let issuer = config.issuer()?;
         let url = match config.discovery_url() {
             Some(url) => url.clone(),
@@ -271,7 +415,7 @@ impl Axioms {
             ))
             .ok()?,
         };
-        let doc = self.inner.keys.fetch_json(&url).await.ok()?;
+        let doc = trusted.keys.fetch_json(&url).await.ok()?;
         let doc = doc.as_object()?;
         (doc.get("issuer").and_then(serde_json::Value::as_str) == Some(issuer)).then(|| doc.clone())
     }
@@ -305,10 +449,18 @@ impl Axioms {
             err = err.with_dpop(Arc::clone(offer));
         }
         match reason {
-            Reason::KeysUnavailable => err.with_retry_after(self.inner.keys.retry_after()),
+            Reason::KeysUnavailable => err.with_retry_after(
+                self.inner
+                    .issuers
+                    .iter()
+                    .map(|t| t.keys.retry_after())
+                    .min()
+                    .unwrap_or(Duration::from_secs(1)),
+            ),
             Reason::ReplayStoreUnavailable
             | Reason::ReplayStoreFull
-            | Reason::ApiKeyStoreUnavailable => err.with_retry_after(Duration::from_secs(1)),
+            | Reason::ApiKeyStoreUnavailable
+            | Reason::IntrospectionUnavailable => err.with_retry_after(Duration::from_secs(1)),
             _ => err,
         }
     }
@@ -337,12 +489,12 @@ impl Axioms {
         &self.inner.dpop_headers
     }
 
-    /// Waits until a key set is loaded, at most `timeout`; `true` if one is. Useful in
-    /// readiness probes and tests; requests never need it.
+    /// Waits until every trusted issuer's key set is loaded, at most `timeout`; `true` if
+    /// they are. Useful in readiness probes and tests; requests never need it.
     pub async fn ready(&self, timeout: Duration) -> bool {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
-            if self.inner.keys.is_loaded() {
+            if self.inner.issuers.iter().all(|t| t.keys.is_loaded()) {
                 return true;
             }
             if tokio::time::Instant::now() >= deadline {
@@ -352,15 +504,17 @@ impl Axioms {
         }
     }
 
-    /// The number of usable keys currently loaded.
+    /// The number of usable keys currently loaded, of every trusted issuer.
     pub fn key_count(&self) -> usize {
-        self.inner.keys.key_count()
+        self.inner.issuers.iter().map(|t| t.keys.key_count()).sum()
     }
 
-    /// Stops the background refresher. Keys already loaded keep verifying; unknown `kid`s
+    /// Stops the background refreshers. Keys already loaded keep verifying; unknown `kid`s
     /// still trigger (cooldown-limited) refetches.
     pub fn shutdown(&self) {
-        self.inner.refresher.abort();
+        for issuer in &*self.inner.issuers {
+            issuer.refresher.abort();
+        }
     }
 }
 
@@ -368,9 +522,52 @@ impl fmt::Debug for Axioms {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Axioms")
             .field("config", &self.inner.config)
-            .field("keys", &self.inner.keys.key_count())
+            .field("issuers", &self.issuers().collect::<Vec<_>>())
+            .field("keys", &self.key_count())
             .finish_non_exhaustive()
     }
+}
+
+/// What a trust registry must be: not empty; with several issuers, each named (the name is
+/// how a token finds its keys) and named once.
+fn check_registry(configs: &[Config]) -> Result<(), InitError> {
+    let error = |problem: String, fix: &str| {
+        InitError::Config(crate::ConfigError::new("AXIOMS_TRUST", problem, fix))
+    };
+    if configs.is_empty() {
+        return Err(error(
+            "no issuer to trust".into(),
+            "give Axioms::trusting at least one Config",
+        ));
+    }
+    if configs.len() == 1 {
+        return Ok(());
+    }
+    let mut seen = Vec::with_capacity(configs.len());
+    for config in configs {
+        let Some(issuer) = config.issuer() else {
+            return Err(error(
+                "one of several trusted issuers has no issuer set (insecure_skip_issuer_check)"
+                    .into(),
+                "set the issuer of each: a token's `iss` chooses whose keys verify it",
+            ));
+        };
+        if seen.contains(&issuer) {
+            return Err(error(
+                format!("the issuer `{issuer}` is trusted twice"),
+                "trust each issuer once; give it every audience it issues for",
+            ));
+        }
+        seen.push(issuer);
+    }
+    if configs.iter().filter(|c| c.introspection.is_some()).count() > 1 {
+        return Err(error(
+            "more than one trusted issuer introspects opaque tokens".into(),
+            "introspect with one issuer only: an opaque token does not say whose it is, and \
+             sending it to every issuer would show each one's tokens to the others",
+        ));
+    }
+    Ok(())
 }
 
 /// Installs the aws-lc-rs backend of jsonwebtoken and checks it on a known answer.

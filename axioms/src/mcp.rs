@@ -44,7 +44,7 @@
 //! let app: Router = Router::new()
 //!     .route("/mcp", post(mcp_endpoint)) // e.g. rmcp's StreamableHttpService, with nest_service
 //!     .layer(McpLayer::new(axioms.clone(), tools).endpoint_policy::<NotesRead>())
-//!     .merge(ResourceMetadata::new(axioms.config())?.router());
+//!     .merge(ResourceMetadata::of(&axioms)?.router());
 //! # Ok(()) }
 //! ```
 

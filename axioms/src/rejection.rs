@@ -266,6 +266,9 @@ pub enum Reason {
     ApiKeyStoreUnavailable,
     /// The route's policy does not accept this kind of credential (`credentials = …`).
     CredentialNotAccepted,
+    /// The route's policy does not accept tokens of the issuer that vouched for this one
+    /// (`issuer = …`).
+    IssuerNotAccepted,
     // --- token sources ---
     /// The configured token header or cookie is repeated, or not a token.
     MalformedTokenSource,
@@ -275,6 +278,12 @@ pub enum Reason {
     // --- keys ---
     /// The JWKS has never been loaded (the issuer is unreachable).
     KeysUnavailable,
+    // --- opaque tokens (RFC 7662) ---
+    /// The issuer's introspection endpoint says the token is not active (expired, revoked,
+    /// unknown).
+    TokenInactive,
+    /// The introspection endpoint could not be asked, or did not answer usably.
+    IntrospectionUnavailable,
     // --- authorization ---
     /// A required scope is missing.
     MissingScope,
@@ -300,9 +309,11 @@ impl Reason {
         match self {
             MissingToken | NotBearer => AuthErrorKind::MissingToken,
             MultipleAuthorizationHeaders | MalformedAuthorization => AuthErrorKind::InvalidRequest,
-            KeysUnavailable | ReplayStoreUnavailable | ReplayStoreFull | ApiKeyStoreUnavailable => {
-                AuthErrorKind::Unavailable
-            }
+            KeysUnavailable
+            | ReplayStoreUnavailable
+            | ReplayStoreFull
+            | ApiKeyStoreUnavailable
+            | IntrospectionUnavailable => AuthErrorKind::Unavailable,
             MissingDpopProof
             | MultipleDpopProofs
             | MalformedDpopProof
@@ -328,7 +339,8 @@ impl Reason {
             | MissingPermission
             | NotOwner
             | PolicyDenied
-            | CredentialNotAccepted => AuthErrorKind::InsufficientScope,
+            | CredentialNotAccepted
+            | IssuerNotAccepted => AuthErrorKind::InsufficientScope,
             InsufficientUserAuthentication => AuthErrorKind::InsufficientUserAuthentication,
             _ => AuthErrorKind::InvalidToken,
         }
@@ -445,11 +457,14 @@ impl Reason {
             MultipleCredentials => "both an Authorization credential and an API key",
             ApiKeyStoreUnavailable => "the API-key store did not answer",
             CredentialNotAccepted => "the route does not accept this kind of credential",
+            IssuerNotAccepted => "the route does not accept tokens of this issuer (issuer = …)",
             MalformedTokenSource => "the token header or cookie is repeated or not a token",
             CrossSiteRequest => {
                 "a state-changing request with the token cookie, without an allowed Origin"
             }
             KeysUnavailable => "no signing keys have been loaded from the issuer",
+            TokenInactive => "the introspection endpoint says the token is not active",
+            IntrospectionUnavailable => "the introspection endpoint did not answer usably",
             MissingScope => "required scope missing",
             MissingRole => "required role missing",
             MissingPermission => "required permission missing",
@@ -730,8 +745,15 @@ impl AuthError {
                 return "send one credential: an Authorization header or an API key, not both";
             }
             Reason::ApiKeyStoreUnavailable => return "API keys cannot be checked now; retry later",
+            Reason::IntrospectionUnavailable => {
+                return "the access token cannot be checked now; retry later";
+            }
+            Reason::TokenInactive => return "the access token is not active",
             Reason::CredentialNotAccepted => {
                 return "this resource does not accept this kind of credential";
+            }
+            Reason::IssuerNotAccepted => {
+                return "this resource does not accept tokens of this issuer";
             }
             Reason::MalformedTokenSource => return "the access token header or cookie is malformed",
             Reason::CrossSiteRequest => {

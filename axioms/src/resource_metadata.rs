@@ -22,7 +22,8 @@ use crate::policy::registered_scopes;
 ///
 /// * `resource`: the configured resource URI ([`ConfigBuilder::resource`],
 ///   `AXIOMS_RESOURCE`), exactly as tokens carry it in `aud`;
-/// * `authorization_servers`: the configured issuer;
+/// * `authorization_servers`: the configured issuer; with several trusted issuers
+///   ([`ResourceMetadata::of`]), every one of them;
 /// * `scopes_supported`: every scope that a `#[protected]` handler or a `policy!` of the
 ///   binary names (collected at link time), plus any added with [`scopes`](Self::scopes);
 /// * `bearer_methods_supported`: `["header"]` (axioms never reads tokens elsewhere);
@@ -93,6 +94,33 @@ impl ResourceMetadata {
             document,
             path: Arc::clone(&resource.metadata_path),
         })
+    }
+
+    /// The document for a verifier: as [`new`](Self::new) with its first configuration, and
+    /// `authorization_servers` listing every issuer it trusts ([`Axioms::trusting`]), in
+    /// order (multi-tenant templates left out: they name no server a client could ask).
+    ///
+    /// [`Axioms::trusting`]: crate::Axioms::trusting
+    ///
+    /// ```no_run
+    /// # async fn f(axioms: axioms::Axioms) -> Result<(), axioms::ConfigError> {
+    /// let metadata = axioms::ResourceMetadata::of(&axioms)?;
+    /// # Ok(()) }
+    /// ```
+    pub fn of(axioms: &crate::Axioms) -> Result<Self, ConfigError> {
+        let servers: Vec<&str> = axioms
+            .issuers()
+            .filter(|issuer| !issuer.contains(crate::token::verify::TENANT_PLACEHOLDER))
+            .collect();
+        let mut metadata = Self::new(axioms.config())?;
+        if servers.is_empty() {
+            metadata.document.remove("authorization_servers");
+        } else {
+            metadata
+                .document
+                .insert("authorization_servers".into(), json!(servers));
+        }
+        Ok(metadata)
     }
 
     /// Adds scopes to `scopes_supported` (those your policies name are there already).

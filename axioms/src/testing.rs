@@ -108,6 +108,10 @@ impl Key {
                 &ECDSA_P521_SHA512_FIXED_SIGNING,
             ))),
             Algorithm::EdDSA => Signer::Ed(must(Ed25519KeyPair::generate())),
+            alg if alg.is_hmac() => must(Err(format!(
+                "the test issuer signs with published keys; {alg} is for a secret of your own \
+                 (ConfigBuilder::hmac_secret)"
+            ))),
             _ => Signer::Rsa(must(RsaKeyPair::generate(KeySize::Rsa2048))),
         };
         let mut key = Self {

@@ -10,7 +10,11 @@
 //! * `jwks_keys/<n>` — full verification with 1, 10, 100 keys in the key set;
 //! * `scopes/<n>` — a `#[protected]` request whose token carries 10 or 1,000 scopes;
 //! * `dpop/<alg>` — a DPoP request, the same request with a bearer token, and the proof's
-//!   signature verified alone.
+//!   signature verified alone;
+//! * `issuers/<n>` — full verification (ES256, cache off) of the last issuer's token when 1 or
+//!   10 issuers are trusted;
+//! * `introspection/*` — an opaque token: a cache hit, and a miss (a call to an introspection
+//!   endpoint on 127.0.0.1 that answers at once).
 #![allow(
     missing_docs,
     clippy::unwrap_used,
@@ -507,6 +511,99 @@ fn dpop(c: &mut Criterion) {
     }
 }
 
+fn issuers(c: &mut Criterion) {
+    let rt = runtime();
+    let trusted: Vec<TestIssuer> = rt.block_on(async {
+        let mut all = Vec::new();
+        for i in 0..10 {
+            let issuer = TestIssuer::start_with(&[Algorithm::ES256]).await;
+            issuer.set_issuer(format!("https://issuer-{i}.bench.test/"));
+            all.push(issuer);
+        }
+        all
+    });
+    let config = |issuer: &TestIssuer| {
+        axioms::Config::builder()
+            .issuer(issuer.issuer())
+            .jwks_url(issuer.jwks_url())
+            .audience(AUD)
+            .token_cache(0)
+            .build()
+            .unwrap()
+    };
+    let last = trusted.last().unwrap();
+    let token = last.token().scope("read:data").sign();
+    let mut group = c.benchmark_group("issuers");
+    for n in [1usize, 10] {
+        let axioms = rt.block_on(async {
+            let axioms = Axioms::trusting(trusted[10 - n..].iter().map(config)).unwrap();
+            assert!(axioms.ready(Duration::from_secs(10)).await);
+            axioms
+        });
+        assert_eq!(
+            ready(axioms.verify(&token)).unwrap().vouched_by(),
+            Some(last.issuer().as_str())
+        );
+        group.bench_function(BenchmarkId::from_parameter(n), |b| {
+            b.iter(|| ready(axioms.verify(black_box(&token))))
+        });
+    }
+    group.finish();
+}
+
+fn introspection(c: &mut Criterion) {
+    let rt = runtime();
+    let issuer = rt.block_on(TestIssuer::start_with(&[Algorithm::ES256]));
+    let exp = issuer.token().sign();
+    let exp: Value =
+        serde_json::from_slice(&base64_url_decode(exp.split('.').nth(1).unwrap())).unwrap();
+    let answer = json!({"active": true, "iss": issuer.issuer(), "sub": "svc", "aud": AUD,
+                        "exp": exp["exp"], "scope": "read:data", "client_id": "svc"});
+    let endpoint = rt.block_on(async move {
+        let app = Router::new().route(
+            "/introspect",
+            axum::routing::post(move || {
+                let answer = answer.clone();
+                async move { axum::Json(answer) }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        format!("http://{addr}/introspect")
+    });
+    let introspecting = |cache: Duration| {
+        let config = issuer
+            .config(AUD)
+            .introspection("bench", "bench-secret")
+            .introspection_endpoint(&endpoint)
+            .introspection_cache(cache, Duration::from_secs(5))
+            .build()
+            .unwrap();
+        rt.block_on(async { Axioms::new(config).unwrap() })
+    };
+    let cached = introspecting(Duration::from_secs(600));
+    let uncached = introspecting(Duration::ZERO);
+    let token = "opaque-token-0123456789abcdefghijklmnopqrstuv";
+    assert!(rt.block_on(cached.verify(token)).is_ok());
+    assert!(rt.block_on(uncached.verify(token)).is_ok());
+    let mut group = c.benchmark_group("introspection");
+    group.bench_function("cache_hit", |b| {
+        b.iter(|| ready(cached.verify(black_box(token))))
+    });
+    group.bench_function("miss", |b| {
+        b.iter(|| rt.block_on(uncached.verify(black_box(token))))
+    });
+    group.finish();
+}
+
+fn base64_url_decode(segment: &str) -> Vec<u8> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(segment)
+        .unwrap()
+}
+
 fn config() -> Criterion {
     Criterion::default()
         .warm_up_time(Duration::from_secs(1))
@@ -517,6 +614,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = signature_floor, requests, scaling, mcp, dpop
+    targets = signature_floor, requests, scaling, mcp, dpop, issuers, introspection
 }
 criterion_main!(benches);

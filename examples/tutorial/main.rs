@@ -15,7 +15,7 @@
 //! | `AXIOMS_ISS_URL`, `AXIOMS_JWKS_URL`, `AXIOMS_DOMAIN` | unset: development mode | The issuer whose tokens are accepted; setting any one of them turns development mode off. |
 //! | `AXIOMS_AUDIENCE` | `tutorial-api` in development mode; required otherwise (unless `AXIOMS_RESOURCE` is set) | The `aud` tokens must carry. |
 //! | `AXIOMS_RESOURCE` | the server's own address in development mode; unset otherwise | The resource's canonical URI (RFC 8707, RFC 9728): tokens for it are accepted, `/.well-known/oauth-protected-resource` serves its metadata, and every 401 and 403 points there with `resource_metadata`. |
-//! | `AXIOMS_SCOPE_CLAIMS`, `AXIOMS_ROLES_CLAIMS`, `AXIOMS_PERMISSIONS_CLAIMS`, … | see the README | Every `AXIOMS_*` variable of `axioms::Config::from_env`. |
+//! | `AXIOMS_SCOPE_CLAIMS`, `AXIOMS_ROLES_CLAIMS`, `AXIOMS_PERMISSIONS_CLAIMS`, … | see the README | Every `AXIOMS_*` variable of `axioms::Config::from_env`, and more trusted issuers with `AXIOMS_TRUST` (`axioms::Config::trusted_from_env`). |
 //! | `BIND_ADDR` | `127.0.0.1:8000` | Where to listen (`127.0.0.1:0`: any free port). Development mode only listens on loopback. |
 //! | `DATABASE_URL` | an in-memory SQLite database, gone at exit | `sqlite://tutorial.db` keeps the data in a file, created if missing. |
 //! | `RUST_LOG` | `info,axioms=debug` in development mode, else `info` | Log filter; logs go to stderr. |
@@ -135,7 +135,8 @@ async fn run() -> Result<(), Box<dyn Error>> {
         .build()?;
         (Axioms::new(config)?, Some(Arc::new(dev)))
     } else {
-        (Axioms::new(Config::from_env()?)?, None)
+        // Several issuers too: AXIOMS_TRUST=KEYCLOAK reads AXIOMS_KEYCLOAK_ISS_URL, ….
+        (Axioms::trusting(Config::trusted_from_env()?)?, None)
     };
 
     let database_url = var("DATABASE_URL");
@@ -169,7 +170,7 @@ async fn run() -> Result<(), Box<dyn Error>> {
     // every 401 and 403 points there.
     if axioms.config().resource().is_some() {
         app = app.merge(
-            ResourceMetadata::new(axioms.config())?
+            ResourceMetadata::of(&axioms)?
                 .resource_name("axioms tutorial")
                 .router(),
         );

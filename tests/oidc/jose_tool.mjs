@@ -9,6 +9,13 @@
 //   {"op": "sign", "jwk": PRIVATE_JWK, "alg": "ES256", "claims": {...}, "header": {...}}
 //     -> {"token": "eyJ..."}                   (header: alg, kid of the JWK, typ at+jwt,
 //                                               then `header` over them)
+//   {"op": "hmac-sign", "alg": "HS256", "secret": BASE64URL, "claims": {...}, "header": {...}}
+//     -> {"token": "eyJ..."}                   (a symmetric JWS: alg HS256, HS384 or HS512;
+//                                               `secret` is the key's bytes in base64url, no
+//                                               padding, like a JWK's `k` (any length, not
+//                                               empty; "c2VjcmV0" is the 6 bytes "secret");
+//                                               header: alg, typ at+jwt, then `header` over
+//                                               them, no kid unless `header` has one)
 //   {"op": "verify", "token": "...", "jwks": {"keys": [...]}, "issuer": "...",
 //    "audience": "...", "algorithms": ["RS256", ...], "typ": "at+jwt"}
 //     -> {"ok": true, "header": {...}, "payload": {...}}  or  {"ok": false, "code": "ERR_...",
@@ -17,7 +24,10 @@
 // Algorithms (keygen, sign, verify): RS256, RS384, RS512, PS256, PS384, PS512 (RSA, 2048
 // bits), ES256 (P-256), ES384 (P-384), ES512 (P-521: 132-byte signatures), EdDSA (Ed25519).
 // The curve follows from the alg; signing with a key of another curve (an ES512 sign with a
-// P-256 JWK, say) is a malformed operation.
+// P-256 JWK, say) is a malformed operation. hmac-sign: HS256, HS384, HS512 only; its secret is
+// always base64url (a plain word such as "secret" is base64url too: of 4 other bytes). verify
+// cannot check an HMAC token: jose's key sets hold no symmetric keys (an `oct` JWK gives
+// {"ok": false, "code": "ERR_JOSE_NOT_SUPPORTED"}).
 //
 // A malformed operation makes the whole run fail (exit status 1, message on stderr); a token
 // that does not verify is a result, not a failure.
@@ -48,6 +58,21 @@ async function sign({ jwk, alg, claims, header }) {
   return { token };
 }
 
+const HMAC = new Set(['HS256', 'HS384', 'HS512']);
+
+async function hmacSign({ alg, secret, claims, header }) {
+  if (!HMAC.has(alg)) {
+    throw new Error(`hmac-sign: alg must be HS256, HS384 or HS512, not ${JSON.stringify(alg)}`);
+  }
+  if (typeof secret !== 'string' || !/^[A-Za-z0-9_-]+$/.test(secret)) {
+    throw new Error('hmac-sign: secret must be a non-empty base64url string (no padding)');
+  }
+  const key = jose.base64url.decode(secret);
+  const protectedHeader = { alg, typ: 'at+jwt', ...header };
+  const token = await new jose.SignJWT(claims).setProtectedHeader(protectedHeader).sign(key);
+  return { token };
+}
+
 async function verify({ token, jwks, issuer, audience, algorithms, typ }) {
   const keys = jose.createLocalJWKSet(jwks);
   try {
@@ -64,7 +89,7 @@ async function verify({ token, jwks, issuer, audience, algorithms, typ }) {
   }
 }
 
-const OPS = { keygen, sign, verify };
+const OPS = { keygen, sign, 'hmac-sign': hmacSign, verify };
 
 async function main() {
   const chunks = [];

@@ -204,6 +204,10 @@ fn transcribe(rule: &Rule) -> TokenStream {
             let variant = paths::rule_acr();
             quote!(#variant(&[#(#values),*]))
         }
+        Rule::Claims(ClaimKind::Issuer, _, values) => {
+            let variant = paths::rule_issuer();
+            quote!(#variant(&[#(#values),*]))
+        }
         Rule::Claims(ClaimKind::Credentials, _, values) => {
             let variant = paths::rule_credentials();
             let kinds = values.iter().map(|v| match v.as_str() {

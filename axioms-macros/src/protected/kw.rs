@@ -17,7 +17,7 @@ macro_rules! keywords {
 }
 
 keywords! {
-    scopes roles permissions acr credentials max_age dpop owner any_of all_of
+    scopes roles permissions acr credentials issuer max_age dpop owner any_of all_of
     safe_methods state policy
     fetch field claim mismatch
     any all
@@ -73,13 +73,15 @@ macro_rules! keys {
 
 keys! {
     /// The key of a claim clause: `scopes = …`, `roles = …`, `permissions = …`, the
-    /// step-up `acr = …` (RFC 9470), and the kinds of credential, `credentials = …`.
+    /// step-up `acr = …` (RFC 9470), the kinds of credential, `credentials = …`, and the
+    /// trusted issuers, `issuer = …`.
     enum ClaimKey {
         Scopes(scopes),
         Roles(roles),
         Permissions(permissions),
         Acr(acr),
         Credentials(credentials),
+        Issuer(issuer),
     }
 
     /// A clause over clauses: `any_of(…)`, `all_of(…)`.

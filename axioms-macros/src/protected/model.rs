@@ -47,6 +47,8 @@ pub(crate) enum ClaimKind {
     Acr,
     /// The kind of credential the request came with (one per request: always `any`).
     Credentials,
+    /// The trusted issuer that vouched for the token (one per token: always `any`).
+    Issuer,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,6 +104,7 @@ impl fmt::Display for Rule {
                     ClaimKind::Permissions => kw::permissions::NAME,
                     ClaimKind::Acr => kw::acr::NAME,
                     ClaimKind::Credentials => kw::credentials::NAME,
+                    ClaimKind::Issuer => kw::issuer::NAME,
                 };
                 let values: Vec<String> = values.iter().map(|v| format!("{v:?}")).collect();
                 match (mode, values.as_slice()) {

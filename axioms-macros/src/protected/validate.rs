@@ -150,6 +150,7 @@ fn claim_kind(key: ClaimKey) -> ClaimKind {
         ClaimKey::Permissions(_) => ClaimKind::Permissions,
         ClaimKey::Acr(_) => ClaimKind::Acr,
         ClaimKey::Credentials(_) => ClaimKind::Credentials,
+        ClaimKey::Issuer(_) => ClaimKind::Issuer,
     }
 }
 
@@ -229,6 +230,21 @@ impl<'a> Rules<'a, '_> {
                 }
             }
         }
+        if kind == ClaimKind::Issuer {
+            let lits: &[syn::LitStr] = match values {
+                Values::One(lit) => std::slice::from_ref(lit),
+                Values::List(_, list) => &list.items,
+            };
+            for lit in lits {
+                let v = lit.value();
+                if !is_issuer(&v) {
+                    self.cx.error_at(
+                        lit.span(),
+                        format!("{v:?} is not an issuer; write the exact `iss` of a trusted issuer, e.g. \"https://tenant.eu.auth0.com/\""),
+                    );
+                }
+            }
+        }
         let (combinator, list) = match values {
             Values::One(lit) => return Rule::Claims(kind, Mode::Any, vec![value(lit, self.cx)]),
             Values::List(combinator, list) => (*combinator, list),
@@ -264,8 +280,28 @@ impl<'a> Rules<'a, '_> {
                 "a request carries one credential: `credentials = all(…)` could never hold; write `credentials = any(…)`",
             );
         }
+        if let (ClaimKind::Issuer, Combinator::All(all)) = (kind, combinator) {
+            self.cx.error_at(
+                all.span,
+                "one issuer vouches for a token: `issuer = all(…)` could never hold; write `issuer = any(…)`",
+            );
+        }
         Rule::Claims(kind, mode(combinator), values)
     }
+}
+
+/// An issuer as configured: an `https://` (or, for local development, `http://`) URL with a
+/// host and no query or fragment (RFC 8414 §2), or a multi-tenant template.
+fn is_issuer(value: &str) -> bool {
+    let rest = value
+        .strip_prefix("https://")
+        .or_else(|| value.strip_prefix("http://"));
+    rest.is_some_and(|rest| {
+        !rest.is_empty()
+            && !rest.starts_with('/')
+            && !rest.contains(['?', '#', ' '])
+            && !rest.chars().any(char::is_control)
+    })
 }
 
 /// The kinds of credential `credentials = …` can name.

@@ -58,6 +58,10 @@ struct Inner {
     /// The id of the API key these claims stand for; `None` for a token. Set by the
     /// pipeline only: no claim of a token can set it.
     api_key: Option<Box<str>>,
+    /// The trusted issuer whose key (or introspection endpoint) vouched for these claims,
+    /// as configured, and its place in the verifier's trust registry. Set by verification
+    /// only.
+    vouched: Option<(usize, Arc<str>)>,
 }
 
 /// Where [`Claims`] finds scopes, roles and permissions.
@@ -155,6 +159,7 @@ impl Claims {
             heap_bytes,
             token_hash: std::sync::OnceLock::new(),
             api_key: None,
+            vouched: None,
         })))
     }
 
@@ -199,6 +204,7 @@ impl Claims {
             heap_bytes,
             token_hash: std::sync::OnceLock::new(),
             api_key: Some(principal.id.into_boxed_str()),
+            vouched: None,
         }))
     }
 
@@ -211,6 +217,36 @@ impl Claims {
     /// ```
     pub fn api_key_id(&self) -> Option<&str> {
         self.0.api_key.as_deref()
+    }
+
+    /// The configured issuer that vouched for these claims: the trusted issuer (of
+    /// [`Axioms::trusting`](crate::Axioms::trusting)) whose key verified the token, or whose
+    /// introspection endpoint answered for it. For a multi-tenant template it is the template
+    /// (`https://login.microsoftonline.com/{tenantid}/v2.0`), where [`issuer`](Self::issuer)
+    /// is the tenant's own. `None` for an API key, and for claims not verified by axioms.
+    /// Policies require one with `issuer = "…"`.
+    ///
+    /// ```
+    /// let claims = axioms::Claims::from_json_unverified(
+    ///     serde_json::json!({"iss": "https://a.example/", "sub": "u"}),
+    /// ).unwrap();
+    /// assert_eq!(claims.vouched_by(), None, "a claim cannot say who verified it");
+    /// ```
+    pub fn vouched_by(&self) -> Option<&str> {
+        self.0.vouched.as_ref().map(|(_, issuer)| &**issuer)
+    }
+
+    /// The trust-registry slot of the issuer that vouched (0 when there is one issuer).
+    pub(crate) fn vouched_slot(&self) -> Option<usize> {
+        self.0.vouched.as_ref().map(|(slot, _)| *slot)
+    }
+
+    /// Records who vouched: right after verification, while these claims are not shared.
+    pub(crate) fn vouch(mut self, slot: usize, issuer: Option<&Arc<str>>) -> Self {
+        if let (Some(inner), Some(issuer)) = (Arc::get_mut(&mut self.0), issuer) {
+            inner.vouched = Some((slot, Arc::clone(issuer)));
+        }
+        self
     }
 
     /// The DPoP `ath` of `token` (RFC 9449 §4.2), which must be the token these claims were

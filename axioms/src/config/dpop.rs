@@ -108,6 +108,14 @@ impl DpopSettings {
                 "list at least one, e.g. `ES256,EdDSA`",
             ));
         }
+        if self.algorithms.iter().any(|a| a.is_hmac()) {
+            return Err(ConfigError::new(
+                "AXIOMS_DPOP_ALGORITHMS",
+                "a DPoP proof is signed with the client's private key (RFC 9449 §4.2): HMAC \
+                 cannot prove possession of a public key",
+                "list asymmetric algorithms only, e.g. `ES256,EdDSA`",
+            ));
+        }
         if self.proof_lifetime.is_zero() || self.proof_lifetime > MAX_DPOP_PROOF_LIFETIME {
             return Err(ConfigError::new(
                 "AXIOMS_DPOP_PROOF_LIFETIME_SECS",

@@ -8,6 +8,30 @@ use super::{AudienceClaim, ConfigBuilder, ConfigError, TokenType};
 use crate::algorithm::Algorithm;
 use crate::api_key::ApiKeys;
 
+/// The variables about requests rather than an issuer: shared by every trusted issuer, so
+/// never read under an issuer's name (`AXIOMS_TRUST`).
+pub(super) const REQUEST_SETTINGS: [&str; 19] = [
+    "AXIOMS_RESOURCE",
+    "AXIOMS_REALM",
+    "AXIOMS_SAFE_METHODS",
+    "AXIOMS_TOKEN_CACHE_ENTRIES",
+    "AXIOMS_DPOP_REQUIRED",
+    "AXIOMS_DPOP_ALGORITHMS",
+    "AXIOMS_DPOP_PROOF_LIFETIME_SECS",
+    "AXIOMS_DPOP_NONCE_SECRET",
+    "AXIOMS_DPOP_ORIGIN",
+    "AXIOMS_DPOP_REPLAY_ENTRIES",
+    "AXIOMS_DPOP_REDIS_URL",
+    "AXIOMS_TRUSTED_CLIENT_CERT_HEADER",
+    "AXIOMS_API_KEYS",
+    "AXIOMS_API_KEYS_FILE",
+    "AXIOMS_API_KEY_HEADER",
+    "AXIOMS_TOKEN_HEADER",
+    "AXIOMS_TOKEN_COOKIE",
+    "AXIOMS_TOKEN_COOKIE_ORIGINS",
+    "AXIOMS_TRUST",
+];
+
 /// Seeds `b` from the variables `var` finds; unset or empty variables keep their defaults.
 pub(super) fn read(
     mut b: ConfigBuilder,
@@ -127,6 +151,63 @@ pub(super) fn read(
     }
     b.dpop.redis_url = get("AXIOMS_DPOP_REDIS_URL");
     b.dpop.client_cert_header = get("AXIOMS_TRUSTED_CLIENT_CERT_HEADER");
+    if let Some(path) = get("AXIOMS_LOCAL_KEYS_FILE") {
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            ConfigError::new(
+                "AXIOMS_LOCAL_KEYS_FILE",
+                format!("cannot read `{path}`: {e}"),
+                "give the path of a JWK Set (or one public JWK) in JSON",
+            )
+        })?;
+        b = b.local_keys(text);
+    }
+    if let Some(secret) = var("AXIOMS_HMAC_SECRET").filter(|v| !v.is_empty()) {
+        let alg = match get("AXIOMS_HMAC_ALG").as_deref() {
+            None | Some("HS256") => Algorithm::HS256,
+            Some("HS384") => Algorithm::HS384,
+            Some("HS512") => Algorithm::HS512,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "AXIOMS_HMAC_ALG",
+                    format!("`{other}` is not an HMAC algorithm"),
+                    "use HS256 (the default), HS384 or HS512",
+                ));
+            }
+        };
+        // The secret's bytes as given: not trimmed, so what signs is what verifies.
+        b = b.hmac_secret(secret.as_bytes(), alg);
+    } else if get("AXIOMS_HMAC_ALG").is_some() {
+        return Err(ConfigError::new(
+            "AXIOMS_HMAC_ALG",
+            "an HMAC algorithm without AXIOMS_HMAC_SECRET",
+            "set the secret too, or unset AXIOMS_HMAC_ALG",
+        ));
+    }
+    match (
+        get("AXIOMS_INTROSPECTION_CLIENT_ID"),
+        var("AXIOMS_INTROSPECTION_CLIENT_SECRET").filter(|v| !v.is_empty()),
+    ) {
+        (Some(id), Some(secret)) => b = b.introspection(id, secret),
+        (None, None) => {}
+        _ => {
+            return Err(ConfigError::new(
+                "AXIOMS_INTROSPECTION_CLIENT_SECRET",
+                "introspection needs both a client id and its secret",
+                "set AXIOMS_INTROSPECTION_CLIENT_ID and AXIOMS_INTROSPECTION_CLIENT_SECRET",
+            ));
+        }
+    }
+    b.introspection.endpoint = get("AXIOMS_INTROSPECTION_URL");
+    if let Some(v) = get("AXIOMS_INTROSPECTION_CACHE_SECS") {
+        b.introspection.cache = Some(secs("AXIOMS_INTROSPECTION_CACHE_SECS", &v)?);
+    }
+    if let Some(v) = get("AXIOMS_INTROSPECTION_NEGATIVE_CACHE_SECS") {
+        b.introspection.negative_cache =
+            Some(secs("AXIOMS_INTROSPECTION_NEGATIVE_CACHE_SECS", &v)?);
+    }
+    if let Some(v) = get("AXIOMS_INTROSPECTION_CACHE_ENTRIES") {
+        b.introspection.entries = Some(size("AXIOMS_INTROSPECTION_CACHE_ENTRIES", &v)?);
+    }
     let keys = match (get("AXIOMS_API_KEYS_FILE"), get("AXIOMS_API_KEYS")) {
         (Some(_), Some(_)) => {
             return Err(ConfigError::new(

@@ -1,12 +1,14 @@
 //! Signing keys: where they come from, which algorithms they may carry, and how the JWKS cache
 //! refreshes them.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use url::Url;
 
 use super::ConfigError;
 use crate::algorithm::Algorithm;
+use crate::jwks::set::KeySet;
 
 /// Background JWKS refresh period when the IdP sends no `Cache-Control`: 5 min (at most 24 h).
 pub const REFRESH_INTERVAL: Duration = Duration::from_secs(300);
@@ -33,12 +35,14 @@ const MAX_PERIOD: Duration = Duration::from_secs(24 * 3600);
 const MAX_STALE_LIMIT: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// Where the signing keys come from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub(crate) enum KeySource {
     /// A JWKS URL, given or derived.
     Jwks(Url),
     /// OIDC discovery at this URL; its `issuer` must equal the configured one exactly.
     Discovery(Url),
+    /// Keys configured in the application: never fetched, never refreshed.
+    Local(Arc<KeySet>),
 }
 
 /// The key settings, validated. The JWKS cache borrows this group.

@@ -13,7 +13,9 @@
 pub(crate) mod dpop;
 mod env;
 pub(crate) mod http;
+pub(crate) mod introspection;
 pub(crate) mod keys;
+mod local;
 pub(crate) mod requests;
 pub(crate) mod validation;
 
@@ -45,6 +47,10 @@ pub mod defaults {
         DPOP_PROOF_LIFETIME, DPOP_REPLAY_ENTRIES, MAX_DPOP_PROOF_BYTES, MAX_DPOP_PROOF_LIFETIME,
     };
     pub use super::http::{CONNECT_TIMEOUT, MAX_BODY_BYTES as MAX_JWKS_BYTES, REQUEST_TIMEOUT};
+    pub use super::introspection::{
+        INTROSPECTION_CACHE, INTROSPECTION_CACHE_BYTES, INTROSPECTION_CACHE_ENTRIES,
+        INTROSPECTION_NEGATIVE_CACHE,
+    };
     pub use super::keys::{
         MAX_KEYS, MAX_REFRESH_INTERVAL, MAX_STALE, MIN_REFRESH_INTERVAL, REFRESH_INTERVAL,
         RETRY_MAX_BACKOFF, RSA_KEY_ALG, UNKNOWN_KID_COOLDOWN,
@@ -85,6 +91,8 @@ pub struct Config {
     pub(crate) dpop: dpop::Dpop,
     pub(crate) api_keys: ApiKeySource,
     pub(crate) sources: TokenSources,
+    /// Opaque tokens: this issuer's introspection endpoint (RFC 7662), when on.
+    pub(crate) introspection: Option<introspection::Introspection>,
 }
 
 /// Where an access token may come from besides `Authorization` (opt-in).
@@ -135,6 +143,93 @@ impl Config {
         ConfigBuilder::from_env()?.build()
     }
 
+    /// Every trusted issuer the environment names, for [`Axioms::trusting`]: first the one
+    /// of the plain `AXIOMS_*` variables ([`Config::from_env`]), then one per name in
+    /// `AXIOMS_TRUST` (comma-separated), read from the same variables with the name after
+    /// `AXIOMS_`: `AXIOMS_TRUST=KEYCLOAK` reads `AXIOMS_KEYCLOAK_ISS_URL`,
+    /// `AXIOMS_KEYCLOAK_AUDIENCE`, `AXIOMS_KEYCLOAK_ROLES_CLAIMS`…
+    ///
+    /// A named issuer takes only issuer settings (issuer, keys, audiences, claim names,
+    /// algorithms, leeway, token type, HTTP); request settings (`RESOURCE`, `REALM`,
+    /// `SAFE_METHODS`, `DPOP_*`, `API_KEY*`, `TOKEN_*`) are set once, unprefixed, and one set
+    /// under a name is an error rather than ignored.
+    ///
+    /// [`Axioms::trusting`]: crate::Axioms::trusting
+    ///
+    /// ```no_run
+    /// let configs = axioms::Config::trusted_from_env()?;
+    /// # Ok::<(), axioms::ConfigError>(())
+    /// ```
+    pub fn trusted_from_env() -> Result<Vec<Self>, ConfigError> {
+        Self::trusted_from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// [`trusted_from_env`](Self::trusted_from_env) with variables looked up by `var`.
+    ///
+    /// ```
+    /// use std::collections::HashMap;
+    /// let vars = HashMap::from([
+    ///     ("AXIOMS_ISS_URL", "https://example.eu.auth0.com/"),
+    ///     ("AXIOMS_AUDIENCE", "https://api.example.com"),
+    ///     ("AXIOMS_TRUST", "KEYCLOAK"),
+    ///     ("AXIOMS_KEYCLOAK_ISS_URL", "https://sso.example.com/realms/main"),
+    ///     ("AXIOMS_KEYCLOAK_AUDIENCE", "api"),
+    ///     ("AXIOMS_KEYCLOAK_ROLES_CLAIMS", "/realm_access/roles"),
+    /// ]);
+    /// let configs = axioms::Config::trusted_from_vars(|k| vars.get(k).map(|v| v.to_string()))?;
+    /// assert_eq!(configs[1].issuer(), Some("https://sso.example.com/realms/main"));
+    /// assert_eq!(configs[1].audiences(), ["api"]);
+    /// # Ok::<(), axioms::ConfigError>(())
+    /// ```
+    pub fn trusted_from_vars(
+        var: impl Fn(&str) -> Option<String>,
+    ) -> Result<Vec<Self>, ConfigError> {
+        let mut configs = vec![ConfigBuilder::from_vars(&var)?.build()?];
+        let Some(names) = var("AXIOMS_TRUST").filter(|v| !v.trim().is_empty()) else {
+            return Ok(configs);
+        };
+        for name in names.split(',').map(str::trim) {
+            let valid = !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+            if !valid {
+                return Err(ConfigError::new(
+                    "AXIOMS_TRUST",
+                    format!("`{name}` is not a name for an issuer's variables"),
+                    "use upper-case letters, digits and `_`, e.g. AXIOMS_TRUST=KEYCLOAK,PARTNER_A",
+                ));
+            }
+            let named = |setting: &str| {
+                setting
+                    .strip_prefix("AXIOMS_")
+                    .and_then(|rest| var(&format!("AXIOMS_{name}_{rest}")))
+            };
+            for setting in env::REQUEST_SETTINGS {
+                if named(setting).is_some_and(|v| !v.trim().is_empty()) {
+                    let rest = setting.strip_prefix("AXIOMS_").unwrap_or(setting);
+                    return Err(ConfigError::new(
+                        "AXIOMS_TRUST",
+                        format!(
+                            "AXIOMS_{name}_{rest} is a request setting, which all issuers share"
+                        ),
+                        format!("set {setting} once, without the issuer's name"),
+                    ));
+                }
+            }
+            let builder = ConfigBuilder::from_vars(|setting| {
+                if env::REQUEST_SETTINGS.contains(&setting) {
+                    None
+                } else {
+                    named(setting)
+                }
+            })
+            .map_err(|e| e.named(name))?;
+            configs.push(builder.build().map_err(|e| e.named(name))?);
+        }
+        Ok(configs)
+    }
+
     /// The accepted audiences.
     pub fn audiences(&self) -> &[String] {
         &self.validation.audiences
@@ -154,7 +249,7 @@ impl Config {
     pub fn jwks_url(&self) -> Option<&Url> {
         match &self.keys.source {
             KeySource::Jwks(url) => Some(url),
-            KeySource::Discovery(_) => None,
+            KeySource::Discovery(_) | KeySource::Local(_) => None,
         }
     }
 
@@ -162,7 +257,7 @@ impl Config {
     pub fn discovery_url(&self) -> Option<&Url> {
         match &self.keys.source {
             KeySource::Discovery(url) => Some(url),
-            KeySource::Jwks(_) => None,
+            KeySource::Jwks(_) | KeySource::Local(_) => None,
         }
     }
 
@@ -278,6 +373,13 @@ impl ConfigError {
     pub fn setting(&self) -> &'static str {
         self.setting
     }
+
+    /// The error of a named issuer's variables (`AXIOMS_TRUST`): the problem says whose.
+    fn named(mut self, name: &str) -> Self {
+        let rest = self.setting.strip_prefix("AXIOMS_").unwrap_or(self.setting);
+        self.problem = format!("AXIOMS_{name}_{rest}: {}", self.problem);
+        self
+    }
 }
 
 /// Builds a [`Config`]. Every setting has a secure default; see each method.
@@ -304,6 +406,8 @@ pub struct ConfigBuilder {
     domain: Option<String>,
     discovery: bool,
     insecure_skip_issuer: bool,
+    local_keys: Option<local::LocalKeys>,
+    introspection: introspection::IntrospectionSettings,
     keys: keys::KeySettings,
     http: http::Http,
     validation: validation::ValidationSettings,
@@ -336,7 +440,13 @@ impl ConfigBuilder {
     /// `AXIOMS_DPOP_REQUIRED`, `AXIOMS_DPOP_ALGORITHMS`, `AXIOMS_DPOP_PROOF_LIFETIME_SECS`,
     /// `AXIOMS_DPOP_NONCE_SECRET` (32 bytes, base64url), `AXIOMS_DPOP_ORIGIN`,
     /// `AXIOMS_DPOP_REPLAY_ENTRIES`, `AXIOMS_DPOP_REDIS_URL` (feature `redis`),
-    /// `AXIOMS_TRUSTED_CLIENT_CERT_HEADER`.
+    /// `AXIOMS_TRUSTED_CLIENT_CERT_HEADER`, `AXIOMS_API_KEYS_FILE`, `AXIOMS_API_KEYS`,
+    /// `AXIOMS_API_KEY_HEADER`, `AXIOMS_TOKEN_HEADER`, `AXIOMS_TOKEN_COOKIE`,
+    /// `AXIOMS_TOKEN_COOKIE_ORIGINS`, `AXIOMS_LOCAL_KEYS_FILE`, `AXIOMS_HMAC_SECRET`,
+    /// `AXIOMS_HMAC_ALG`, `AXIOMS_INTROSPECTION_CLIENT_ID`, `AXIOMS_INTROSPECTION_CLIENT_SECRET`,
+    /// `AXIOMS_INTROSPECTION_URL`, `AXIOMS_INTROSPECTION_CACHE_SECS`,
+    /// `AXIOMS_INTROSPECTION_NEGATIVE_CACHE_SECS`, `AXIOMS_INTROSPECTION_CACHE_ENTRIES`. Several
+    /// issuers (`AXIOMS_TRUST`): [`Config::trusted_from_vars`].
     ///
     /// ```
     /// use std::collections::HashMap;
@@ -405,6 +515,123 @@ impl ConfigBuilder {
     /// (Keycloak, Okta, Entra). An explicit JWKS URL still wins.
     pub fn discovery(mut self, on: bool) -> Self {
         self.discovery = on;
+        self
+    }
+
+    /// Verifies with public keys configured here instead of fetched
+    /// (`AXIOMS_LOCAL_KEYS_FILE`): a JWK Set document or one JWK, for an issuer that
+    /// publishes no JWKS (a service that signs its own tokens, an air-gapped deployment). The
+    /// keys are admitted under the same rules as a fetched set (public signature keys only,
+    /// RSA of at least 2048 bits, an allowed algorithm), never refreshed, and verify only
+    /// tokens whose `iss` is this issuer.
+    ///
+    /// ```
+    /// // RFC 7517, appendix A.1.
+    /// let jwks = r#"{"keys": [{"kty": "EC", "crv": "P-256", "alg": "ES256", "kid": "1",
+    ///     "x": "MKBCTNIcKUSDii11ySs3526iDZ8AiTo7Tu6KPAqv7D4",
+    ///     "y": "4Etl6SRW2YiLUrN5vfvVHuhp7x8PxltmWWlbbM4IFyM"}]}"#;
+    /// let config = axioms::Config::builder()
+    ///     .issuer("https://billing.internal.example")
+    ///     .audience("reports")
+    ///     .local_keys(jwks)
+    ///     .build()?;
+    /// assert_eq!(config.jwks_url(), None);
+    /// # Ok::<(), axioms::ConfigError>(())
+    /// ```
+    pub fn local_keys(mut self, jwk_or_jwks: impl Into<String>) -> Self {
+        self.local_keys = Some(local::LocalKeys::Jwks(jwk_or_jwks.into()));
+        self
+    }
+
+    /// **A shared secret, opt-in.** Verifies HMAC-signed tokens (`alg`, exactly `alg` here:
+    /// HS256, HS384 or HS512) with `secret` (`AXIOMS_HMAC_SECRET`, its UTF-8 bytes, and
+    /// `AXIOMS_HMAC_ALG`, default HS256): for tokens your own service signs, as
+    /// fastapi-views' `JWTAuth` quick start does. Whoever holds the secret can mint any
+    /// token, so prefer [`local_keys`](Self::local_keys) with a key pair.
+    ///
+    /// The secret must be at least as long as the hash (32, 48 or 64 bytes, RFC 7518 §3.2)
+    /// and must not be a public key; the issuer's algorithm allow-list becomes that one
+    /// algorithm; tokens must name this issuer and carry no `kid`. A JWKS issuer never
+    /// accepts HS* (so an RSA public key used as an HMAC secret cannot pass), and `none` is
+    /// never accepted.
+    ///
+    /// ```
+    /// use axioms::{Algorithm, Config};
+    /// let secret = "a-secret-of-at-least-32-bytes-from-your-vault";
+    /// let config = Config::builder()
+    ///     .issuer("https://orders.internal.example")
+    ///     .audience("orders")
+    ///     .hmac_secret(secret, Algorithm::HS256)
+    ///     .build()?;
+    /// assert_eq!(config.algorithms(), [Algorithm::HS256]);
+    ///
+    /// let short = Config::builder().issuer("https://o.example").audience("o")
+    ///     .hmac_secret("too-short", Algorithm::HS256).build();
+    /// assert_eq!(short.unwrap_err().setting(), "AXIOMS_HMAC_SECRET");
+    /// # Ok::<(), axioms::ConfigError>(())
+    /// ```
+    pub fn hmac_secret(mut self, secret: impl AsRef<[u8]>, alg: Algorithm) -> Self {
+        self.local_keys = Some(local::LocalKeys::Hmac {
+            secret: secret.as_ref().to_vec(),
+            alg,
+        });
+        self
+    }
+
+    /// Opaque access tokens (RFC 7662): a token that is not a JWT is sent to this issuer's
+    /// introspection endpoint, authenticated as `client_id` with `client_secret`
+    /// (`client_secret_basic`; `AXIOMS_INTROSPECTION_CLIENT_ID`,
+    /// `AXIOMS_INTROSPECTION_CLIENT_SECRET`). The endpoint is the issuer's discovered
+    /// `introspection_endpoint` unless [`introspection_endpoint`](Self::introspection_endpoint)
+    /// names it.
+    ///
+    /// The answer becomes the same [`Claims`](crate::Claims) a JWT gives (`scope`, `sub` —
+    /// the `client_id` when the answer has none, as RFC 9068 §2.2 does for client
+    /// credentials —, `aud`, `exp`, `client_id`, `cnf`…), checked the same way (issuer,
+    /// audience, times), and cached: an active answer until the earlier of its `exp` and
+    /// [`introspection_cache`](Self::introspection_cache) (default 60 s, the longest a revoked
+    /// token keeps working), an inactive one 5 s. `active: false` is 401 `invalid_token`; the
+    /// endpoint down or failing is 503, never 401. Concurrent requests with one new token make
+    /// one call.
+    ///
+    /// ```
+    /// let config = axioms::Config::builder()
+    ///     .issuer("https://sso.example.com/realms/main")
+    ///     .audience("orders")
+    ///     .introspection("orders-api", "its-secret")
+    ///     .build()?;
+    /// # Ok::<(), axioms::ConfigError>(())
+    /// ```
+    pub fn introspection(
+        mut self,
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+    ) -> Self {
+        self.introspection.client = Some((client_id.into(), client_secret.into()));
+        self
+    }
+
+    /// The introspection endpoint (`AXIOMS_INTROSPECTION_URL`), instead of the discovered
+    /// one.
+    pub fn introspection_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.introspection.endpoint = Some(url.into());
+        self
+    }
+
+    /// How long introspection answers are reused: an active one at most `active` (and never
+    /// past its `exp`; `AXIOMS_INTROSPECTION_CACHE_SECS`, default 60 s, at most 1 h, 0 asks
+    /// every time), an inactive one `inactive` (`AXIOMS_INTROSPECTION_NEGATIVE_CACHE_SECS`,
+    /// default 5 s, at most 60 s).
+    pub fn introspection_cache(mut self, active: Duration, inactive: Duration) -> Self {
+        self.introspection.cache = Some(active);
+        self.introspection.negative_cache = Some(inactive);
+        self
+    }
+
+    /// The most introspection answers kept (`AXIOMS_INTROSPECTION_CACHE_ENTRIES`; default
+    /// 10 000, 0 keeps none); the oldest go first. They also hold at most 8 MiB.
+    pub fn introspection_cache_entries(mut self, entries: usize) -> Self {
+        self.introspection.entries = Some(entries);
         self
     }
 
@@ -783,7 +1010,19 @@ impl ConfigBuilder {
     pub fn build(mut self) -> Result<Config, ConfigError> {
         let allow_http = self.http.allow_insecure_http;
         let issuer = self.resolve_issuer(allow_http)?;
+        if self.keys.algorithms.iter().any(|a| a.is_hmac()) {
+            return Err(ConfigError::new(
+                "AXIOMS_ALGORITHMS",
+                "HS256, HS384 and HS512 are never accepted from an allow-list",
+                "for tokens your service signs itself with a secret, use \
+                 ConfigBuilder::hmac_secret (AXIOMS_HMAC_SECRET), which pins one of them",
+            ));
+        }
         let source = self.key_source(issuer.as_deref(), allow_http)?;
+        if let Some(local::LocalKeys::Hmac { alg, .. }) = &self.local_keys {
+            // The secret verifies its one algorithm, and the issuer accepts nothing else.
+            self.keys.algorithms = vec![*alg];
+        }
         let resource = self
             .requests
             .resource
@@ -808,6 +1047,7 @@ impl ConfigBuilder {
                 ));
             }
         }
+        let introspection = self.introspection.check(issuer.as_deref(), allow_http)?;
         let validation = self.validation.check(issuer)?;
         let keys = self.keys.check(source)?;
         let http = self.http.check()?;
@@ -860,6 +1100,7 @@ impl ConfigBuilder {
             dpop,
             api_keys,
             sources,
+            introspection,
         })
     }
 
@@ -916,6 +1157,29 @@ impl ConfigBuilder {
     /// Where keys come from: the JWKS URL, or derived from the issuer (directly or by
     /// discovery).
     fn key_source(&self, issuer: Option<&str>, allow_http: bool) -> Result<KeySource, ConfigError> {
+        if let Some(local) = &self.local_keys {
+            if self.jwks_url.is_some() || self.discovery {
+                return Err(ConfigError::new(
+                    "AXIOMS_LOCAL_KEYS_FILE",
+                    "local keys and a fetched key set at once: keys of the two must never mix",
+                    "configure either local keys (or an HMAC secret) or AXIOMS_JWKS_URL / \
+                     AXIOMS_DISCOVERY; trust a second issuer for the other (Axioms::trusting)",
+                ));
+            }
+            if issuer.is_none() {
+                return Err(ConfigError::new(
+                    "AXIOMS_ISS_URL",
+                    "local keys verify only tokens that name their issuer, and none is set",
+                    "set AXIOMS_ISS_URL to the `iss` your service puts in its tokens",
+                ));
+            }
+            let set = local.clone().load(
+                &self.keys.algorithms,
+                self.keys.rsa_key_alg,
+                self.keys.max_keys,
+            )?;
+            return Ok(KeySource::Local(Arc::new(set)));
+        }
         if let Some(jwks) = &self.jwks_url {
             return Ok(KeySource::Jwks(parse_url(
                 "AXIOMS_JWKS_URL",

@@ -69,8 +69,17 @@ impl Drop for Landed {
 
 impl KeyCache {
     pub(crate) fn new(config: &Config) -> Result<Self, FetchError> {
+        // Local keys are loaded once, here, and never fetched.
+        let snapshot = match &config.keys.source {
+            KeySource::Local(set) => Snapshot {
+                keys: Some(Arc::clone(set)),
+                last_success: Some(Instant::now()),
+                max_age: None,
+            },
+            KeySource::Jwks(_) | KeySource::Discovery(_) => Snapshot::default(),
+        };
         Ok(Self {
-            state: ArcSwap::from_pointee(Snapshot::default()),
+            state: ArcSwap::from_pointee(snapshot),
             flight: Mutex::new(None),
             last_miss_fetch: Mutex::new(None),
             next_attempt: Mutex::new(None),
@@ -115,6 +124,11 @@ impl KeyCache {
         })
     }
 
+    /// Whether the keys are configured locally (never fetched).
+    fn is_local(&self) -> bool {
+        matches!(self.config.source, KeySource::Local(_))
+    }
+
     /// Whether any key set is loaded.
     pub(crate) fn is_loaded(&self) -> bool {
         self.state.load().keys.is_some()
@@ -139,6 +153,9 @@ impl KeyCache {
 
     /// Joins the fetch in flight, or starts one unless the unknown-kid cooldown is running.
     async fn refetch_for_miss(self: &Arc<Self>) {
+        if self.is_local() {
+            return;
+        }
         let flight = {
             let mut slot = self.flight.lock().unwrap_or_else(PoisonError::into_inner);
             match &*slot {
@@ -238,6 +255,9 @@ impl KeyCache {
     async fn fetch(&self) -> Result<(KeySet, Option<Duration>), FetchError> {
         let url = match &self.config.source {
             KeySource::Jwks(url) => url.clone(),
+            KeySource::Local(_) => {
+                return Err(FetchError::Internal("local keys are never fetched"));
+            }
             KeySource::Discovery(discovery) => match self.resolved_jwks.load_full() {
                 Some(url) => (*url).clone(),
                 None => {
@@ -320,6 +340,9 @@ impl KeyCache {
             let Some(cache) = cache.upgrade() else {
                 return;
             };
+            if cache.is_local() {
+                return;
+            }
             delay = match AssertUnwindSafe(cache.refresh(&mut backoff))
                 .catch_unwind()
                 .await

@@ -96,13 +96,40 @@ impl Fetcher {
 
     /// GETs `url` and parses the body as a strict JSON object.
     pub(crate) async fn get_json(&self, url: &Url) -> Result<Fetched, FetchError> {
-        let mut response = self
+        let request = self
             .client
             .get(url.clone())
+            .header(http::header::ACCEPT, "application/json");
+        self.json(request).await
+    }
+
+    /// POSTs a form to `url` with an `Authorization` header (client authentication, marked
+    /// sensitive so no log shows it) and parses the answer as a strict JSON object.
+    pub(crate) async fn post_form(
+        &self,
+        url: &Url,
+        authorization: &http::HeaderValue,
+        form: &[(&str, &str)],
+    ) -> Result<Fetched, FetchError> {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form)
+            .finish();
+        let request = self
+            .client
+            .post(url.clone())
             .header(http::header::ACCEPT, "application/json")
-            .send()
-            .await
-            .map_err(classify)?;
+            .header(
+                http::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .header(http::header::AUTHORIZATION, authorization.clone())
+            .body(body);
+        self.json(request).await
+    }
+
+    /// Sends `request` and reads a 200 answer as a strict JSON object, within the size cap.
+    async fn json(&self, request: reqwest::RequestBuilder) -> Result<Fetched, FetchError> {
+        let mut response = request.send().await.map_err(classify)?;
         let status = response.status();
         if status != http::StatusCode::OK {
             return Err(FetchError::Status(status.as_u16()));
@@ -137,6 +164,17 @@ impl Fetcher {
         url: &Url,
         issuer: Option<&str>,
     ) -> Result<Url, FetchError> {
+        self.discover_endpoint(url, issuer, "jwks_uri").await
+    }
+
+    /// Resolves an endpoint (`jwks_uri`, `introspection_endpoint`) from a discovery document
+    /// whose `issuer` is the configured one.
+    pub(crate) async fn discover_endpoint(
+        &self,
+        url: &Url,
+        issuer: Option<&str>,
+        member: &'static str,
+    ) -> Result<Url, FetchError> {
         let doc = self.get_json(url).await?.body;
         let meta_issuer = doc
             .get("issuer")
@@ -149,16 +187,19 @@ impl Fetcher {
                 "`issuer` differs from the configured issuer (OIDC Discovery §4.3)",
             ));
         }
-        let jwks_uri = doc
-            .get("jwks_uri")
+        let endpoint = doc
+            .get(member)
             .and_then(Value::as_str)
-            .ok_or(FetchError::Discovery("no `jwks_uri`"))?;
-        let jwks_uri =
-            Url::parse(jwks_uri).map_err(|_| FetchError::Discovery("`jwks_uri` is not a URL"))?;
-        if !check_url_scheme(&jwks_uri, self.allow_http) {
-            return Err(FetchError::Discovery("`jwks_uri` is not https"));
+            .ok_or(FetchError::Discovery(match member {
+                "jwks_uri" => "no `jwks_uri`",
+                _ => "no `introspection_endpoint`",
+            }))?;
+        let endpoint =
+            Url::parse(endpoint).map_err(|_| FetchError::Discovery("an endpoint is not a URL"))?;
+        if !check_url_scheme(&endpoint, self.allow_http) {
+            return Err(FetchError::Discovery("an endpoint is not https"));
         }
-        Ok(jwks_uri)
+        Ok(endpoint)
     }
 }
 

@@ -37,6 +37,10 @@ pub(crate) enum PublicKey {
     Jwt(DecodingKey),
     /// An uncompressed P-521 point.
     P521(Box<[u8]>),
+    /// A locally configured HMAC secret ([`ConfigBuilder::hmac_secret`]): never from a JWKS.
+    ///
+    /// [`ConfigBuilder::hmac_secret`]: crate::ConfigBuilder::hmac_secret
+    Hmac(Box<aws_lc_rs::hmac::Key>),
 }
 
 impl VerifyingKey {
@@ -56,6 +60,14 @@ impl VerifyingKey {
                     && UnparsedPublicKey::new(&ECDSA_P521_SHA512_FIXED, &**point)
                         .verify(message, &signature)
                         .is_ok()
+            }
+            PublicKey::Hmac(key) => {
+                let Ok(tag) = URL_SAFE_NO_PAD.decode(signature_b64) else {
+                    return false;
+                };
+                // The key was made for the issuer's one pinned HMAC algorithm; the tag is
+                // compared in constant time.
+                self.alg.is_hmac() && aws_lc_rs::hmac::verify(key, message, &tag).is_ok()
             }
         }
     }

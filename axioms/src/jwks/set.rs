@@ -112,6 +112,14 @@ impl KeySet {
         }
     }
 
+    /// A set of one key, without a `kid` (a locally configured HMAC secret).
+    pub(crate) fn of_one(key: Arc<VerifyingKey>) -> Self {
+        Self {
+            by_kid: HashMap::new(),
+            all: vec![key],
+        }
+    }
+
     /// The number of admitted keys.
     pub(crate) fn len(&self) -> usize {
         self.all.len()

@@ -48,6 +48,9 @@ pub enum Rule {
     Dpop,
     /// The request came with one of these kinds of credential: `credentials = any(…)`.
     Credentials(&'static [Credential]),
+    /// One of these trusted issuers vouched for the token ([`Claims::vouched_by`]):
+    /// `issuer = any(…)`. An API key has no issuer.
+    Issuer(&'static [&'static str]),
 }
 
 /// A kind of credential a request can authenticate with, for `credentials = …` in a policy.
@@ -170,6 +173,11 @@ impl Rule {
             // The pipeline accepts a `cnf.jkt` token only with a valid proof of that key.
             Rule::Dpop => bool_tri(claims.is_dpop_bound()),
             Rule::Credentials(kinds) => bool_tri(kinds.contains(&Credential::of(claims))),
+            Rule::Issuer(issuers) => bool_tri(
+                claims
+                    .vouched_by()
+                    .is_some_and(|issuer| issuers.contains(&issuer)),
+            ),
             Rule::Authenticated => Tri::Yes,
             Rule::Scopes(mode, req) => {
                 bool_tri(satisfies_with(m.matcher, claims.scopes(), *mode, req))
@@ -226,6 +234,7 @@ impl Rule {
             }
             Rule::Dpop => (Reason::DpopRequired, &[], Mode::All),
             Rule::Credentials(_) => (Reason::CredentialNotAccepted, &[], Mode::All),
+            Rule::Issuer(_) => (Reason::IssuerNotAccepted, &[], Mode::All),
             Rule::Scopes(mode, req) => (Reason::MissingScope, req, *mode),
             Rule::Roles(..) => (Reason::MissingRole, &[], Mode::All),
             Rule::Permissions(..) => (Reason::MissingPermission, &[], Mode::All),
@@ -292,7 +301,8 @@ impl Rule {
             | Rule::Acr(_)
             | Rule::MaxAge(_)
             | Rule::Dpop
-            | Rule::Credentials(_) => (Vec::new(), Mode::All),
+            | Rule::Credentials(_)
+            | Rule::Issuer(_) => (Vec::new(), Mode::All),
         }
     }
 
@@ -345,7 +355,8 @@ impl Rule {
             | Rule::Acr(_)
             | Rule::MaxAge(_)
             | Rule::Dpop
-            | Rule::Credentials(_) => {}
+            | Rule::Credentials(_)
+            | Rule::Issuer(_) => {}
         }
     }
 }
@@ -384,6 +395,7 @@ impl std::fmt::Display for Rule {
                 let names: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
                 values(f, "credentials", &Mode::Any, &names)
             }
+            Rule::Issuer(issuers) => values(f, "issuer", &Mode::Any, issuers),
             Rule::AnyOf(rules) => group(f, "any_of", rules),
             Rule::AllOf(rules) => group(f, "all_of", rules),
         }

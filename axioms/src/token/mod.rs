@@ -2,5 +2,6 @@
 
 pub(crate) mod bearer;
 pub(crate) mod cache;
+pub(crate) mod introspect;
 pub(crate) mod json;
 pub(crate) mod verify;

@@ -50,11 +50,14 @@ pub(crate) struct Parts<'a> {
     signature_b64: &'a str,
 }
 
-/// Verifies `token` and returns its claims and the key that verified it.
-pub(crate) async fn verify(
+/// Verifies `token` with one issuer's settings and keys, and returns its claims and the key
+/// that verified it; `payload` is the payload already decoded when the issuer was chosen by
+/// it.
+pub(crate) async fn verify_with(
     config: &Config,
     keys: &Arc<KeyCache>,
     token: &str,
+    payload: Option<Map<String, Value>>,
 ) -> Result<(Claims, Arc<VerifyingKey>), Failure> {
     let validation = &config.validation;
     let parts = parse(validation, &config.keys.algorithms, token)?;
@@ -63,10 +66,45 @@ pub(crate) async fn verify(
         reason,
         detail: (reason == Reason::AlgorithmKeyMismatch).then(|| mismatch_detail(&parts, &key)),
     })?;
-    let payload = decode_json(parts.payload_b64, Reason::InvalidPayload)?;
+    let payload = match payload {
+        Some(payload) => payload,
+        None => decode_json(parts.payload_b64, Reason::InvalidPayload)?,
+    };
     let claims = Claims::build(payload, &validation.claim_names).map_err(|_| Reason::ClaimType)?;
     check_claims(validation, &claims, parts.typed_access_token)?;
     Ok((claims, key))
+}
+
+/// Which of several trusted issuers a token names, from its (not yet verified) payload: the
+/// first whose issuer matches `iss` exactly (or, for a multi-tenant template, with the
+/// token's `tid`). The payload is returned for verification to reuse. Nothing from it is
+/// trusted before the signature of the chosen issuer's key verifies; it only decides whose
+/// keys are asked, so an unknown `iss` costs no fetch and a `kid` of another issuer is never
+/// looked up.
+pub(crate) fn choose_issuer<'a, I>(
+    issuers: I,
+    max_token_bytes: usize,
+    token: &str,
+) -> Result<(usize, Map<String, Value>), Reason>
+where
+    I: IntoIterator<Item = Option<&'a str>>,
+{
+    if token.len() > max_token_bytes {
+        return Err(Reason::TokenTooLarge);
+    }
+    let (_, payload_b64, _) = split(token)?;
+    let payload = decode_json(payload_b64, Reason::InvalidPayload)?;
+    let iss = match payload.get("iss") {
+        None => return Err(Reason::MissingIssuer),
+        Some(Value::String(iss)) => iss.as_str(),
+        Some(_) => return Err(Reason::ClaimType),
+    };
+    let tid = payload.get("tid").and_then(Value::as_str);
+    let index = issuers
+        .into_iter()
+        .position(|configured| configured.is_some_and(|c| issuer_matches_tid(c, iss, tid)))
+        .ok_or(Reason::IssuerMismatch)?;
+    Ok((index, payload))
 }
 
 /// Which key refused which algorithm, and the setting that decides it.
@@ -189,12 +227,17 @@ fn parse_header(
     if alg.eq_ignore_ascii_case("none") {
         return Err(Reason::AlgNone);
     }
-    if alg.starts_with("HS") {
-        return Err(Reason::SymmetricAlgorithm);
-    }
-    let alg = Algorithm::from_name(alg)
-        .filter(|a| algorithms.contains(a))
-        .ok_or(Reason::AlgorithmNotAllowed)?;
+    let alg = if alg.starts_with("HS") {
+        // Only an issuer whose HMAC secret is configured locally lists its one HS algorithm
+        // (`ConfigBuilder::hmac_secret`); for every other issuer HS* is refused outright.
+        Algorithm::from_hmac_name(alg)
+            .filter(|a| algorithms.contains(a))
+            .ok_or(Reason::SymmetricAlgorithm)?
+    } else {
+        Algorithm::from_name(alg)
+            .filter(|a| algorithms.contains(a))
+            .ok_or(Reason::AlgorithmNotAllowed)?
+    };
     let typed_access_token = match header.get("typ") {
         None if token_type == TokenType::AccessOrJwt => false,
         None => return Err(Reason::InvalidType),
@@ -324,6 +367,45 @@ fn check_claims(
             Some(_) => {}
         }
     }
+    check_audience(config, claims)?;
+    check_time(config, claims)?;
+    check_kind(claims, typed_access_token)?;
+    if config.require_subject && claims.subject().is_none_or(str::is_empty) {
+        return Err(Reason::MissingSubject);
+    }
+    if config.token_type == TokenType::Rfc9068
+        && (claims.subject().is_none()
+            || claims.client_id().is_none()
+            || claims.issued_at().is_none()
+            || claims.jwt_id().is_none())
+    {
+        return Err(Reason::MissingRequiredClaim);
+    }
+    Ok(())
+}
+
+/// The checks of an introspection answer (RFC 7662 §2.2), which the issuer's endpoint gave
+/// over an authenticated connection: `iss` if present is the issuer, the audience as for a
+/// JWT, the times where given (`exp` is optional there: the cache bound applies instead), and
+/// `sub`.
+pub(crate) fn check_introspected(config: &Validation, claims: &Claims) -> Result<(), Reason> {
+    if let (Some(issuer), Some(iss)) = (&config.issuer, claims.issuer())
+        && !issuer_matches(issuer, iss, claims)
+    {
+        return Err(Reason::IssuerMismatch);
+    }
+    check_audience(config, claims)?;
+    if claims.expires_at().is_some() {
+        check_time(config, claims)?;
+    }
+    if config.require_subject && claims.subject().is_none_or(str::is_empty) {
+        return Err(Reason::MissingSubject);
+    }
+    Ok(())
+}
+
+/// `aud` (or `client_id`, for Cognito) names an accepted audience.
+fn check_audience(config: &Validation, claims: &Claims) -> Result<(), Reason> {
     let accepted = |value: &str| config.audiences.iter().any(|c| c == value);
     let aud = claims.audience();
     match config.audience_claim {
@@ -347,19 +429,6 @@ fn check_claims(
             }
         }
     }
-    check_time(config, claims)?;
-    check_kind(claims, typed_access_token)?;
-    if config.require_subject && claims.subject().is_none_or(str::is_empty) {
-        return Err(Reason::MissingSubject);
-    }
-    if config.token_type == TokenType::Rfc9068
-        && (claims.subject().is_none()
-            || claims.client_id().is_none()
-            || claims.issued_at().is_none()
-            || claims.jwt_id().is_none())
-    {
-        return Err(Reason::MissingRequiredClaim);
-    }
     Ok(())
 }
 
@@ -370,10 +439,19 @@ pub(crate) const TENANT_PLACEHOLDER: &str = "{tenantid}";
 /// (`https://login.microsoftonline.com/{tenantid}/v2.0`), `{tenantid}` is the token's own
 /// `tid` claim, which must be a GUID, and the rest must match exactly.
 fn issuer_matches(configured: &str, iss: &str, claims: &Claims) -> bool {
+    issuer_matches_tid(
+        configured,
+        iss,
+        claims.value("tid").and_then(serde_json::Value::as_str),
+    )
+}
+
+/// [`issuer_matches`] with the token's `tid` given.
+fn issuer_matches_tid(configured: &str, iss: &str, tid: Option<&str>) -> bool {
     let Some((prefix, suffix)) = configured.split_once(TENANT_PLACEHOLDER) else {
         return iss == configured;
     };
-    let Some(tid) = claims.value("tid").and_then(serde_json::Value::as_str) else {
+    let Some(tid) = tid else {
         return false;
     };
     is_guid(tid)

@@ -417,6 +417,19 @@ async fn an_hmac_secret_verifies_its_issuers_tokens_and_nothing_else() {
     );
     let r = send(&app, req("GET", "/data").bearer(&token)).await;
     assert_eq!((r.status.as_u16(), r.body.as_str()), (200, ORDERS));
+    // The secret is the issuer's one key: a `kid` in the token selects nothing.
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+    header.kid = Some("orders-2026".into());
+    let with_kid = jsonwebtoken::encode(
+        &header,
+        &claims_for(ORDERS),
+        &jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes()),
+    )
+    .unwrap();
+    assert_eq!(
+        axioms.verify(&with_kid).await.unwrap().vouched_by(),
+        Some(ORDERS)
+    );
 
     // Pinned: the same secret with HS384 or HS512, a wrong secret, another issuer, `none`.
     let cases = [
@@ -619,4 +632,46 @@ async fn local_public_keys_verify_without_any_fetch() {
         .build()
         .unwrap_err();
     assert_eq!(err.setting(), "AXIOMS_LOCAL_KEYS_FILE");
+}
+
+/// A 1024-bit RSA public key (`openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024`).
+const RSA_1024_PEM: &str = "-----BEGIN PUBLIC KEY-----
+MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDNDQ1ARuhGOTVdKSG0mnO9Ct7L
+KuooKFCDhdd2dmp3lIxgFvB72MJgfvcO2dGqUV7N4nuAyrTwVK0PqjfHdctvtJFL
+DAgvZaB8PwJM6eP/EBMDn2qU5knVCZ5h0tUUsoHNXdJFchRE99GqFLqpZriolXHF
+RfZS8VKsAhBlQHVKIQIDAQAB
+-----END PUBLIC KEY-----
+";
+
+#[test]
+fn pem_keys_are_admitted_like_published_ones() {
+    let pem = |text: &str| {
+        Config::builder()
+            .issuer(ORDERS)
+            .audience("orders")
+            .local_keys(text)
+            .build()
+    };
+    let err = pem(RSA_1024_PEM).unwrap_err();
+    assert_eq!(err.setting(), "AXIOMS_LOCAL_KEYS_FILE");
+    assert!(err.to_string().contains("shorter than 2048 bits"), "{err}");
+    let err = pem("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n").unwrap_err();
+    assert_eq!(err.setting(), "AXIOMS_LOCAL_KEYS_FILE");
+    // A private key is never taken for a public one.
+    let err =
+        pem("-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----\n")
+            .unwrap_err();
+    assert!(err.to_string().contains("no PEM public key"), "{err}");
+    // An EC key pinned to its curve's algorithm, which must be allowed.
+    let p256 = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let config = pem(&p256.public_key_pem()).unwrap();
+    assert!(format!("{config:?}").contains("Local"), "{config:?}");
+    let err = Config::builder()
+        .issuer(ORDERS)
+        .audience("orders")
+        .algorithms([Algorithm::RS256])
+        .local_keys(p256.public_key_pem())
+        .build()
+        .unwrap_err();
+    assert!(err.to_string().contains("ES256"), "{err}");
 }

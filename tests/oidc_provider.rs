@@ -1262,6 +1262,7 @@ async fn two_real_issuers_in_one_verifier() {
     let err = axioms.verify(&forged).await.unwrap_err();
     assert_eq!(err.reason(), Reason::UnknownKid);
     // An `iss` nobody trusts: refused before any key lookup, no fetch anywhere.
+    let a_before_stranger = a.stats().await;
     let stranger = with_payload(&token_a, |c| c["iss"] = json!("http://127.0.0.1:9"));
     let r = app.send(req("GET", "/whom").bearer(&stranger)).await;
     assert_eq!(r.status, 401, "{r:?}");
@@ -1278,6 +1279,11 @@ async fn two_real_issuers_in_one_verifier() {
     );
     // The forged kid may refetch at A once (cooldown-limited); the stranger costs nothing.
     assert!(a_after["jwks"].as_u64() <= a_stats["jwks"].as_u64().map(|n| n + 1));
+    assert_eq!(
+        a_after["jwks"], a_before_stranger["jwks"],
+        "no JWKS fetch at A"
+    );
+    assert_eq!(a_after["discovery"], a_before_stranger["discovery"]);
 
     // A goes away: B's new tokens keep working.
     drop(a);
@@ -1488,4 +1494,78 @@ async fn jose_signed_hs256_tokens_of_a_self_issuing_service() {
         axioms.verify(&jwt).await.unwrap().vouched_by(),
         Some(provider.issuer())
     );
+}
+
+/// A self-issuing service's PEM public key (exported by `jose`), and tokens `jose` signs with
+/// its private key: RSA (pinned to RS256, or PS256 by `rsa_key_alg`), EC, Ed25519.
+#[tokio::test(flavor = "multi_thread")]
+async fn jose_signed_tokens_verify_with_a_local_pem_key() {
+    let Some(dir) = node_dir(
+        "oidc",
+        &PACKAGES,
+        "jose_signed_tokens_verify_with_a_local_pem_key",
+    ) else {
+        return;
+    };
+    const SELF: &str = "https://billing.axioms.test";
+    let now = now();
+    let claims = json!({"iss": SELF, "sub": "svc-billing", "aud": RESOURCE, "iat": now,
+                        "exp": now + 300});
+    for (alg, rsa_key_alg) in [
+        ("RS256", Algorithm::RS256),
+        ("PS256", Algorithm::PS256),
+        ("ES384", Algorithm::RS256),
+        ("EdDSA", Algorithm::RS256),
+    ] {
+        let key = jose(
+            &dir,
+            &[json!({"op": "keygen", "alg": alg, "kid": "billing-1"})],
+        )
+        .remove(0);
+        let pem = key["spki"].as_str().unwrap();
+        assert!(pem.starts_with("-----BEGIN PUBLIC KEY-----"), "{pem}");
+        let signed = jose(
+            &dir,
+            &[
+                json!({"op": "sign", "jwk": key["private"], "alg": alg, "claims": claims}),
+                json!({"op": "sign", "jwk": key["private"], "alg": alg,
+                       "claims": {"iss": "https://elsewhere.axioms.test", "sub": "x",
+                                  "aud": RESOURCE, "exp": now + 300}}),
+            ],
+        );
+        let axioms = Axioms::new(
+            Config::builder()
+                .issuer(SELF)
+                .audience(RESOURCE)
+                .rsa_key_alg(rsa_key_alg)
+                .local_keys(pem)
+                .build()
+                .unwrap(),
+        )
+        .unwrap();
+        // The token names the key's kid; the PEM key, the issuer's only one, verifies it.
+        let token = signed[0]["token"].as_str().unwrap();
+        let verified = axioms.verify(token).await;
+        assert_eq!(
+            verified.map(|c| c.vouched_by().map(str::to_owned)).ok(),
+            Some(Some(SELF.to_owned())),
+            "{alg}"
+        );
+        let other = signed[1]["token"].as_str().unwrap();
+        assert_eq!(
+            axioms.verify(other).await.unwrap_err().reason(),
+            Reason::IssuerMismatch,
+            "{alg}"
+        );
+        // A signature of another key fails.
+        assert_eq!(
+            axioms
+                .verify(&with_bad_signature(token))
+                .await
+                .unwrap_err()
+                .reason(),
+            Reason::InvalidSignature,
+            "{alg}"
+        );
+    }
 }

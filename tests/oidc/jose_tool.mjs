@@ -4,8 +4,10 @@
 // their results on stdout (one element per operation):
 //
 //   {"op": "keygen", "alg": "PS256", "kid": "k1"}
-//     -> {"private": JWK, "public": JWK}       (public has kid, alg and use "sig"; without
-//                                               "kid", the kid is the RFC 7638 thumbprint)
+//     -> {"private": JWK, "public": JWK,       (public has kid, alg and use "sig"; without
+//         "spki": PEM}                         "kid", the kid is the RFC 7638 thumbprint;
+//                                               spki: the public key as `-----BEGIN PUBLIC
+//                                               KEY-----` PEM)
 //   {"op": "sign", "jwk": PRIVATE_JWK, "alg": "ES256", "claims": {...}, "header": {...}}
 //     -> {"token": "eyJ..."}                   (header: alg, kid of the JWK, typ at+jwt,
 //                                               then `header` over them)
@@ -47,7 +49,7 @@ async function keygen({ alg, kid }) {
   for (const jwk of [priv, pub]) {
     Object.assign(jwk, { kid: id, alg, use: 'sig' });
   }
-  return { private: priv, public: pub };
+  return { private: priv, public: pub, spki: await jose.exportSPKI(publicKey) };
 }
 
 async function sign({ jwk, alg, claims, header }) {

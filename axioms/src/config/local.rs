@@ -14,7 +14,7 @@ use crate::jwks::set::KeySet;
 /// What the builder was given.
 #[derive(Clone)]
 pub(crate) enum LocalKeys {
-    /// A JWK Set document, or one JWK.
+    /// A JWK Set document, one JWK, or a PEM public key.
     Jwks(String),
     /// An HMAC secret, pinned to one of HS256/384/512.
     Hmac { secret: Vec<u8>, alg: Algorithm },
@@ -40,6 +40,9 @@ impl LocalKeys {
         max_keys: usize,
     ) -> Result<KeySet, ConfigError> {
         match self {
+            Self::Jwks(text) if text.trim_start().starts_with("-----BEGIN") => {
+                pem_key(&text, algorithms, rsa_alg).map(|key| KeySet::of_one(Arc::new(key)))
+            }
             Self::Jwks(text) => {
                 let doc: Value = serde_json::from_str(&text).map_err(|e| {
                     ConfigError::new(
@@ -113,6 +116,89 @@ impl LocalKeys {
             }
         }
     }
+}
+
+/// A PEM public key (`-----BEGIN PUBLIC KEY-----`, SubjectPublicKeyInfo), admitted like a
+/// JWK without `alg`: RSA of at least 2048 bits pinned to `rsa_alg`, EC pinned to its curve's
+/// algorithm, Ed25519 to EdDSA; the algorithm must be allowed.
+fn pem_key(
+    text: &str,
+    algorithms: &[Algorithm],
+    rsa_alg: Algorithm,
+) -> Result<VerifyingKey, ConfigError> {
+    use aws_lc_rs::signature::{self as sig, ParsedPublicKey, VerificationAlgorithm};
+    use rustls_pki_types::SubjectPublicKeyInfoDer;
+    use rustls_pki_types::pem::PemObject as _;
+
+    let refused = |problem: String| {
+        ConfigError::new(
+            "AXIOMS_LOCAL_KEYS_FILE",
+            problem,
+            "give a public key as `-----BEGIN PUBLIC KEY-----` PEM (`openssl pkey -pubout`), or as a JWK",
+        )
+    };
+    let der = SubjectPublicKeyInfoDer::from_pem_slice(text.as_bytes())
+        .map_err(|e| refused(format!("no PEM public key could be read: {e}")))?;
+    let der: &[u8] = der.as_ref();
+    // RSA of any size parses with the legacy parameters; the size is then checked.
+    let alg = if ParsedPublicKey::new(&sig::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY, der)
+        .is_ok()
+    {
+        let bits = aws_lc_rs::rsa::PublicEncryptingKey::from_der(der).map(|k| k.key_size_bits());
+        if !bits.is_ok_and(|bits| bits >= 2048) {
+            return Err(refused(
+                "the RSA key is shorter than 2048 bits (RFC 8725 §3.5, NIST SP 800-131A)".into(),
+            ));
+        }
+        rsa_alg
+    } else {
+        let ec = [
+            (Algorithm::ES256, &sig::ECDSA_P256_SHA256_FIXED),
+            (Algorithm::ES384, &sig::ECDSA_P384_SHA384_FIXED),
+            (Algorithm::ES512, &sig::ECDSA_P521_SHA512_FIXED),
+        ];
+        let found = ec
+            .into_iter()
+            .find(|(_, v)| ParsedPublicKey::new(*v, der).is_ok())
+            .map(|(alg, _)| alg);
+        match found {
+            Some(alg) => alg,
+            None if ParsedPublicKey::new(&sig::ED25519, der).is_ok() => Algorithm::EdDSA,
+            None => {
+                return Err(refused(
+                    "the PEM key is not an RSA, EC (P-256, P-384, P-521) or Ed25519 public key"
+                        .into(),
+                ));
+            }
+        }
+    };
+    if !algorithms.contains(&alg) {
+        return Err(refused(format!(
+            "the key verifies {alg}, which the algorithm allow-list does not contain"
+        )));
+    }
+    let verification: &'static dyn VerificationAlgorithm = match alg {
+        Algorithm::RS256 => &sig::RSA_PKCS1_2048_8192_SHA256,
+        Algorithm::RS384 => &sig::RSA_PKCS1_2048_8192_SHA384,
+        Algorithm::RS512 => &sig::RSA_PKCS1_2048_8192_SHA512,
+        Algorithm::PS256 => &sig::RSA_PSS_2048_8192_SHA256,
+        Algorithm::PS384 => &sig::RSA_PSS_2048_8192_SHA384,
+        Algorithm::PS512 => &sig::RSA_PSS_2048_8192_SHA512,
+        Algorithm::ES256 => &sig::ECDSA_P256_SHA256_FIXED,
+        Algorithm::ES384 => &sig::ECDSA_P384_SHA384_FIXED,
+        Algorithm::ES512 => &sig::ECDSA_P521_SHA512_FIXED,
+        Algorithm::EdDSA => &sig::ED25519,
+        other => return Err(refused(format!("{other} is not a public-key algorithm"))),
+    };
+    let key = ParsedPublicKey::new(verification, der)
+        .map_err(|e| refused(format!("the key was refused: {e}")))?;
+    Ok(VerifyingKey {
+        kid: None,
+        alg,
+        implied_alg: true,
+        key: PublicKey::Spki(Box::new(key)),
+        material: der.to_vec(),
+    })
 }
 
 /// A PEM public key or a JWK, given where a secret belongs.

@@ -519,11 +519,13 @@ impl ConfigBuilder {
     }
 
     /// Verifies with public keys configured here instead of fetched
-    /// (`AXIOMS_LOCAL_KEYS_FILE`): a JWK Set document or one JWK, for an issuer that
-    /// publishes no JWKS (a service that signs its own tokens, an air-gapped deployment). The
-    /// keys are admitted under the same rules as a fetched set (public signature keys only,
-    /// RSA of at least 2048 bits, an allowed algorithm), never refreshed, and verify only
-    /// tokens whose `iss` is this issuer.
+    /// (`AXIOMS_LOCAL_KEYS_FILE`): a JWK Set document, one JWK, or one PEM public key
+    /// (`-----BEGIN PUBLIC KEY-----`), for an issuer that publishes no JWKS (a service that
+    /// signs its own tokens, an air-gapped deployment). The keys are admitted under the same
+    /// rules as a fetched set (public signature keys only, RSA of at least 2048 bits, an
+    /// allowed algorithm; a PEM key, which names no algorithm, is pinned like a JWK without
+    /// `alg`: RSA to [`rsa_key_alg`](Self::rsa_key_alg), EC to its curve's, Ed25519 to
+    /// EdDSA), never refreshed, and verify only tokens whose `iss` is this issuer.
     ///
     /// ```
     /// // RFC 7517, appendix A.1.
@@ -551,7 +553,8 @@ impl ConfigBuilder {
     ///
     /// The secret must be at least as long as the hash (32, 48 or 64 bytes, RFC 7518 §3.2)
     /// and must not be a public key; the issuer's algorithm allow-list becomes that one
-    /// algorithm; tokens must name this issuer and carry no `kid`. A JWKS issuer never
+    /// algorithm; tokens must name this issuer (a `kid` they carry is not used: the secret is
+    /// the issuer's one key). A JWKS issuer never
     /// accepts HS* (so an RSA public key used as an HMAC secret cannot pass), and `none` is
     /// never accepted.
     ///

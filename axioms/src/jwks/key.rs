@@ -37,6 +37,9 @@ pub(crate) enum PublicKey {
     Jwt(DecodingKey),
     /// An uncompressed P-521 point.
     P521(Box<[u8]>),
+    /// A public key configured locally as PEM (SubjectPublicKeyInfo), parsed by aws-lc-rs
+    /// for the key's one algorithm.
+    Spki(Box<aws_lc_rs::signature::ParsedPublicKey>),
     /// A locally configured HMAC secret ([`ConfigBuilder::hmac_secret`]): never from a JWKS.
     ///
     /// [`ConfigBuilder::hmac_secret`]: crate::ConfigBuilder::hmac_secret
@@ -60,6 +63,12 @@ impl VerifyingKey {
                     && UnparsedPublicKey::new(&ECDSA_P521_SHA512_FIXED, &**point)
                         .verify(message, &signature)
                         .is_ok()
+            }
+            PublicKey::Spki(key) => {
+                let Ok(signature) = URL_SAFE_NO_PAD.decode(signature_b64) else {
+                    return false;
+                };
+                key.verify_sig(message, &signature).is_ok()
             }
             PublicKey::Hmac(key) => {
                 let Ok(tag) = URL_SAFE_NO_PAD.decode(signature_b64) else {

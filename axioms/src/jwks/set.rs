@@ -15,6 +15,9 @@ pub(crate) struct KeySet {
     by_kid: HashMap<Box<str>, Slot>,
     /// Every admitted key, for lookups without a `kid`.
     all: Vec<Arc<VerifyingKey>>,
+    /// One locally configured key that has no `kid` (a PEM key, an HMAC secret): it is the
+    /// issuer's only key, so a token's `kid` selects nothing and is not used.
+    sole: bool,
 }
 
 #[derive(Debug)]
@@ -99,6 +102,11 @@ impl KeySet {
     /// Without a `kid`, the set must hold exactly one key (OIDC Core §10.1); axioms never
     /// tries keys one after another.
     pub(crate) fn find(&self, kid: Option<&str>) -> Result<&Arc<VerifyingKey>, Reason> {
+        if self.sole
+            && let [only] = self.all.as_slice()
+        {
+            return Ok(only);
+        }
         match kid {
             Some(kid) => match self.by_kid.get(kid) {
                 Some(Slot::Key(key)) => Ok(key),
@@ -112,11 +120,13 @@ impl KeySet {
         }
     }
 
-    /// A set of one key, without a `kid` (a locally configured HMAC secret).
+    /// The set of a locally configured key without a `kid` (a PEM key, an HMAC secret):
+    /// every token of the issuer is verified with it, whatever `kid` it names.
     pub(crate) fn of_one(key: Arc<VerifyingKey>) -> Self {
         Self {
             by_kid: HashMap::new(),
             all: vec![key],
+            sole: true,
         }
     }
 

@@ -293,10 +293,50 @@ async fn a_registry_that_cannot_tell_issuers_apart_is_a_startup_error() {
         introspecting(&staff),
         introspecting(&other),
     ]));
-    assert!(
-        both.contains("more than one trusted issuer introspects"),
-        "{both}"
-    );
+    assert!(both.contains("only the first issuer may"), "{both}");
+    // Request settings belong to the first configuration; on another they are an error.
+    let with_resource = config_of(&other, "https://api.axioms.test")
+        .resource("https://api.axioms.test")
+        .build()
+        .unwrap();
+    let err = message(Axioms::trusting([config(), with_resource]));
+    assert!(err.contains("AXIOMS_RESOURCE"), "{err}");
+    // A multi-tenant template before an exact issuer it matches would take its tokens.
+    let template = Config::builder()
+        .issuer("https://login.microsoftonline.com/{tenantid}/v2.0")
+        .jwks_url(staff.jwks_url())
+        .audience("api")
+        .build()
+        .unwrap();
+    let tenant = Config::builder()
+        .issuer("https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/v2.0")
+        .jwks_url(other.jwks_url())
+        .audience("api")
+        .build()
+        .unwrap();
+    let err = message(Axioms::trusting([template.clone(), tenant.clone()]));
+    assert!(err.contains("comes after the template"), "{err}");
+    assert!(Axioms::trusting([tenant, template]).is_ok());
+}
+
+#[tokio::test]
+async fn an_issuer_without_a_name_keeps_its_token_cache() {
+    let issuer = TestIssuer::start().await;
+    let axioms = Axioms::new(
+        Config::builder()
+            .jwks_url(issuer.jwks_url())
+            .audience("api")
+            .insecure_skip_issuer_check()
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    let token = issuer.token().audience("api").sign();
+    for _ in 0..3 {
+        let claims = axioms.verify(&token).await.unwrap();
+        assert_eq!(claims.vouched_by(), None);
+    }
+    assert_eq!(axioms.token_cache_stats().hits, 2);
 }
 
 #[test]
@@ -568,6 +608,25 @@ fn weak_or_misplaced_secrets_are_startup_errors() {
         .unwrap_err();
     assert_eq!(err.setting(), "AXIOMS_ISS_URL");
     assert!("HS256".parse::<Algorithm>().is_err());
+    // Public keys and a secret for one issuer: an error, never silently the secret.
+    let jwk = r#"{"kty": "EC", "crv": "P-256", "alg": "ES256",
+        "x": "MKBCTNIcKUSDii11ySs3526iDZ8AiTo7Tu6KPAqv7D4",
+        "y": "4Etl6SRW2YiLUrN5vfvVHuhp7x8PxltmWWlbbM4IFyM"}"#;
+    for builder in [
+        Config::builder()
+            .local_keys(jwk)
+            .hmac_secret(SECRET, Algorithm::HS256),
+        Config::builder()
+            .hmac_secret(SECRET, Algorithm::HS256)
+            .local_keys(jwk),
+    ] {
+        let err = builder
+            .issuer(ORDERS)
+            .audience("orders")
+            .build()
+            .unwrap_err();
+        assert_eq!(err.setting(), "AXIOMS_HMAC_SECRET");
+    }
     // And a secret never shows in a configuration's debug output.
     let config = hmac_config(SECRET, Algorithm::HS256).unwrap();
     assert!(!format!("{config:?}").contains("0123456789abcdef"));
@@ -614,6 +673,19 @@ async fn local_public_keys_verify_without_any_fetch() {
         .build()
         .unwrap_err();
     assert_eq!(err.setting(), "AXIOMS_LOCAL_KEYS_FILE");
+    // One refused key among good ones is refused too: a local file is yours to fix.
+    let mut mixed = issuer.public_jwks();
+    let mut bad = mixed["keys"][0].clone();
+    bad["kid"] = json!("private");
+    bad["d"] = json!("AAAA");
+    mixed["keys"].as_array_mut().unwrap().push(bad);
+    let err = Config::builder()
+        .issuer(ORDERS)
+        .audience("orders")
+        .local_keys(mixed.to_string())
+        .build()
+        .unwrap_err();
+    assert!(err.to_string().contains("1 of the 2 local keys"), "{err}");
     // One JWK alone is a set of one; local keys and a JWKS URL never mix.
     let one = issuer.public_jwks()["keys"][0].to_string();
     assert!(

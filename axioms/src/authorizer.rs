@@ -138,8 +138,11 @@ impl Axioms {
     /// # Errors
     ///
     /// [`InitError::Config`] when no configuration is given, when two name the same
-    /// issuer, or when one of several has no issuer (`insecure_skip_issuer_check`): the
-    /// issuer is how a token is matched to its keys.
+    /// issuer, when one of several has no issuer (`insecure_skip_issuer_check`: the issuer is
+    /// how a token is matched to its keys), when a configuration after the first sets a
+    /// request setting or introspects opaque tokens (only the first, your own issuer, may:
+    /// an opaque token does not say whose it is), or when an exact issuer comes after a
+    /// multi-tenant template that matches it.
     ///
     /// ```no_run
     /// use axioms::{Axioms, ConfigBuilder};
@@ -322,11 +325,15 @@ impl Axioms {
                 None => err,
             }
         };
-        // A token that is not a JWT: only the issuer that introspects can read it (one at
-        // most: an opaque token does not say whose it is, and it is never shown to another).
-        if introspect::is_opaque(token)
-            && let Some(introspector) = inner.issuers.iter().find_map(|t| t.introspector.as_ref())
+        // A token that is not a JWT: only the first issuer (the API's own) may introspect it.
+        // An opaque token does not say whose it is, so every one goes there; never to another
+        // trusted issuer (a customer's IdP, say).
+        if let Some(introspector) = &inner.issuers.first().and_then(|t| t.introspector.as_ref())
+            && introspect::is_opaque(token)
         {
+            if token.len() > max_bytes {
+                return Err(failed(Reason::TokenTooLarge.into()));
+            }
             return introspector.introspect(token).await.map_err(failed);
         }
         // One issuer: its keys, as always. Several: the token's `iss` chooses whose keys
@@ -560,12 +567,35 @@ fn check_registry(configs: &[Config]) -> Result<(), InitError> {
         }
         seen.push(issuer);
     }
-    if configs.iter().filter(|c| c.introspection.is_some()).count() > 1 {
-        return Err(error(
-            "more than one trusted issuer introspects opaque tokens".into(),
-            "introspect with one issuer only: an opaque token does not say whose it is, and \
-             sending it to every issuer would show each one's tokens to the others",
-        ));
+    for (later, config) in configs.iter().enumerate().skip(1) {
+        let issuer = config.issuer().unwrap_or_default();
+        if config.introspection.is_some() {
+            return Err(error(
+                format!("`{issuer}` introspects opaque tokens, and only the first issuer may"),
+                "introspect with the first configuration (your own issuer): an opaque token \
+                 does not say whose it is, so every one goes to the issuer that introspects — \
+                 never let that be another party's",
+            ));
+        }
+        if let Some(setting) = config.request_setting_set() {
+            return Err(error(
+                format!(
+                    "`{issuer}` sets {setting}, a request setting, which only the first configuration decides"
+                ),
+                "set request settings (resource, realm, DPoP, safe methods, token sources, API \
+                 keys, the token cache) on the first configuration only",
+            ));
+        }
+        // A template listed first would take the tokens of an exact issuer it matches.
+        if let Some(template) = configs.iter().take(later).find_map(|c| {
+            c.issuer()
+                .filter(|t| crate::token::verify::template_matches(t, issuer))
+        }) {
+            return Err(error(
+                format!("`{issuer}` comes after the template `{template}`, which matches it"),
+                "list exact issuers before a multi-tenant template",
+            ));
+        }
     }
     Ok(())
 }

@@ -61,7 +61,7 @@ struct Inner {
     /// The trusted issuer whose key (or introspection endpoint) vouched for these claims,
     /// as configured, and its place in the verifier's trust registry. Set by verification
     /// only.
-    vouched: Option<(usize, Arc<str>)>,
+    vouched: Option<(usize, Option<Arc<str>>)>,
 }
 
 /// Where [`Claims`] finds scopes, roles and permissions.
@@ -233,7 +233,10 @@ impl Claims {
     /// assert_eq!(claims.vouched_by(), None, "a claim cannot say who verified it");
     /// ```
     pub fn vouched_by(&self) -> Option<&str> {
-        self.0.vouched.as_ref().map(|(_, issuer)| &**issuer)
+        self.0
+            .vouched
+            .as_ref()
+            .and_then(|(_, issuer)| issuer.as_deref())
     }
 
     /// The trust-registry slot of the issuer that vouched (0 when there is one issuer).
@@ -241,11 +244,13 @@ impl Claims {
         self.0.vouched.as_ref().map(|(slot, _)| *slot)
     }
 
-    /// Records who vouched: right after verification, while these claims are not shared.
+    /// Records who vouched (the slot even when the issuer has no name, for the token
+    /// cache): right after verification, while these claims are not shared yet.
     pub(crate) fn vouch(mut self, slot: usize, issuer: Option<&Arc<str>>) -> Self {
-        if let (Some(inner), Some(issuer)) = (Arc::get_mut(&mut self.0), issuer) {
-            inner.vouched = Some((slot, Arc::clone(issuer)));
-        }
+        let shared = Arc::get_mut(&mut self.0).map(|inner| {
+            inner.vouched = Some((slot, issuer.cloned()));
+        });
+        debug_assert!(shared.is_some(), "claims vouched for after being shared");
         self
     }
 

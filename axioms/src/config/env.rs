@@ -10,7 +10,7 @@ use crate::api_key::ApiKeys;
 
 /// The variables about requests rather than an issuer: shared by every trusted issuer, so
 /// never read under an issuer's name (`AXIOMS_TRUST`).
-pub(super) const REQUEST_SETTINGS: [&str; 19] = [
+pub(super) const REQUEST_SETTINGS: [&str; 20] = [
     "AXIOMS_RESOURCE",
     "AXIOMS_REALM",
     "AXIOMS_SAFE_METHODS",
@@ -30,6 +30,7 @@ pub(super) const REQUEST_SETTINGS: [&str; 19] = [
     "AXIOMS_TOKEN_COOKIE",
     "AXIOMS_TOKEN_COOKIE_ORIGINS",
     "AXIOMS_TRUST",
+    "AXIOMS_MAX_TOKEN_BYTES",
 ];
 
 /// Seeds `b` from the variables `var` finds; unset or empty variables keep their defaults.

@@ -100,6 +100,13 @@ impl IntrospectionSettings {
             (Some(url), _) => {
                 Endpoint::Fixed(parse_url("AXIOMS_INTROSPECTION_URL", url, allow_http)?)
             }
+            (None, Some(issuer)) if issuer.contains(crate::token::verify::TENANT_PLACEHOLDER) => {
+                return Err(ConfigError::new(
+                    "AXIOMS_INTROSPECTION_URL",
+                    "a multi-tenant issuer template has no introspection endpoint to discover",
+                    "set AXIOMS_INTROSPECTION_URL",
+                ));
+            }
             (None, Some(issuer)) => Endpoint::Discover(parse_url(
                 "AXIOMS_INTROSPECTION_URL",
                 &format!(

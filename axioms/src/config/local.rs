@@ -65,6 +65,24 @@ impl LocalKeys {
                          Ed25519), without private members, of an allowed algorithm",
                     )
                 })?;
+                // A local file is yours: a key refused there is a mistake to fix now, not one
+                // to log and skip as in an IdP's set.
+                let given = doc
+                    .get("keys")
+                    .and_then(Value::as_array)
+                    .map_or(0, Vec::len);
+                if set.len() != given {
+                    return Err(ConfigError::new(
+                        "AXIOMS_LOCAL_KEYS_FILE",
+                        format!(
+                            "{} of the {given} local keys were refused (the log says why)",
+                            given.saturating_sub(set.len())
+                        ),
+                        "give public signature keys (RSA of at least 2048 bits, EC \
+                         P-256/384/521, Ed25519), without private members, of an allowed \
+                         algorithm, each once",
+                    ));
+                }
                 Ok(set)
             }
             Self::Hmac { secret, alg } => {

@@ -331,6 +331,35 @@ impl Config {
         self.api_keys.header.as_ref().map(HeaderName::as_str)
     }
 
+    /// The first request setting this configuration sets, for a trust registry, where only
+    /// the first configuration decides them.
+    pub(crate) fn request_setting_set(&self) -> Option<&'static str> {
+        let requests = &self.requests;
+        let dpop = &self.dpop;
+        [
+            (requests.resource.is_some(), "AXIOMS_RESOURCE"),
+            (&*requests.realm != requests::REALM, "AXIOMS_REALM"),
+            (!requests.safe_methods.is_empty(), "AXIOMS_SAFE_METHODS"),
+            (
+                dpop.origin.is_some() || dpop.required || dpop.redis_url.is_some(),
+                "AXIOMS_DPOP_*",
+            ),
+            (
+                dpop.client_cert_header.is_some(),
+                "AXIOMS_TRUSTED_CLIENT_CERT_HEADER",
+            ),
+            (self.api_keys.store.is_some(), "AXIOMS_API_KEYS"),
+            (self.sources.header.is_some(), "AXIOMS_TOKEN_HEADER"),
+            (self.sources.cookie.is_some(), "AXIOMS_TOKEN_COOKIE"),
+            (
+                self.validation.max_token_bytes != validation::MAX_TOKEN_BYTES,
+                "AXIOMS_MAX_TOKEN_BYTES",
+            ),
+        ]
+        .into_iter()
+        .find_map(|(set, name)| set.then_some(name))
+    }
+
     /// The methods on which policies and [`AxiomsLayer::require`](crate::AxiomsLayer::require)
     /// let requests through without a token (none by default). The [`Claims`](crate::Claims)
     /// extractor always requires a token: take `Option<Claims>` on such routes.
@@ -407,6 +436,8 @@ pub struct ConfigBuilder {
     discovery: bool,
     insecure_skip_issuer: bool,
     local_keys: Option<local::LocalKeys>,
+    /// Both public keys and an HMAC secret were given: a startup error, never the weaker one.
+    local_keys_and_secret: bool,
     introspection: introspection::IntrospectionSettings,
     keys: keys::KeySettings,
     http: http::Http,
@@ -541,6 +572,8 @@ impl ConfigBuilder {
     /// # Ok::<(), axioms::ConfigError>(())
     /// ```
     pub fn local_keys(mut self, jwk_or_jwks: impl Into<String>) -> Self {
+        self.local_keys_and_secret |=
+            matches!(self.local_keys, Some(local::LocalKeys::Hmac { .. }));
         self.local_keys = Some(local::LocalKeys::Jwks(jwk_or_jwks.into()));
         self
     }
@@ -574,6 +607,7 @@ impl ConfigBuilder {
     /// # Ok::<(), axioms::ConfigError>(())
     /// ```
     pub fn hmac_secret(mut self, secret: impl AsRef<[u8]>, alg: Algorithm) -> Self {
+        self.local_keys_and_secret |= matches!(self.local_keys, Some(local::LocalKeys::Jwks(_)));
         self.local_keys = Some(local::LocalKeys::Hmac {
             secret: secret.as_ref().to_vec(),
             alg,
@@ -586,12 +620,13 @@ impl ConfigBuilder {
     /// (`client_secret_basic`; `AXIOMS_INTROSPECTION_CLIENT_ID`,
     /// `AXIOMS_INTROSPECTION_CLIENT_SECRET`). The endpoint is the issuer's discovered
     /// `introspection_endpoint` unless [`introspection_endpoint`](Self::introspection_endpoint)
-    /// names it.
+    /// names it. With several trusted issuers, only the first may introspect: every bearer
+    /// credential that is not a JWT goes there.
     ///
     /// The answer becomes the same [`Claims`](crate::Claims) a JWT gives (`scope`, `sub` —
     /// the `client_id` when the answer has none, as RFC 9068 §2.2 does for client
     /// credentials —, `aud`, `exp`, `client_id`, `cnf`…), checked the same way (issuer,
-    /// audience, times), and cached: an active answer until the earlier of its `exp` and
+    /// audience, times, an access token and not a refresh token), and cached: an active answer until the earlier of its `exp` and
     /// [`introspection_cache`](Self::introspection_cache) (default 60 s, the longest a revoked
     /// token keeps working), an inactive one 5 s. `active: false` is 401 `invalid_token`; the
     /// endpoint down or failing is 503, never 401. Concurrent requests with one new token make
@@ -1161,6 +1196,14 @@ impl ConfigBuilder {
     /// discovery).
     fn key_source(&self, issuer: Option<&str>, allow_http: bool) -> Result<KeySource, ConfigError> {
         if let Some(local) = &self.local_keys {
+            if self.local_keys_and_secret {
+                return Err(ConfigError::new(
+                    "AXIOMS_HMAC_SECRET",
+                    "both local public keys and an HMAC secret: one issuer has one kind of key",
+                    "keep the public keys (AXIOMS_LOCAL_KEYS_FILE), or the secret; trust a \
+                     second issuer for the other (Axioms::trusting)",
+                ));
+            }
             if self.jwks_url.is_some() || self.discovery {
                 return Err(ConfigError::new(
                     "AXIOMS_LOCAL_KEYS_FILE",

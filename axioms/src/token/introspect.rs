@@ -110,9 +110,7 @@ impl Introspector {
         match answer {
             Answer::Active(claims) => {
                 // The cache never outlives `exp`, but the clock is the configured one.
-                if claims.expires_at().is_some() {
-                    verify::check_time(&self.config.validation, &claims)?;
-                }
+                verify::check_times_given(&self.config.validation, &claims)?;
                 Ok(claims)
             }
             Answer::Inactive(reason) => Err(reason.into()),
@@ -140,13 +138,33 @@ impl Introspector {
             match flights.get(&digest) {
                 Some(flight) => flight.clone(),
                 None => {
+                    // A flight may have landed since the cache was read.
+                    if let Some(answer) = self.cached(&digest) {
+                        return Ok(answer);
+                    }
+                    // Distinct new tokens each cost a call to the endpoint: beyond this many
+                    // at once they are answered 503, not passed on.
+                    if flights.len() >= MAX_FLIGHTS {
+                        tracing::warn!(
+                            target: "axioms::introspection",
+                            "too many introspections in flight; answering 503"
+                        );
+                        return Err(Reason::IntrospectionUnavailable);
+                    }
                     let this = Arc::clone(self);
                     let token = token.to_owned();
                     // A task of its own: a client that disconnects does not cancel the call
-                    // the others wait for.
+                    // the others wait for. The guard ends the flight however the task ends
+                    // (an answer, a panic, the runtime shutting down), so no later request
+                    // joins a finished failure.
                     let task = tokio::spawn(async move {
+                        let landed = Landed {
+                            introspector: Arc::clone(&this),
+                            digest,
+                        };
                         let answer = this.ask(&token).await;
-                        this.land(digest, &answer);
+                        this.remember(digest, &answer);
+                        drop(landed);
                         answer
                     });
                     let flight =
@@ -161,27 +179,24 @@ impl Introspector {
         flight.await
     }
 
-    /// Caches an answer and ends its flight.
-    fn land(&self, digest: Digest, answer: &Result<Answer, Reason>) {
-        if let Ok(answer) = answer {
-            let ttl = match answer {
-                Answer::Active(claims) => {
-                    let now = self.config.validation.clock.now();
-                    let left = claims.expires_at().map_or(self.settings.cache, |exp| {
-                        Duration::from_secs(u64::try_from(exp.saturating_sub(now)).unwrap_or(0))
-                    });
-                    left.min(self.settings.cache)
-                }
-                Answer::Inactive(_) => self.settings.negative_cache,
-            };
-            if !ttl.is_zero() && self.settings.entries > 0 {
-                self.store(digest, answer.clone(), ttl);
+    /// Caches an answer; a failure never.
+    fn remember(&self, digest: Digest, answer: &Result<Answer, Reason>) {
+        let Ok(answer) = answer else {
+            return;
+        };
+        let ttl = match answer {
+            Answer::Active(claims) => {
+                let now = self.config.validation.clock.now();
+                let left = claims.expires_at().map_or(self.settings.cache, |exp| {
+                    Duration::from_secs(u64::try_from(exp.saturating_sub(now)).unwrap_or(0))
+                });
+                left.min(self.settings.cache)
             }
+            Answer::Inactive(_) => self.settings.negative_cache,
+        };
+        if !ttl.is_zero() && self.settings.entries > 0 {
+            self.store(digest, answer.clone(), ttl);
         }
-        self.flights
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(&digest);
     }
 
     fn store(&self, digest: Digest, answer: Answer, ttl: Duration) {
@@ -190,6 +205,10 @@ impl Introspector {
                 Answer::Active(claims) => claims.heap_bytes(),
                 Answer::Inactive(_) => 0,
             };
+        // An answer larger than the whole budget is not kept, and evicts nothing.
+        if bytes > self.settings.bytes {
+            return;
+        }
         let Some(until) = Instant::now().checked_add(ttl) else {
             return;
         };
@@ -197,6 +216,14 @@ impl Introspector {
         let cache = &mut *cache;
         if let Some(old) = cache.entries.remove(&digest) {
             cache.bytes = cache.bytes.saturating_sub(old.bytes);
+        }
+        // A replaced entry leaves a stale record in `order`: drop them before they outnumber
+        // the live ones, so the queue stays within about twice the entries.
+        if cache.order.len() > 2 * cache.entries.len() + 16 {
+            let entries = &cache.entries;
+            cache
+                .order
+                .retain(|(d, seq)| entries.get(d).is_some_and(|e| e.seq == *seq));
         }
         while cache.entries.len() >= self.settings.entries
             || cache.bytes + bytes > self.settings.bytes
@@ -209,9 +236,6 @@ impl Introspector {
             {
                 cache.bytes = cache.bytes.saturating_sub(old.bytes);
             }
-        }
-        if bytes > self.settings.bytes {
-            return;
         }
         let seq = cache.next;
         cache.next += 1;
@@ -226,6 +250,13 @@ impl Introspector {
                 bytes,
             },
         );
+    }
+
+    /// The sizes of the cache (entries, order records), for tests.
+    #[cfg(test)]
+    fn sizes(&self) -> (usize, usize) {
+        let cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        (cache.entries.len(), cache.order.len())
     }
 
     /// One call to the endpoint, and what its answer means.
@@ -248,7 +279,7 @@ impl Introspector {
         let Value::Object(body) = fetched.body else {
             return Err(Reason::IntrospectionUnavailable);
         };
-        Ok(match interpret(&self.config, body) {
+        Ok(match interpret(&self.config, body)? {
             Answer::Active(claims) => {
                 let (slot, name) = &self.vouch;
                 Answer::Active(claims.vouch(*slot, name.as_ref()))
@@ -286,18 +317,41 @@ impl Introspector {
     }
 }
 
-/// An introspection answer as claims, or why the token is refused.
-fn interpret(config: &Config, mut body: Map<String, Value>) -> Answer {
-    // RFC 7662 §2.2: `active` is REQUIRED and a boolean; anything but `true` is inactive.
-    if body.remove("active") != Some(Value::Bool(true)) {
-        return Answer::Inactive(Reason::TokenInactive);
+/// An introspection answer as claims, or why the token is refused; `Err` when the answer is
+/// not one (RFC 7662 §2.2 makes `active` a required boolean): that says nothing about the
+/// token, so it is a 503, and not cached.
+fn interpret(config: &Config, mut body: Map<String, Value>) -> Result<Answer, Reason> {
+    match body.remove("active") {
+        Some(Value::Bool(true)) => {}
+        Some(Value::Bool(false)) => return Ok(Answer::Inactive(Reason::TokenInactive)),
+        _ => {
+            tracing::warn!(
+                target: "axioms::introspection",
+                "introspection answer without a boolean `active`"
+            );
+            return Err(Reason::IntrospectionUnavailable);
+        }
     }
     // An access token, not a refresh token or an ID token that the endpoint also knows.
-    match body.get("token_type") {
-        None => {}
+    let typed = match body.get("token_type") {
+        None => false,
         Some(Value::String(t))
-            if t.eq_ignore_ascii_case("bearer") || t.eq_ignore_ascii_case("dpop") => {}
-        Some(_) => return Answer::Inactive(Reason::NotAccessToken),
+            if t.eq_ignore_ascii_case("bearer") || t.eq_ignore_ascii_case("dpop") =>
+        {
+            true
+        }
+        Some(_) => return Ok(Answer::Inactive(Reason::NotAccessToken)),
+    };
+    // The endpoint is the issuer's: an answer without `iss` is the issuer's word, and its
+    // claims say so like a JWT's do (a multi-tenant template names no one issuer).
+    if !body.contains_key("iss")
+        && let Some(issuer) = config
+            .validation
+            .issuer
+            .as_deref()
+            .filter(|i| !i.contains(verify::TENANT_PLACEHOLDER))
+    {
+        body.insert("iss".into(), Value::String(issuer.to_owned()));
     }
     // RFC 9068 §2.2: without a resource owner, the subject is the client.
     if !body.contains_key("sub")
@@ -309,21 +363,181 @@ fn interpret(config: &Config, mut body: Map<String, Value>) -> Answer {
     let validation = &config.validation;
     let claims = match Claims::build(body, &validation.claim_names) {
         Ok(claims) => claims,
-        Err(_) => return Answer::Inactive(Reason::ClaimType),
+        Err(_) => return Ok(Answer::Inactive(Reason::ClaimType)),
     };
-    match verify::check_introspected(validation, &claims) {
-        Ok(()) => Answer::Active(claims),
-        Err(reason) => Answer::Inactive(reason),
+    Ok(
+        match verify::check_introspected(validation, &claims, typed) {
+            Ok(()) => Answer::Active(claims),
+            Err(reason) => Answer::Inactive(reason),
+        },
+    )
+}
+
+/// Ends a flight when its task ends, whatever the way.
+struct Landed {
+    introspector: Arc<Introspector>,
+    digest: Digest,
+}
+
+impl Drop for Landed {
+    fn drop(&mut self) {
+        self.introspector
+            .flights
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&self.digest);
     }
 }
 
+/// Introspections in flight at most (distinct new tokens at once).
+const MAX_FLIGHTS: usize = 64;
+
 fn digest(token: &str) -> Digest {
     let hash = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes());
-    hash.as_ref().try_into().unwrap_or([0; 32])
+    let mut out = [0; 32];
+    // SHA-256 is 32 bytes: every byte of `out` is written.
+    for (o, b) in out.iter_mut().zip(hash.as_ref()) {
+        *o = *b;
+    }
+    out
 }
 
 /// Whether `token` is opaque: not a JWS (three segments) or JWE (five), so only
-/// introspection can read it.
+/// introspection can read it (ORY Hydra's `ory_at_….…` has two).
 pub(crate) fn is_opaque(token: &str) -> bool {
-    !token.contains('.')
+    !matches!(token.bytes().filter(|&b| b == b'.').count(), 2 | 4)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn config() -> Config {
+        Config::builder()
+            .issuer("https://issuer.example/")
+            .audience("api")
+            .introspection("rs", "secret")
+            .introspection_endpoint("http://127.0.0.1:9/introspect")
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn answer(body: serde_json::Value) -> Result<Answer, Reason> {
+        match body {
+            Value::Object(map) => interpret(&config(), map),
+            _ => panic!("not an object"),
+        }
+    }
+
+    fn refused(body: serde_json::Value) -> Option<Reason> {
+        match answer(body) {
+            Ok(Answer::Inactive(reason)) => Some(reason),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn answers_are_read_strictly() {
+        let now = crate::clock::Clock::now(&crate::clock::SystemClock);
+        let good = json!({"active": true, "aud": "api", "client_id": "c", "exp": now + 60});
+        match answer(good.clone()) {
+            Ok(Answer::Active(claims)) => {
+                assert_eq!(claims.subject(), Some("c"), "sub from client_id");
+                assert_eq!(claims.issuer(), Some("https://issuer.example/"));
+            }
+            _ => panic!("an active answer refused"),
+        }
+        // `active` missing or not a boolean: no answer at all (503), not an inactive token.
+        for bad in [
+            json!({"aud": "api"}),
+            json!({"active": "true", "aud": "api"}),
+        ] {
+            assert_eq!(answer(bad).err(), Some(Reason::IntrospectionUnavailable));
+        }
+        assert_eq!(
+            refused(json!({"active": false})),
+            Some(Reason::TokenInactive)
+        );
+        let with = |k: &str, v: Value| {
+            let mut body = good.clone();
+            body[k] = v;
+            body
+        };
+        for (what, body, reason) in [
+            (
+                "refresh token_type",
+                with("token_type", json!("refresh_token")),
+                Reason::NotAccessToken,
+            ),
+            (
+                "Hydra refresh",
+                with("token_use", json!("refresh_token")),
+                Reason::NotAccessToken,
+            ),
+            (
+                "Keycloak refresh",
+                with("typ", json!("Refresh")),
+                Reason::NotAccessToken,
+            ),
+            (
+                "nbf in the future",
+                with("nbf", json!(now + 3600)),
+                Reason::NotYetValid,
+            ),
+            (
+                "other audience",
+                with("aud", json!("other")),
+                Reason::AudienceMismatch,
+            ),
+            (
+                "other issuer",
+                with("iss", json!("https://evil.example/")),
+                Reason::IssuerMismatch,
+            ),
+            ("expired", with("exp", json!(now - 3600)), Reason::Expired),
+        ] {
+            assert_eq!(refused(body), Some(reason), "{what}");
+        }
+        // Hydra's access tokens say `token_use: access_token`.
+        assert!(matches!(
+            answer(with("token_use", json!("access_token"))),
+            Ok(Answer::Active(_))
+        ));
+        // Without `exp`, the other times still count.
+        let mut no_exp = good.clone();
+        no_exp.as_object_mut().map(|m| m.remove("exp"));
+        assert!(matches!(answer(no_exp.clone()), Ok(Answer::Active(_))));
+        no_exp["iat"] = json!(now + 3600);
+        assert_eq!(refused(no_exp), Some(Reason::IssuedInFuture));
+    }
+
+    #[test]
+    fn re_introspected_tokens_do_not_grow_the_cache() {
+        let config = config();
+        let settings = config.introspection.clone().unwrap_or_else(|| panic!("on"));
+        let introspector =
+            Introspector::new(&config, settings, (0, None)).unwrap_or_else(|e| panic!("{e}"));
+        for round in 0..1000 {
+            for token in 0..3u8 {
+                let answer = Answer::Inactive(Reason::TokenInactive);
+                introspector.store([token; 32], answer, Duration::from_secs(60 + round));
+            }
+        }
+        let (entries, order) = introspector.sizes();
+        assert_eq!(entries, 3);
+        assert!(
+            order <= 2 * entries + 17,
+            "{order} order records for {entries} entries"
+        );
+    }
+
+    #[test]
+    fn opaque_is_anything_but_a_compact_serialization() {
+        assert!(is_opaque("o5e6r-dIE_NbW9ZjVdz0GtgCRmEMUWAHyIRReNAp1iX"));
+        assert!(is_opaque("ory_at_abc.def"));
+        assert!(!is_opaque("a.b.c"));
+        assert!(!is_opaque("a.b.c.d.e"));
+        assert!(is_opaque("a.b.c.d"));
+    }
 }

@@ -339,7 +339,8 @@ fn check_kind(claims: &Claims, typed_access_token: bool) -> Result<(), Reason> {
     }
     match all.get("token_use") {
         None => {}
-        Some(Value::String(t)) if t == "access" => {}
+        // Cognito's `access`; ORY Hydra's introspection answers say `access_token`.
+        Some(Value::String(t)) if t == "access" || t == "access_token" => {}
         Some(_) => return Err(Reason::NotAccessToken),
     }
     let typed = typed_access_token
@@ -386,18 +387,22 @@ fn check_claims(
 
 /// The checks of an introspection answer (RFC 7662 §2.2), which the issuer's endpoint gave
 /// over an authenticated connection: `iss` if present is the issuer, the audience as for a
-/// JWT, the times where given (`exp` is optional there: the cache bound applies instead), and
-/// `sub`.
-pub(crate) fn check_introspected(config: &Validation, claims: &Claims) -> Result<(), Reason> {
+/// JWT, the times where given (`exp` is optional there: the cache bound applies instead), the
+/// token kind (the endpoint knows refresh tokens too; `typed` when its `token_type` says
+/// Bearer or DPoP), and `sub`.
+pub(crate) fn check_introspected(
+    config: &Validation,
+    claims: &Claims,
+    typed: bool,
+) -> Result<(), Reason> {
     if let (Some(issuer), Some(iss)) = (&config.issuer, claims.issuer())
         && !issuer_matches(issuer, iss, claims)
     {
         return Err(Reason::IssuerMismatch);
     }
     check_audience(config, claims)?;
-    if claims.expires_at().is_some() {
-        check_time(config, claims)?;
-    }
+    check_times_given(config, claims)?;
+    check_kind(claims, typed)?;
     if config.require_subject && claims.subject().is_none_or(str::is_empty) {
         return Err(Reason::MissingSubject);
     }
@@ -466,6 +471,18 @@ fn issuer_matches_tid(configured: &str, iss: &str, tid: Option<&str>) -> bool {
         && iss.get(prefix.len()..prefix.len() + tid.len()) == Some(tid)
 }
 
+/// Whether the multi-tenant template `configured` could match the exact issuer `exact` (for
+/// the order of a trust registry).
+pub(crate) fn template_matches(configured: &str, exact: &str) -> bool {
+    configured
+        .split_once(TENANT_PLACEHOLDER)
+        .is_some_and(|(prefix, suffix)| {
+            exact.len() > prefix.len() + suffix.len()
+                && exact.starts_with(prefix)
+                && exact.ends_with(suffix)
+        })
+}
+
 /// `8-4-4-4-12` hexadecimal digits.
 fn is_guid(s: &str) -> bool {
     let groups: Vec<&str> = s.split('-').collect();
@@ -478,10 +495,21 @@ fn is_guid(s: &str) -> bool {
 
 /// The time rules: `now < exp + leeway`, `nbf - leeway <= now`, `iat - leeway <= now`.
 pub(crate) fn check_time(config: &Validation, claims: &Claims) -> Result<(), Reason> {
+    if claims.expires_at().is_none() {
+        return Err(Reason::MissingExpiry);
+    }
+    check_times_given(config, claims)
+}
+
+/// [`check_time`] for the times a claim set has, `exp` included only when present (an
+/// introspection answer need not carry it).
+pub(crate) fn check_times_given(config: &Validation, claims: &Claims) -> Result<(), Reason> {
     let now = config.clock.now();
     let leeway = config.leeway;
-    let exp = claims.expires_at().ok_or(Reason::MissingExpiry)?;
-    if exp.saturating_add(leeway) <= now {
+    if claims
+        .expires_at()
+        .is_some_and(|exp| exp.saturating_add(leeway) <= now)
+    {
         return Err(Reason::Expired);
     }
     if claims

@@ -316,7 +316,11 @@ impl Axioms {
                     })
             })
         {
+            crate::metrics::token_cache(true);
             return Ok(claims);
+        }
+        if inner.tokens.is_some() {
+            crate::metrics::token_cache(false);
         }
         let failed = |failure: verify::Failure| {
             let err = self.error(failure.reason);
@@ -350,9 +354,12 @@ impl Axioms {
             .issuers
             .get(slot)
             .ok_or_else(|| self.error(Reason::IssuerMismatch))?;
-        let (claims, key) = verify::verify_with(&trusted.config, &trusted.keys, token, payload)
-            .await
-            .map_err(failed)?;
+        let started = crate::metrics::TIMED.then(std::time::Instant::now);
+        let verified = verify::verify_with(&trusted.config, &trusted.keys, token, payload).await;
+        if let Some(started) = started {
+            crate::metrics::verification(started.elapsed().as_secs_f64());
+        }
+        let (claims, key) = verified.map_err(failed)?;
         let claims = claims.vouch(slot, trusted.name.as_ref());
         if let Some(cache) = &inner.tokens {
             cache.insert(token, &claims, &key);

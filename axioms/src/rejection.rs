@@ -303,6 +303,96 @@ pub enum Reason {
 }
 
 impl Reason {
+    /// A stable `snake_case` name for the reason, for metrics labels and log queries
+    /// (`invalid_signature`, `missing_scope`…).
+    ///
+    /// ```
+    /// assert_eq!(axioms::Reason::InvalidSignature.label(), "invalid_signature");
+    /// ```
+    pub const fn label(self) -> &'static str {
+        use Reason::*;
+        match self {
+            MissingToken => "missing_token",
+            NotBearer => "not_bearer",
+            MultipleAuthorizationHeaders => "multiple_authorization_headers",
+            MalformedAuthorization => "malformed_authorization",
+            TokenTooLarge => "token_too_large",
+            MalformedToken => "malformed_token",
+            EncryptedToken => "encrypted_token",
+            InvalidBase64 => "invalid_base64",
+            InvalidHeader => "invalid_header",
+            DuplicateMember => "duplicate_member",
+            InvalidPayload => "invalid_payload",
+            AlgNone => "alg_none",
+            SymmetricAlgorithm => "symmetric_algorithm",
+            AlgorithmNotAllowed => "algorithm_not_allowed",
+            InvalidType => "invalid_type",
+            CriticalHeader => "critical_header",
+            NestedToken => "nested_token",
+            ForbiddenHeader => "forbidden_header",
+            KidTooLong => "kid_too_long",
+            MissingKid => "missing_kid",
+            UnknownKid => "unknown_kid",
+            AmbiguousKid => "ambiguous_kid",
+            AlgorithmKeyMismatch => "algorithm_key_mismatch",
+            InvalidSignature => "invalid_signature",
+            MissingIssuer => "missing_issuer",
+            IssuerMismatch => "issuer_mismatch",
+            MissingAudience => "missing_audience",
+            AudienceMismatch => "audience_mismatch",
+            MissingExpiry => "missing_expiry",
+            Expired => "expired",
+            NotYetValid => "not_yet_valid",
+            IssuedInFuture => "issued_in_future",
+            ClaimType => "claim_type",
+            MissingRequiredClaim => "missing_required_claim",
+            MissingSubject => "missing_subject",
+            NotAccessToken => "not_access_token",
+            SenderConstrained => "sender_constrained",
+            BoundTokenAsBearer => "bound_token_as_bearer",
+            TokenNotDpopBound => "token_not_dpop_bound",
+            DpopRequired => "dpop_required",
+            DpopNotConfigured => "dpop_not_configured",
+            MissingDpopProof => "missing_dpop_proof",
+            MultipleDpopProofs => "multiple_dpop_proofs",
+            MalformedDpopProof => "malformed_dpop_proof",
+            DpopProofType => "dpop_proof_type",
+            DpopProofAlgorithm => "dpop_proof_algorithm",
+            DpopProofKey => "dpop_proof_key",
+            DpopProofSignature => "dpop_proof_signature",
+            DpopMethodMismatch => "dpop_method_mismatch",
+            DpopUriMismatch => "dpop_uri_mismatch",
+            DpopProofStale => "dpop_proof_stale",
+            DpopTokenHashMismatch => "dpop_token_hash_mismatch",
+            DpopProofReplayed => "dpop_proof_replayed",
+            DpopNonceRequired => "dpop_nonce_required",
+            DpopKeyMismatch => "dpop_key_mismatch",
+            ReplayStoreUnavailable => "replay_store_unavailable",
+            ReplayStoreFull => "replay_store_full",
+            MissingClientCertificate => "missing_client_certificate",
+            ClientCertificateMismatch => "client_certificate_mismatch",
+            MalformedClientCertificate => "malformed_client_certificate",
+            InvalidApiKey => "invalid_api_key",
+            MalformedApiKey => "malformed_api_key",
+            MultipleCredentials => "multiple_credentials",
+            ApiKeyStoreUnavailable => "api_key_store_unavailable",
+            CredentialNotAccepted => "credential_not_accepted",
+            IssuerNotAccepted => "issuer_not_accepted",
+            MalformedTokenSource => "malformed_token_source",
+            CrossSiteRequest => "cross_site_request",
+            KeysUnavailable => "keys_unavailable",
+            TokenInactive => "token_inactive",
+            IntrospectionUnavailable => "introspection_unavailable",
+            MissingScope => "missing_scope",
+            MissingRole => "missing_role",
+            MissingPermission => "missing_permission",
+            NotOwner => "not_owner",
+            NotOwnerHidden => "not_owner_hidden",
+            PolicyDenied => "policy_denied",
+            InsufficientUserAuthentication => "insufficient_user_authentication",
+        }
+    }
+
     /// The class of rejection this reason belongs to.
     pub const fn kind(self) -> AuthErrorKind {
         use Reason::*;
@@ -857,6 +947,7 @@ impl AuthError {
     pub fn log(&self) {
         let reason = self.reason;
         let status = self.status().as_u16();
+        crate::metrics::rejection(status, reason);
         let detail = self.detail.as_deref().unwrap_or("");
         match self.kind() {
             AuthErrorKind::MissingToken

@@ -223,6 +223,7 @@ impl KeyCache {
         match self.fetch().await {
             Ok((set, max_age)) => {
                 tracing::info!(target: "axioms::jwks", keys = set.len(), "JWKS loaded");
+                crate::metrics::jwks_fetch(self.issuer.as_deref(), Some(set.len()));
                 self.state.store(Arc::new(Snapshot {
                     keys: Some(Arc::new(set)),
                     last_success: Some(Instant::now()),
@@ -231,6 +232,7 @@ impl KeyCache {
                 Ok(max_age)
             }
             Err(err) => {
+                crate::metrics::jwks_fetch(self.issuer.as_deref(), None);
                 self.resolved_jwks.store(None);
                 let snapshot = self.state.load();
                 let expired = snapshot

@@ -130,8 +130,16 @@ pub(crate) async fn authenticate(axioms: &Axioms, parts: &mut Parts) -> Authenti
         (_, Ok(Some(key))) => api_key::authenticate(axioms, &config.api_keys, key).await,
         (_, Ok(None)) => Authentication::Anonymous,
     };
-    if let Authentication::Rejected(err) = &auth {
-        err.log();
+    match &auth {
+        Authentication::Rejected(err) => {
+            err.log();
+            crate::metrics::authentication("rejected", "none");
+        }
+        Authentication::Verified(claims) => crate::metrics::authentication(
+            "verified",
+            crate::policy::Credential::of(claims).as_str(),
+        ),
+        Authentication::Anonymous => crate::metrics::authentication("anonymous", "none"),
     }
     parts.extensions.insert(Recorded {
         verifier: axioms.id(),

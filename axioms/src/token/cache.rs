@@ -5,7 +5,7 @@
 //!
 //! * **Only fully verified tokens enter**, after signature, header and claim checks; failures
 //!   are never cached, so an attacker cannot fill the cache without valid tokens.
-//! * **Keyed by the whole token.** The hash (SipHash with a per-process random key) only picks
+//! * **Keyed by the whole token.** The hash (foldhash, seeded at random per process) only picks
 //!   a bucket; a hit compares the complete token string byte for byte. Two different tokens
 //!   can never share an entry (the flaw of caches keyed by a prefix or a digest, e.g. fast-jwt
 //!   GHSA-rp9m-7r4c-75qg).
@@ -25,7 +25,9 @@
 //! Turn it off with `ConfigBuilder::token_cache(0)`.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
+
+use foldhash::quality::RandomState;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
@@ -54,7 +56,7 @@ impl Entry {
 /// A hash-map slot's control byte, spare capacity and the allocator's rounding.
 const SLOT_OVERHEAD: usize = 64;
 
-/// The map's keys are already SipHash outputs: hash them no further.
+/// The map's keys are already keyed-hash outputs: hash them no further.
 #[derive(Default)]
 struct Prehashed(u64);
 
@@ -113,7 +115,7 @@ impl TokenCache {
     pub(crate) fn new(entries: usize, bytes: usize) -> Self {
         Self {
             shards: (0..SHARDS).map(|_| RwLock::default()).collect(),
-            hasher: RandomState::new(),
+            hasher: RandomState::default(),
             max_entries: entries.div_ceil(SHARDS).max(1),
             max_bytes: bytes.div_ceil(SHARDS).max(1),
             hits: AtomicU64::new(0),
@@ -188,13 +190,18 @@ impl TokenCache {
             shard.bytes = shard.bytes.saturating_sub(old.bytes());
         }
         // Evict arbitrary entries (the map's order is random) until the new one fits.
+        let mut evicted = 0;
         while shard.map.len() >= self.max_entries || shard.bytes + size > self.max_bytes {
             let Some(&victim) = shard.map.keys().next() else {
                 break;
             };
             if let Some(e) = shard.map.remove(&victim) {
                 shard.bytes = shard.bytes.saturating_sub(e.bytes());
+                evicted += 1;
             }
+        }
+        if evicted > 0 {
+            crate::metrics::token_cache_evictions(evicted);
         }
         shard.bytes += size;
         shard.map.insert(hash, entry);

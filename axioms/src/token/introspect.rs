@@ -56,7 +56,12 @@ pub(crate) struct Introspector {
     flights: Mutex<HashMap<Digest, Flight>>,
     /// Calls made to the endpoint.
     calls: std::sync::atomic::AtomicU64,
+    /// When discovering the endpoint last failed: retried at most every few seconds.
+    discovery_failed: Mutex<Option<Instant>>,
 }
+
+/// How long a failed discovery of the endpoint is not retried.
+const DISCOVERY_RETRY: Duration = Duration::from_secs(5);
 
 #[derive(Default)]
 struct Cache {
@@ -97,6 +102,7 @@ impl Introspector {
             cache: Mutex::new(Cache::default()),
             flights: Mutex::new(HashMap::new()),
             calls: std::sync::atomic::AtomicU64::new(0),
+            discovery_failed: Mutex::new(None),
         })
     }
 
@@ -163,6 +169,11 @@ impl Introspector {
                             digest,
                         };
                         let answer = this.ask(&token).await;
+                        crate::metrics::introspection(match &answer {
+                            Ok(Answer::Active(_)) => "active",
+                            Ok(Answer::Inactive(_)) => "inactive",
+                            Err(_) => "error",
+                        });
                         this.remember(digest, &answer);
                         drop(landed);
                         answer
@@ -296,6 +307,14 @@ impl Introspector {
         let Endpoint::Discover(discovery) = &self.settings.endpoint else {
             return Err(Reason::IntrospectionUnavailable);
         };
+        let recently = self
+            .discovery_failed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_some_and(|at| at.elapsed() < DISCOVERY_RETRY);
+        if recently {
+            return Err(Reason::IntrospectionUnavailable);
+        }
         let url = self
             .fetcher
             .discover_endpoint(
@@ -310,6 +329,10 @@ impl Introspector {
                     error = %err,
                     "introspection endpoint not discovered"
                 );
+                *self
+                    .discovery_failed
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner) = Some(Instant::now());
                 Reason::IntrospectionUnavailable
             })?;
         self.resolved.store(Some(Arc::new(url.clone())));

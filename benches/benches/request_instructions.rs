@@ -2,8 +2,9 @@
 //! `valgrind --tool=callgrind`: a token-cache hit on a `#[protected]` route against the same
 //! router without authentication, and the cost of the `metrics` feature.
 //!
-//! `REQUEST_MODE` picks the route: `unprotected` (a plain handler) or `protected` (three
-//! clauses, token-cache hit). Built with `--features metrics`, `RECORDER=prometheus`
+//! `REQUEST_MODE` picks the route: `unprotected` (a plain handler), `protected` (three
+//! clauses, token-cache hit), or `scopes_10` / `scopes_1000`: a policy naming 10 scopes
+//! (`all(…)`) and a token granting those 10, or 1,000 with those 10 last. Built with `--features metrics`, `RECORDER=prometheus`
 //! installs `metrics-exporter-prometheus`'s recorder first (without it, the facade's no-op
 //! recorder answers). `REQUEST_N` requests (default 1000) are counted; divide by it:
 //!
@@ -46,6 +47,13 @@ async fn plain() -> &'static str {
     "ok"
 }
 
+#[protected(scopes = all(
+    "s:990", "s:991", "s:992", "s:993", "s:994", "s:995", "s:996", "s:997", "s:998", "s:999"
+))]
+async fn ten_scopes() -> &'static str {
+    "ok"
+}
+
 fn main() {
     let mode = std::env::var("REQUEST_MODE").unwrap_or_else(|_| "protected".to_owned());
     let n: usize = std::env::var("REQUEST_N")
@@ -64,21 +72,29 @@ fn main() {
         .unwrap();
     let issuer = rt.block_on(TestIssuer::start());
     let axioms = rt.block_on(async {
-        let axioms = Axioms::new(issuer.config("test-api").build().unwrap()).unwrap();
+        let config = issuer.config("test-api").max_token_bytes(64 * 1024);
+        let axioms = Axioms::new(config.build().unwrap()).unwrap();
         assert!(axioms.ready(Duration::from_secs(10)).await);
         axioms
     });
     let router = match mode.as_str() {
         "unprotected" => Router::new().route("/", get(plain)).with_state(axioms),
         "protected" => Router::new().route("/", get(strict)).with_state(axioms),
-        other => panic!("REQUEST_MODE={other}: use unprotected or protected"),
+        "scopes_10" | "scopes_1000" => Router::new().route("/", get(ten_scopes)).with_state(axioms),
+        other => panic!("REQUEST_MODE={other}: use unprotected, protected, scopes_10, scopes_1000"),
     };
-    let token = issuer
-        .token()
-        .scope("openid profile")
-        .claim("roles", json!(["editor"]))
-        .claim("permissions", json!(["resource:write"]))
-        .sign();
+    let first = if mode == "scopes_1000" { 0 } else { 990 };
+    let scopes: Vec<String> = (first..1000).map(|i| format!("s:{i}")).collect();
+    let token = if mode.starts_with("scopes") {
+        issuer.token().scope(&scopes.join(" ")).sign()
+    } else {
+        issuer
+            .token()
+            .scope("openid profile")
+            .claim("roles", json!(["editor"]))
+            .claim("permissions", json!(["resource:write"]))
+            .sign()
+    };
     let request = || {
         http::Request::get("/")
             .header("authorization", format!("Bearer {token}"))

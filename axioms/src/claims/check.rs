@@ -86,6 +86,18 @@ where
 pub trait ScopeMatcher: Send + Sync {
     /// `true` if holding `granted` satisfies a requirement for `required`.
     fn grants(&self, granted: &str, required: &str) -> bool;
+
+    /// `true` if [`grants`](Self::grants) is exact equality, so a policy may look a scope up
+    /// instead of trying every granted one (the default says no; [`Exact`] says yes).
+    ///
+    /// ```
+    /// use axioms::check::{Exact, Hierarchical, ScopeMatcher};
+    /// assert!(Exact.is_exact());
+    /// assert!(!Hierarchical::default().is_exact());
+    /// ```
+    fn is_exact(&self) -> bool {
+        false
+    }
 }
 
 /// Exact, case-sensitive equality: the default, and the only matcher RFC 6749 describes.
@@ -103,6 +115,10 @@ pub struct Exact;
 impl ScopeMatcher for Exact {
     fn grants(&self, granted: &str, required: &str) -> bool {
         granted == required
+    }
+
+    fn is_exact(&self) -> bool {
+        true
     }
 }
 

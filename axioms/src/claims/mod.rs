@@ -4,6 +4,6 @@ pub mod check;
 mod model;
 mod name;
 
-pub(crate) use model::ClaimNames;
 pub use model::Claims;
+pub(crate) use model::{ClaimNames, Granted};
 pub use name::{ClaimName, InvalidClaimName};

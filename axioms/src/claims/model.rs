@@ -62,6 +62,21 @@ struct Inner {
     /// as configured, and its place in the verifier's trust registry. Set by verification
     /// only.
     vouched: Option<(usize, Option<Arc<str>>)>,
+    /// The positions of `scopes`, `roles` and `permissions` sorted by value, built on the
+    /// first exact check of a list longer than [`LINEAR_UP_TO`]: checks then cost what the
+    /// policy names, not what the token holds.
+    sorted: [std::sync::OnceLock<Box<[u32]>>; 3],
+}
+
+/// Lists up to this long are scanned; longer ones are searched through their sorted index.
+const LINEAR_UP_TO: usize = 16;
+
+/// Which granted list an exact check reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Granted {
+    Scopes = 0,
+    Roles = 1,
+    Permissions = 2,
 }
 
 /// Where [`Claims`] finds scopes, roles and permissions.
@@ -143,7 +158,13 @@ impl Claims {
                 .map(|list| list_heap(list))
                 .sum::<usize>()
             // A DPoP-bound token's `ath`, once computed.
-            + if all.contains_key("cnf") { 43 + ALLOC_OVERHEAD } else { 0 };
+            + if all.contains_key("cnf") { 43 + ALLOC_OVERHEAD } else { 0 }
+            // The sorted indexes of long lists, once built.
+            + [&scopes, &roles, &permissions]
+                .iter()
+                .filter(|list| list.len() > LINEAR_UP_TO)
+                .map(|list| list.len() * 4 + ALLOC_OVERHEAD)
+                .sum::<usize>();
         Ok(Self(Arc::new(Inner {
             all,
             issuer,
@@ -160,6 +181,7 @@ impl Claims {
             token_hash: std::sync::OnceLock::new(),
             api_key: None,
             vouched: None,
+            sorted: Default::default(),
         })))
     }
 
@@ -205,6 +227,7 @@ impl Claims {
             token_hash: std::sync::OnceLock::new(),
             api_key: Some(principal.id.into_boxed_str()),
             vouched: None,
+            sorted: Default::default(),
         }))
     }
 
@@ -358,6 +381,42 @@ impl Claims {
     /// The granted permissions, from the first configured permissions claim present.
     pub fn permissions(&self) -> &[Box<str>] {
         &self.0.permissions
+    }
+
+    /// Whether the granted `list` holds the `required` values, combined by `mode`, compared
+    /// exactly: a scan for short lists, binary searches in a sorted index (built once per
+    /// claim set) for long ones, so the cost follows what the policy names.
+    pub(crate) fn holds(&self, list: Granted, mode: crate::check::Mode, required: &[&str]) -> bool {
+        let granted: &[Box<str>] = match list {
+            Granted::Scopes => &self.0.scopes,
+            Granted::Roles => &self.0.roles,
+            Granted::Permissions => &self.0.permissions,
+        };
+        let has = |value: &str| -> bool {
+            if granted.len() <= LINEAR_UP_TO {
+                return granted.iter().any(|g| &**g == value);
+            }
+            let Some(cell) = self.0.sorted.get(list as usize) else {
+                return granted.iter().any(|g| &**g == value);
+            };
+            let index = cell.get_or_init(|| {
+                let mut positions: Vec<u32> = (0..granted.len())
+                    .filter_map(|i| u32::try_from(i).ok())
+                    .collect();
+                positions.sort_unstable_by(|&a, &b| {
+                    let at = |i: u32| granted.get(i as usize).map_or("", |s| &**s);
+                    at(a).cmp(at(b))
+                });
+                positions.into_boxed_slice()
+            });
+            index
+                .binary_search_by(|&i| granted.get(i as usize).map_or("", |s| &**s).cmp(value))
+                .is_ok()
+        };
+        match mode {
+            crate::check::Mode::Any => required.iter().any(|r| has(r)),
+            crate::check::Mode::All => required.iter().all(|r| has(r)),
+        }
     }
 
     /// Whether the scope `scope` is granted (exact comparison).
@@ -566,6 +625,41 @@ mod tests {
         match v {
             Value::Object(m) => Claims::build(m, &ClaimNames::default()),
             _ => Err(ClaimTypeError),
+        }
+    }
+
+    #[test]
+    fn long_lists_are_searched_exactly_like_short_ones() {
+        use crate::check::Mode;
+        for n in [0usize, 3, 16, 17, 40, 1000] {
+            // Duplicates, prefixes and near-misses among the granted values.
+            let granted: Vec<String> = (0..n)
+                .map(|i| match i % 4 {
+                    0 => format!("read:{i}"),
+                    1 => format!("read:{}", i - 1),
+                    2 => format!("read:{i}x"),
+                    _ => String::from("admin"),
+                })
+                .collect();
+            let claims = build(json!({"scope": granted.join(" "), "roles": granted.clone()}))
+                .unwrap_or_else(|_| panic!("claims"));
+            let probes = [
+                "read:0", "read:4", "read:5", "read:6x", "admin", "read", "", "zzz",
+            ];
+            for probe in probes {
+                let linear = granted.iter().any(|g| g == probe);
+                for list in [Granted::Scopes, Granted::Roles] {
+                    assert_eq!(
+                        claims.holds(list, Mode::Any, &[probe]),
+                        linear,
+                        "{n} {probe}"
+                    );
+                }
+            }
+            let all = ["read:0", "admin"];
+            let want = all.iter().all(|p| granted.iter().any(|g| g == p));
+            assert_eq!(claims.holds(Granted::Scopes, Mode::All, &all), want, "{n}");
+            assert!(!claims.holds(Granted::Permissions, Mode::Any, &["read:0"]));
         }
     }
 

@@ -1,7 +1,7 @@
 //! Policies as constant data, and their three-valued evaluation.
 
 use crate::check::{Mode, ScopeMatcher, satisfies_with};
-use crate::claims::Claims;
+use crate::claims::{Claims, Granted};
 use crate::rejection::Reason;
 
 /// One clause of a policy. `#[protected]` and [`policy!`](crate::policy!) write these as
@@ -179,21 +179,16 @@ impl Rule {
                     .is_some_and(|issuer| issuers.contains(&issuer)),
             ),
             Rule::Authenticated => Tri::Yes,
+            Rule::Scopes(mode, req) if m.matcher.is_exact() => {
+                bool_tri(claims.holds(Granted::Scopes, *mode, req))
+            }
             Rule::Scopes(mode, req) => {
                 bool_tri(satisfies_with(m.matcher, claims.scopes(), *mode, req))
             }
-            Rule::Roles(mode, req) => bool_tri(satisfies_with(
-                &crate::check::Exact,
-                claims.roles(),
-                *mode,
-                req,
-            )),
-            Rule::Permissions(mode, req) => bool_tri(satisfies_with(
-                &crate::check::Exact,
-                claims.permissions(),
-                *mode,
-                req,
-            )),
+            Rule::Roles(mode, req) => bool_tri(claims.holds(Granted::Roles, *mode, req)),
+            Rule::Permissions(mode, req) => {
+                bool_tri(claims.holds(Granted::Permissions, *mode, req))
+            }
             Rule::Owner => owner.map_or(Tri::Unknown, bool_tri),
             Rule::AnyOf(rules) => {
                 let mut unknown = false;

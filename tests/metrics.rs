@@ -67,6 +67,7 @@ fn value(
         .unwrap_or_else(|| panic!("no sample {name} {labels:?} in {samples:#?}"))
 }
 
+// The only test of this binary: the recorder is global to the process.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_prometheus_scrape_finds_every_series() {
     // As in the README: install the exporter's recorder, serve its rendering at /metrics.
@@ -150,6 +151,15 @@ async fn a_prometheus_scrape_finds_every_series() {
         ),
         1.0
     );
+    // And nothing else was counted.
+    let sum = |name: &str| -> f64 {
+        all.iter()
+            .filter(|((n, _), _)| n == name)
+            .map(|(_, v)| *v)
+            .sum()
+    };
+    assert_eq!(sum(auth), 5.0, "one verdict per request");
+    assert_eq!(sum(rejected), 3.0, "three rejections answered");
     let cache = "axioms_token_cache_requests_total";
     assert_eq!(value(&all, cache, &[("result", "hit")]), 1.0);
     assert_eq!(value(&all, cache, &[("result", "miss")]), 3.0);

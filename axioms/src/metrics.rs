@@ -4,20 +4,21 @@
 //! | Series | Type | Labels | What |
 //! |---|---|---|---|
 //! | `axioms_authentications_total` | counter | `outcome` (`verified`, `anonymous`, `rejected`), `credential` (`token`, `api_key`, `none`) | one per request and verifier: the pipeline's verdict |
-//! | `axioms_rejections_total` | counter | `status` (`400`, `401`, `403`, `404`, `431`, `503`), `reason` ([`Reason::label`]) | every rejection answered, policy denials included |
+//! | `axioms_rejections_total` | counter | `status` (`400`, `401`, `403`, `404`, `431`, `503`), `reason` ([`Reason::label`]) | every rejection the pipeline decides and logs ([`AuthError::log`]), policy denials included; a verdict recorded by `AxiomsLayer::record` or read by the `Authentication` extractor counts even where the route then lets the request through |
 //! | `axioms_verification_duration_seconds` | histogram | — | full verifications (token-cache misses) |
 //! | `axioms_token_cache_requests_total` | counter | `result` (`hit`, `miss`) | verified-token cache lookups |
 //! | `axioms_token_cache_evictions_total` | counter | — | entries evicted to make room |
 //! | `axioms_jwks_fetches_total` | counter | `issuer`, `result` (`ok`, `error`) | key-set fetches |
 //! | `axioms_jwks_last_success_timestamp_seconds` | gauge | `issuer` | when the key set was last fetched (its age is `time() -` this) |
-//! | `axioms_jwks_keys` | gauge | `issuer` | usable keys loaded |
-//! | `axioms_introspections_total` | counter | `result` (`active`, `inactive`, `error`) | calls to the introspection endpoint |
+//! | `axioms_jwks_keys` | gauge | `issuer` | usable keys loaded (0 once stale keys are dropped) |
+//! | `axioms_introspections_total` | counter | `result` (`active`, `inactive`, `error`) | introspections (`error`: the endpoint failed, or could not be discovered) |
 //!
 //! Labels carry configuration (issuer URLs) and fixed names only: never a token, a claim, a
 //! key id or anything else from a request, so cardinality is bounded and nothing secret is
 //! exported.
 //!
 //! [`Reason::label`]: crate::Reason::label
+//! [`AuthError::log`]: crate::AuthError::log
 
 #[cfg(feature = "metrics")]
 mod on {
@@ -86,6 +87,11 @@ mod on {
         }
     }
 
+    pub(crate) fn jwks_dropped(issuer: Option<&str>) {
+        let issuer = issuer.unwrap_or("").to_owned();
+        ::metrics::gauge!("axioms_jwks_keys", "issuer" => issuer).set(0.0);
+    }
+
     pub(crate) fn introspection(result: &'static str) {
         ::metrics::counter!("axioms_introspections_total", "result" => result).increment(1);
     }
@@ -101,6 +107,7 @@ mod on {
     pub(crate) fn token_cache(_: bool) {}
     pub(crate) fn token_cache_evictions(_: u64) {}
     pub(crate) fn jwks_fetch(_: Option<&str>, _: Option<usize>) {}
+    pub(crate) fn jwks_dropped(_: Option<&str>) {}
     pub(crate) fn introspection(_: &'static str) {}
 }
 

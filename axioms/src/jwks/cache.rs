@@ -243,6 +243,7 @@ impl KeyCache {
                         target: "axioms::jwks",
                         "JWKS unreachable for longer than max_stale; dropping the stale keys"
                     );
+                    crate::metrics::jwks_dropped(self.issuer.as_deref());
                     self.state.store(Arc::new(Snapshot {
                         keys: None,
                         last_success: snapshot.last_success,

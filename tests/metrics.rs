@@ -92,6 +92,16 @@ async fn a_prometheus_scrape_finds_every_series() {
         (req("GET", "/data"), 401),
         (req("GET", "/data").bearer(&forged), 401),
         (req("GET", "/data").bearer(&no_scope), 403),
+        (
+            req("GET", "/data").header("authorization", "Bearer a b"),
+            400,
+        ),
+        (
+            req("GET", "/data")
+                .authorization("Bearer a")
+                .authorization("Bearer b"),
+            400,
+        ),
     ] {
         let r = send_http(&client, &base, request).await;
         assert_eq!(r.status, status, "{r:?}");
@@ -118,14 +128,20 @@ async fn a_prometheus_scrape_finds_every_series() {
         ),
         1.0
     );
-    assert_eq!(
-        value(
-            &all,
-            auth,
-            &[("outcome", "rejected"), ("credential", "none")]
-        ),
-        1.0
-    );
+    // A rejected token counts as a token (the forged one, and `Bearer a b`: a bearer
+    // credential, malformed); two `Authorization` lines, before any credential could be
+    // chosen, as none.
+    for (credential, n) in [("token", 2.0), ("none", 1.0)] {
+        assert_eq!(
+            value(
+                &all,
+                auth,
+                &[("outcome", "rejected"), ("credential", credential)]
+            ),
+            n,
+            "{credential}"
+        );
+    }
     let rejected = "axioms_rejections_total";
     assert_eq!(
         value(
@@ -151,6 +167,25 @@ async fn a_prometheus_scrape_finds_every_series() {
         ),
         1.0
     );
+    assert_eq!(
+        value(
+            &all,
+            rejected,
+            &[("status", "400"), ("reason", "malformed_authorization")]
+        ),
+        1.0
+    );
+    assert_eq!(
+        value(
+            &all,
+            rejected,
+            &[
+                ("status", "400"),
+                ("reason", "multiple_authorization_headers")
+            ]
+        ),
+        1.0
+    );
     // And nothing else was counted.
     let sum = |name: &str| -> f64 {
         all.iter()
@@ -158,11 +193,13 @@ async fn a_prometheus_scrape_finds_every_series() {
             .map(|(_, v)| *v)
             .sum()
     };
-    assert_eq!(sum(auth), 5.0, "one verdict per request");
-    assert_eq!(sum(rejected), 3.0, "three rejections answered");
+    assert_eq!(sum(auth), 7.0, "one verdict per request");
+    assert_eq!(sum(rejected), 5.0, "five rejections answered");
     let cache = "axioms_token_cache_requests_total";
     assert_eq!(value(&all, cache, &[("result", "hit")]), 1.0);
-    assert_eq!(value(&all, cache, &[("result", "miss")]), 3.0);
+    // The malformed header's bytes were looked up too (the cache is asked first), then
+    // refused by the grammar check: a miss, with no verification.
+    assert_eq!(value(&all, cache, &[("result", "miss")]), 4.0);
     let issuer_url = issuer.issuer();
     let fetches = value(
         &all,

@@ -116,19 +116,24 @@ impl Algorithm {
         )
     }
 
-    /// jsonwebtoken's name for the algorithm, where jsonwebtoken implements it.
-    pub(crate) const fn to_jwt(self) -> Option<jsonwebtoken::Algorithm> {
+    /// The aws-lc-rs verification algorithm of a public-key `alg` (`None` for HMAC).
+    pub(crate) fn verification(
+        self,
+    ) -> Option<&'static dyn aws_lc_rs::signature::VerificationAlgorithm> {
+        use aws_lc_rs::signature as sig;
         Some(match self {
-            Self::RS256 => jsonwebtoken::Algorithm::RS256,
-            Self::RS384 => jsonwebtoken::Algorithm::RS384,
-            Self::RS512 => jsonwebtoken::Algorithm::RS512,
-            Self::PS256 => jsonwebtoken::Algorithm::PS256,
-            Self::PS384 => jsonwebtoken::Algorithm::PS384,
-            Self::PS512 => jsonwebtoken::Algorithm::PS512,
-            Self::ES256 => jsonwebtoken::Algorithm::ES256,
-            Self::ES384 => jsonwebtoken::Algorithm::ES384,
-            Self::EdDSA => jsonwebtoken::Algorithm::EdDSA,
-            Self::ES512 | Self::HS256 | Self::HS384 | Self::HS512 => return None,
+            Self::RS256 => &sig::RSA_PKCS1_2048_8192_SHA256,
+            Self::RS384 => &sig::RSA_PKCS1_2048_8192_SHA384,
+            Self::RS512 => &sig::RSA_PKCS1_2048_8192_SHA512,
+            Self::PS256 => &sig::RSA_PSS_2048_8192_SHA256,
+            Self::PS384 => &sig::RSA_PSS_2048_8192_SHA384,
+            Self::PS512 => &sig::RSA_PSS_2048_8192_SHA512,
+            // JWS ECDSA signatures are R || S (RFC 7518 §3.4): the "fixed" encoding.
+            Self::ES256 => &sig::ECDSA_P256_SHA256_FIXED,
+            Self::ES384 => &sig::ECDSA_P384_SHA384_FIXED,
+            Self::ES512 => &sig::ECDSA_P521_SHA512_FIXED,
+            Self::EdDSA => &sig::ED25519,
+            Self::HS256 | Self::HS384 | Self::HS512 => return None,
         })
     }
 }

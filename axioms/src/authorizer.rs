@@ -65,6 +65,8 @@ struct Trusted {
     /// The configured issuer, as [`Claims::vouched_by`] reports it.
     name: Option<Arc<str>>,
     keys: Arc<KeyCache>,
+    /// The headers of its tokens verified so far, parsed.
+    headers: verify::HeaderMemo,
     refresher: tokio::task::JoinHandle<()>,
     /// Opaque tokens: the issuer's introspection client, when configured.
     introspector: Option<Arc<Introspector>>,
@@ -175,6 +177,7 @@ impl Axioms {
                 name,
                 config,
                 keys,
+                headers: verify::HeaderMemo::new(),
                 refresher,
                 introspector,
             });
@@ -302,11 +305,20 @@ impl Axioms {
     /// [`verify`](Self::verify) without the refusal of sender-constrained tokens: for the
     /// pipeline, which checks their binding next.
     pub(crate) async fn verify_token(&self, token: &str) -> Result<Claims, AuthError> {
+        match self.cached(token.as_bytes()) {
+            Some(claims) => Ok(claims),
+            None => self.verify_uncached(token).await,
+        }
+    }
+
+    /// The token cache's claims for `token`, if it holds them and they are still valid (time
+    /// and key re-checked). The bytes need no other check: a hit compares them with a token
+    /// that passed all of verification.
+    pub(crate) fn cached(&self, token: &[u8]) -> Option<Claims> {
         let inner = &*self.inner;
-        let max_bytes = inner.config.validation.max_token_bytes;
-        if let Some(cache) = &inner.tokens
-            && token.len() <= max_bytes
-            && let Some(claims) = cache.get(token, |claims, key| {
+        let cache = inner.tokens.as_ref()?;
+        let hit = if token.len() <= inner.config.validation.max_token_bytes {
+            cache.get(token, |claims, key| {
                 claims
                     .vouched_slot()
                     .and_then(|slot| inner.issuers.get(slot))
@@ -315,13 +327,17 @@ impl Axioms {
                             && t.keys.still_published(key)
                     })
             })
-        {
-            crate::metrics::token_cache(true);
-            return Ok(claims);
-        }
-        if inner.tokens.is_some() {
-            crate::metrics::token_cache(false);
-        }
+        } else {
+            None
+        };
+        crate::metrics::token_cache(hit.is_some());
+        hit
+    }
+
+    /// Verifies `token` in full (after [`Axioms::cached`] missed), and caches what passes.
+    pub(crate) async fn verify_uncached(&self, token: &str) -> Result<Claims, AuthError> {
+        let inner = &*self.inner;
+        let max_bytes = inner.config.validation.max_token_bytes;
         let failed = |failure: verify::Failure| {
             let err = self.error(failure.reason);
             match failure.detail {
@@ -355,14 +371,21 @@ impl Axioms {
             .get(slot)
             .ok_or_else(|| self.error(Reason::IssuerMismatch))?;
         let started = crate::metrics::TIMED.then(std::time::Instant::now);
-        let verified = verify::verify_with(&trusted.config, &trusted.keys, token, payload).await;
+        let verified = verify::verify_with(
+            &trusted.config,
+            &trusted.keys,
+            &trusted.headers,
+            token,
+            payload,
+        )
+        .await;
         if let Some(started) = started {
             crate::metrics::verification(started.elapsed().as_secs_f64());
         }
         let (claims, key) = verified.map_err(failed)?;
         let claims = claims.vouch(slot, trusted.name.as_ref());
         if let Some(cache) = &inner.tokens {
-            cache.insert(token, &claims, &key);
+            cache.insert(token.as_bytes(), &claims, &key);
         }
         Ok(claims)
     }
@@ -657,5 +680,51 @@ mod tests {
     #[test]
     fn self_test_passes() {
         assert!(super::crypto_self_test().is_ok());
+    }
+
+    /// Only a header whose token's signature verified is remembered, and a remembered
+    /// header decides nothing the parse would not: its token is still refused for anything
+    /// else.
+    #[cfg(feature = "testing")]
+    #[tokio::test]
+    async fn the_header_memo_holds_only_verified_headers() {
+        use base64::Engine as _;
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let issuer = crate::testing::TestIssuer::start().await;
+        let config = issuer.config("test-api").token_cache(0).build().unwrap();
+        let axioms = super::Axioms::new(config).unwrap();
+        assert!(axioms.ready(std::time::Duration::from_secs(10)).await);
+        let memo = &axioms.inner.issuers[0].headers;
+        let token = issuer.token().sign();
+        let (head, rest) = token.split_once('.').unwrap();
+        let (payload, signature) = rest.split_once('.').unwrap();
+
+        // A forged signature: refused, and its header not remembered.
+        let mut forged = URL_SAFE_NO_PAD.decode(signature).unwrap();
+        forged[0] ^= 1;
+        let forged = format!("{head}.{payload}.{}", URL_SAFE_NO_PAD.encode(&forged));
+        let err = axioms.verify(&forged).await.unwrap_err();
+        assert_eq!(err.reason(), crate::Reason::InvalidSignature);
+        assert_eq!(memo.len(), 0);
+
+        axioms.verify(&token).await.unwrap();
+        assert_eq!(memo.len(), 1);
+        // Remembered: the same forgery is still refused, now with the header looked up.
+        let err = axioms.verify(&forged).await.unwrap_err();
+        assert_eq!(err.reason(), crate::Reason::InvalidSignature);
+        // And so is an expired token under the remembered header.
+        let expired = issuer.token().expires_in(-3600).sign();
+        assert!(expired.starts_with(&format!("{head}.")));
+        let err = axioms.verify(&expired).await.unwrap_err();
+        assert_eq!(err.reason(), crate::Reason::Expired);
+        assert_eq!(memo.len(), 1);
+        // A header never seen is parsed and checked as always.
+        let untyped = issuer
+            .token()
+            .header("typ", serde_json::json!("id+jwt"))
+            .sign();
+        let err = axioms.verify(&untyped).await.unwrap_err();
+        assert_eq!(err.reason(), crate::Reason::InvalidType);
+        assert_eq!(memo.len(), 1);
     }
 }

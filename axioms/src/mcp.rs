@@ -145,14 +145,13 @@ impl ToolPolicies {
 
     /// Whether `claims` may call tool `name` (for a `list_tools` that hides the others).
     pub fn allows(&self, claims: &Claims, name: &str) -> bool {
-        use crate::clock::Clock as _;
         let exact = crate::check::Exact;
         let ctx = crate::policy::Ctx {
             matcher: match &self.scope_matcher {
                 Some(m) => &**m,
                 None => &exact,
             },
-            now: crate::clock::SystemClock.now(),
+            clock: &crate::clock::SystemClock,
         };
         self.rule(name)
             .is_some_and(|rule| rule.eval(claims, Some(false), &ctx) == crate::policy::Tri::Yes)

@@ -3,10 +3,10 @@
 //!
 //! | Series | Type | Labels | What |
 //! |---|---|---|---|
-//! | `axioms_authentications_total` | counter | `outcome` (`verified`, `anonymous`, `rejected`), `credential` (`token`, `api_key`, `none`) | one per request and verifier: the pipeline's verdict |
+//! | `axioms_authentications_total` | counter | `outcome` (`verified`, `anonymous`, `rejected`), `credential` (`token`, `api_key`, `none`) | one per request and verifier: the pipeline's verdict (`credential` is what the request presented: a rejected token — malformed, forged, expired — counts as `token`, a rejected API key as `api_key`, a request refused before one credential could be chosen — two of them, two `Authorization` lines — as `none`) |
 //! | `axioms_rejections_total` | counter | `status` (`400`, `401`, `403`, `404`, `431`, `503`), `reason` ([`Reason::label`]) | every rejection the pipeline decides and logs ([`AuthError::log`]), policy denials included; a verdict recorded by `AxiomsLayer::record` or read by the `Authentication` extractor counts even where the route then lets the request through |
 //! | `axioms_verification_duration_seconds` | histogram | — | full verifications (token-cache misses) |
-//! | `axioms_token_cache_requests_total` | counter | `result` (`hit`, `miss`) | verified-token cache lookups |
+//! | `axioms_token_cache_requests_total` | counter | `result` (`hit`, `miss`) | verified-token cache lookups (asked first: a malformed token is a miss, then refused) |
 //! | `axioms_token_cache_evictions_total` | counter | — | entries evicted to make room |
 //! | `axioms_jwks_fetches_total` | counter | `issuer`, `result` (`ok`, `error`) | key-set fetches |
 //! | `axioms_jwks_last_success_timestamp_seconds` | gauge | `issuer` | when the key set was last fetched (its age is `time() -` this) |

@@ -599,34 +599,53 @@ impl fmt::Display for Reason {
 ///     r#"Bearer realm="api", error="insufficient_scope", error_description="the access token does not grant this request: it needs the scope in `scope`", scope="read:data""#
 /// );
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuthError {
-    reason: Reason,
-    realm: Arc<str>,
-    scopes: Option<Arc<[Box<str>]>>,
-    /// How the scopes combine: one of them (`any`) or all of them.
-    scope_mode: Mode,
-    /// `resource_metadata` of the challenge (RFC 9728 §5.1), when a resource is configured.
-    resource_metadata: Option<Arc<str>>,
-    /// `acr_values` and `max_age` of a step-up challenge (RFC 9470).
-    /// (Boxed: rare, and it would make every `Result<_, AuthError>` larger.)
-    step_up: Option<Box<(&'static [&'static str], Option<u64>)>>,
-    retry_after: Option<Duration>,
-    /// The scheme the request used, once known: the challenge carrying the error is that one.
-    scheme: Option<Scheme>,
-    /// The DPoP challenge offered beside (or instead of) `Bearer`, when DPoP is on.
-    dpop: Option<Arc<DpopOffer>>,
-    /// The `DPoP-Nonce` of a `use_dpop_nonce` answer.
-    dpop_nonce: Option<Arc<str>>,
-    /// Operator-only context for the log line (never sent): e.g. which key refused which
-    /// algorithm. Holds no token material beyond an escaped `kid`.
-    detail: Option<Arc<str>>,
+#[derive(Clone, PartialEq, Eq)]
+pub struct AuthError(
+    /// Boxed: a rejection is the rare path, and inline its fields would make every
+    /// `Result<Claims, AuthError>` — and every request's future that holds a verdict — over a
+    /// hundred bytes larger.
+    Box<details::AuthError>,
+);
+
+impl fmt::Debug for AuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+mod details {
+    use super::*;
+
+    /// What an [`AuthError`](super::AuthError) says.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub(super) struct AuthError {
+        pub(super) reason: Reason,
+        pub(super) realm: Arc<str>,
+        pub(super) scopes: Option<Arc<[Box<str>]>>,
+        /// How the scopes combine: one of them (`any`) or all of them.
+        pub(super) scope_mode: Mode,
+        /// `resource_metadata` of the challenge (RFC 9728 §5.1), when a resource is configured.
+        pub(super) resource_metadata: Option<Arc<str>>,
+        /// `acr_values` and `max_age` of a step-up challenge (RFC 9470).
+        /// (Boxed: rare, and it would make every `Result<_, AuthError>` larger.)
+        pub(super) step_up: Option<Box<(&'static [&'static str], Option<u64>)>>,
+        pub(super) retry_after: Option<Duration>,
+        /// The scheme the request used, once known: the challenge carrying the error is that one.
+        pub(super) scheme: Option<Scheme>,
+        /// The DPoP challenge offered beside (or instead of) `Bearer`, when DPoP is on.
+        pub(super) dpop: Option<Arc<DpopOffer>>,
+        /// The `DPoP-Nonce` of a `use_dpop_nonce` answer.
+        pub(super) dpop_nonce: Option<Arc<str>>,
+        /// Operator-only context for the log line (never sent): e.g. which key refused which
+        /// algorithm. Holds no token material beyond an escaped `kid`.
+        pub(super) detail: Option<Arc<str>>,
+    }
 }
 
 impl AuthError {
     /// An error for `reason`, with the default realm `"api"`.
     pub fn new(reason: Reason) -> Self {
-        Self {
+        Self(Box::new(details::AuthError {
             reason,
             realm: Arc::from("api"),
             scopes: None,
@@ -638,34 +657,34 @@ impl AuthError {
             dpop: None,
             dpop_nonce: None,
             detail: None,
-        }
+        }))
     }
 
     /// Records the authentication scheme the request used, so that the error information
     /// goes on that challenge (RFC 9449 §7.2).
     #[must_use]
     pub(crate) fn presented_with(mut self, scheme: Scheme) -> Self {
-        self.scheme = Some(scheme);
+        self.0.scheme = Some(scheme);
         self
     }
 
     /// Offers the `DPoP` scheme in the challenge.
     #[must_use]
     pub(crate) fn with_dpop(mut self, offer: Arc<DpopOffer>) -> Self {
-        self.dpop = Some(offer);
+        self.0.dpop = Some(offer);
         self
     }
 
     /// Sets the `DPoP-Nonce` header of the response.
     #[must_use]
     pub(crate) fn with_dpop_nonce(mut self, nonce: impl Into<Arc<str>>) -> Self {
-        self.dpop_nonce = Some(nonce.into());
+        self.0.dpop_nonce = Some(nonce.into());
         self
     }
 
     /// The `DPoP-Nonce` the response carries (a `use_dpop_nonce` answer), if any.
     pub fn dpop_nonce(&self) -> Option<&str> {
-        self.dpop_nonce.as_deref()
+        self.0.dpop_nonce.as_deref()
     }
 
     /// Names the scopes of which **one** would have satisfied the request (a policy's
@@ -677,7 +696,7 @@ impl AuthError {
         S: AsRef<str>,
     {
         let mut err = self.with_scopes(scopes);
-        err.scope_mode = Mode::Any;
+        err.0.scope_mode = Mode::Any;
         err
     }
 
@@ -686,7 +705,7 @@ impl AuthError {
     /// configured.
     #[must_use]
     pub fn with_resource_metadata(mut self, url: impl Into<Arc<str>>) -> Self {
-        self.resource_metadata = Some(url.into());
+        self.0.resource_metadata = Some(url.into());
         self
     }
 
@@ -697,25 +716,25 @@ impl AuthError {
         acr_values: &'static [&'static str],
         max_age: Option<u64>,
     ) -> Self {
-        self.step_up = Some(Box::new((acr_values, max_age)));
+        self.0.step_up = Some(Box::new((acr_values, max_age)));
         self
     }
 
     /// The `resource_metadata` URL of the challenge, if any.
     pub fn resource_metadata(&self) -> Option<&str> {
-        self.resource_metadata.as_deref()
+        self.0.resource_metadata.as_deref()
     }
 
     /// Adds operator-only context to the log line.
     pub(crate) fn with_detail(mut self, detail: impl Into<Arc<str>>) -> Self {
-        self.detail = Some(detail.into());
+        self.0.detail = Some(detail.into());
         self
     }
 
     /// Sets the realm named in the challenge.
     #[must_use]
     pub fn with_realm(mut self, realm: Arc<str>) -> Self {
-        self.realm = realm;
+        self.0.realm = realm;
         self
     }
 
@@ -728,41 +747,41 @@ impl AuthError {
         S: AsRef<str>,
     {
         let v: Vec<Box<str>> = scopes.into_iter().map(|s| Box::from(s.as_ref())).collect();
-        self.scopes = (!v.is_empty()).then(|| Arc::from(v));
-        self.scope_mode = Mode::All;
+        self.0.scopes = (!v.is_empty()).then(|| Arc::from(v));
+        self.0.scope_mode = Mode::All;
         self
     }
 
     /// Sets the `Retry-After` of an [`AuthErrorKind::Unavailable`] response.
     #[must_use]
     pub fn with_retry_after(mut self, after: Duration) -> Self {
-        self.retry_after = Some(after);
+        self.0.retry_after = Some(after);
         self
     }
 
     /// The class of the rejection.
     pub fn kind(&self) -> AuthErrorKind {
-        self.reason.kind()
+        self.0.reason.kind()
     }
 
     /// The precise internal reason. Safe to log; never contains token material.
     pub fn reason(&self) -> Reason {
-        self.reason
+        self.0.reason
     }
 
     /// The realm named in the challenge.
     pub fn realm(&self) -> &str {
-        &self.realm
+        &self.0.realm
     }
 
     /// The scopes named in the challenge, if any.
     pub fn scopes(&self) -> &[Box<str>] {
-        self.scopes.as_deref().unwrap_or(&[])
+        self.0.scopes.as_deref().unwrap_or(&[])
     }
 
     /// The `Retry-After` delay of an unavailable response.
     pub fn retry_after(&self) -> Option<Duration> {
-        self.retry_after
+        self.0.retry_after
     }
 
     /// The HTTP status: 400, 401, 403, 404 (a hidden ownership denial), 431 (an oversized
@@ -807,7 +826,7 @@ impl AuthError {
     /// failed (that is [`reason`](Self::reason), for the logs).
     pub fn description(&self) -> &'static str {
         // How a token must be presented is no secret of the token: say it precisely.
-        match self.reason {
+        match self.0.reason {
             Reason::BoundTokenAsBearer => {
                 return "the access token is DPoP-bound: send it as `Authorization: DPoP` with a \
                         DPoP proof";
@@ -856,7 +875,7 @@ impl AuthError {
             AuthErrorKind::MissingToken => "a bearer access token is required",
             AuthErrorKind::InvalidRequest => "the Authorization header is malformed",
             AuthErrorKind::InvalidToken => "the access token is invalid or expired",
-            AuthErrorKind::InsufficientScope => match (self.scopes().len(), self.scope_mode) {
+            AuthErrorKind::InsufficientScope => match (self.scopes().len(), self.0.scope_mode) {
                 (0, _) => "the access token does not grant this request",
                 (1, _) => {
                     "the access token does not grant this request: it needs the scope in `scope`"
@@ -894,33 +913,33 @@ impl AuthError {
         ) {
             return None;
         }
-        let bearer_offered = self.dpop.as_ref().is_none_or(|offer| offer.bearer);
+        let bearer_offered = self.0.dpop.as_ref().is_none_or(|offer| offer.bearer);
         // The error goes on the challenge of the scheme the request used; when that is not
         // known (e.g. two `Authorization` headers), on both (RFC 9449 §7.2).
-        let carries_error = |scheme: Scheme| match self.scheme {
+        let carries_error = |scheme: Scheme| match self.0.scheme {
             None => true,
             Some(Scheme::Bearer) => scheme == Scheme::Bearer || !bearer_offered,
             Some(Scheme::DPoP) => scheme == Scheme::DPoP,
         };
         let build = |scheme: Scheme| {
-            let mut challenge = BearerChallenge::new(&*self.realm).scheme(scheme.as_str());
+            let mut challenge = BearerChallenge::new(&*self.0.realm).scheme(scheme.as_str());
             if carries_error(scheme) {
                 if let Some(code) = self.code() {
                     challenge = challenge.error(code).description(self.description());
                 }
-                if let Some(scopes) = &self.scopes {
+                if let Some(scopes) = &self.0.scopes {
                     challenge = challenge.scope(scopes.iter());
                 }
-                if let Some(&(acr, max_age)) = self.step_up.as_deref() {
+                if let Some(&(acr, max_age)) = self.0.step_up.as_deref() {
                     challenge = challenge.step_up(acr, max_age);
                 }
             }
             if scheme == Scheme::DPoP
-                && let Some(offer) = &self.dpop
+                && let Some(offer) = &self.0.dpop
             {
                 challenge = challenge.algs(&*offer.algs);
             }
-            if let Some(url) = &self.resource_metadata {
+            if let Some(url) = &self.0.resource_metadata {
                 challenge = challenge.resource_metadata(&**url);
             }
             challenge.to_string()
@@ -929,7 +948,7 @@ impl AuthError {
         if bearer_offered {
             value.push_str(&build(Scheme::Bearer));
         }
-        if self.dpop.is_some() {
+        if self.0.dpop.is_some() {
             if !value.is_empty() {
                 value.push_str(", ");
             }
@@ -945,10 +964,10 @@ impl AuthError {
     /// tokens and malformed requests, `warn` when the issuer's keys are unavailable or a
     /// token exceeds the size limit (both need the operator).
     pub fn log(&self) {
-        let reason = self.reason;
+        let reason = self.0.reason;
         let status = self.status().as_u16();
         crate::metrics::rejection(status, reason);
-        let detail = self.detail.as_deref().unwrap_or("");
+        let detail = self.0.detail.as_deref().unwrap_or("");
         match self.kind() {
             AuthErrorKind::MissingToken
             | AuthErrorKind::InsufficientScope
@@ -982,7 +1001,7 @@ impl AuthError {
 
 impl fmt::Display for AuthError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.status(), self.reason)
+        write!(f, "{}: {}", self.status(), self.0.reason)
     }
 }
 
@@ -1006,13 +1025,14 @@ impl IntoResponse for AuthError {
             headers.insert(header::WWW_AUTHENTICATE, challenge);
         }
         if let Some(nonce) = self
+            .0
             .dpop_nonce
             .as_deref()
             .and_then(|n| HeaderValue::from_str(n).ok())
         {
             headers.insert(HeaderName::from_static("dpop-nonce"), nonce);
         }
-        if let Some(after) = self.retry_after {
+        if let Some(after) = self.0.retry_after {
             headers.insert(
                 header::RETRY_AFTER,
                 HeaderValue::from(after.as_secs().max(1)),

@@ -766,7 +766,7 @@ pub fn verify_jws_signature(jwks: &Value, token: &str) -> Result<(), Reason> {
         None,
     )
     .map_err(|_| Reason::UnknownKid)?;
-    let parts = verify::parse(&config.validation, &keys.algorithms, token)?;
+    let parts = verify::parse(&config.validation, &keys.algorithms, None, token)?;
     let key = set.find(parts.kid.as_deref())?;
     verify::check_signature(&parts, key)
 }
@@ -793,7 +793,9 @@ pub fn verify_jws_signature(jwks: &Value, token: &str) -> Result<(), Reason> {
 pub fn bearer_token(headers: &http::HeaderMap) -> Result<Option<&str>, Reason> {
     match crate::token::bearer::credentials(headers, false)? {
         None => Ok(None),
-        Some((crate::rejection::Scheme::Bearer, token)) => Ok(Some(token)),
+        Some((crate::rejection::Scheme::Bearer, token)) => {
+            crate::token::bearer::b64token(token).map(Some)
+        }
         Some((crate::rejection::Scheme::DPoP, _)) => Err(Reason::NotBearer),
     }
 }
@@ -902,7 +904,7 @@ pub struct ProofBuilder<'a> {
 impl ProofBuilder<'_> {
     /// Sets `ath`, the hash of the access token the proof goes with.
     pub fn access_token(self, token: &str) -> Self {
-        let ath = crate::dpop::proof::token_hash(token);
+        let ath = crate::dpop::proof::token_hash(token.as_bytes());
         self.claim("ath", json!(ath))
     }
 

@@ -3,10 +3,15 @@
 //! Run with `cargo bench` (or `cargo bench -p axioms-benches -- <filter>`). Every row uses the
 //! same keys and tokens, minted by `axioms::testing::TestIssuer` and served over 127.0.0.1.
 //!
-//! * `floor/<alg>` — `jsonwebtoken::crypto::verify` alone (signature only);
+//! * `floor/<alg>` — `jsonwebtoken::crypto::verify` alone (signature only, the key parsed
+//!   from its components on each call, as jsonwebtoken does);
+//! * `parsed_floor/<alg>` — the signature check with the key parsed once (aws-lc-rs
+//!   `ParsedPublicKey`, what axioms verifies with): the true floor;
 //! * `axioms/<alg>` — full verification: header, key lookup, signature, claims (cache off);
 //! * `cache_hit/<alg>` — the same token again with the verified-token cache on;
-//! * `request/*` — a whole request through an axum `Router` (`oneshot`, no network);
+//! * `request/*` — a whole request through an axum `Router` (`oneshot`, no network), axioms
+//!   and its peers: jwt-authorizer, axum-jwt-auth, tower-oauth2-resource-server,
+//!   axum-keycloak-auth (on a Keycloak-shaped realm and token) and huskarl;
 //! * `jwks_keys/<n>` — full verification with 1, 10, 100 keys in the key set;
 //! * `scopes/<n>` — a `#[protected]` request whose token carries 10 or 1,000 scopes;
 //! * `dpop/<alg>` — a DPoP request, the same request with a bearer token, and the proof's
@@ -40,6 +45,9 @@ use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use serde_json::{Value, json};
 use tokio::runtime::Runtime;
 use tower::ServiceExt;
+
+#[path = "parsed_key.rs"]
+mod parsed_key;
 
 const AUD: &str = "test-api";
 const ALGS: [Algorithm; 4] = [
@@ -118,6 +126,16 @@ fn signature_floor(c: &mut Criterion) {
                     &key,
                     jwt_alg,
                 )
+            })
+        });
+        let parsed = parsed_key::parsed_key(&issuer.public_jwks()["keys"][i], alg.as_str());
+        group.bench_function("parsed_floor", |b| {
+            use base64::Engine as _;
+            b.iter(|| {
+                let signature = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                    .decode(black_box(signature))
+                    .unwrap();
+                parsed.verify_sig(black_box(input.as_bytes()), &signature)
             })
         });
         group.bench_function("axioms", |b| {
@@ -269,6 +287,20 @@ fn requests(c: &mut Criterion) {
         .status();
     assert_eq!(peer_status, 200);
 
+    let tower_oauth2 = peers::peer_tower_oauth2_resource_server(&rt, &issuer, &token);
+    let keycloak_server = rt.block_on(peers::keycloak_realm(&issuer, peers::REALM));
+    let keycloak_token = peers::keycloak_token(&issuer, &keycloak_server, peers::REALM);
+    let axum_keycloak_auth = peers::peer_axum_keycloak_auth(&rt, &keycloak_server, &keycloak_token);
+    let huskarl = peers::peer_huskarl(&rt, &issuer, &token);
+    for router in [&tower_oauth2, &huskarl] {
+        assert_eq!(status(router.clone()), 200);
+    }
+    let keycloak_status = rt
+        .block_on(axum_keycloak_auth.clone().oneshot(request(&keycloak_token)))
+        .unwrap()
+        .status();
+    assert_eq!(keycloak_status, 200);
+
     let mut group = c.benchmark_group("request");
     let mut row = |name: &str, router: &Router| {
         group.bench_function(name, |b| {
@@ -283,6 +315,17 @@ fn requests(c: &mut Criterion) {
     row("protected_3_clauses_no_cache", &protected_uncached);
     row("hand_written_3_clauses_no_cache", &by_hand_uncached);
     row("peer_axum_jwt_auth", &axum_jwt_auth);
+    row("peer_tower_oauth2_resource_server", &tower_oauth2);
+    row("peer_huskarl", &huskarl);
+    group.bench_function("peer_axum_keycloak_auth", |b| {
+        b.iter(|| {
+            rt.block_on(
+                axum_keycloak_auth
+                    .clone()
+                    .oneshot(request(black_box(&keycloak_token))),
+            )
+        })
+    });
     group.bench_function("peer_jwt_authorizer", |b| {
         b.iter(|| rt.block_on(jwt_authorizer.clone().oneshot(request(black_box(&token)))))
     });
@@ -595,6 +638,282 @@ fn introspection(c: &mut Criterion) {
         b.iter(|| rt.block_on(uncached.verify(black_box(token))))
     });
     group.finish();
+}
+
+/// The peers added in round 2, each configured as its own docs recommend.
+mod peers {
+    use std::hint::black_box;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use axioms::testing::{TestIssuer, TokenBuilder};
+    use axum::routing::get;
+    use axum::{Extension, Json, Router};
+    use serde_json::json;
+    use tokio::runtime::Runtime;
+    use tower::ServiceExt;
+
+    use super::{AUD, request};
+
+    /// Sends `token` until the router answers 200 (keys loaded by a background task), at most 10 s.
+    async fn until_ok(router: &Router, token: &str) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let status = router
+                .clone()
+                .oneshot(request(token))
+                .await
+                .unwrap()
+                .status();
+            if status == 200 {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "still {status} after 10 s"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // 1. tower-oauth2-resource-server 0.12.5 (a plain tower layer; axum 0.8 in its examples)
+    // ---------------------------------------------------------------------------------------------
+
+    /// As examples/axum-example/src/main.rs: one tenant built from the issuer URL (OIDC discovery
+    /// at `<issuer>/.well-known/openid-configuration`, whose `issuer` must match exactly), the
+    /// audience, `DefaultClaims` in an `Extension`. Discovery makes it check `iss`; `nbf` only if
+    /// the discovery document lists it in `claims_supported` (TestIssuer's does not).
+    pub(super) fn peer_tower_oauth2_resource_server(
+        rt: &Runtime,
+        issuer: &TestIssuer,
+        token: &str,
+    ) -> Router {
+        use tower_oauth2_resource_server::{
+            claims::DefaultClaims, server::OAuth2ResourceServer, tenant::TenantConfiguration,
+        };
+        rt.block_on(async {
+            let server = <OAuth2ResourceServer>::builder()
+                .add_tenant(
+                    TenantConfiguration::builder(issuer.issuer())
+                        .audiences(&[AUD])
+                        .build()
+                        .await
+                        .unwrap(),
+                )
+                .build()
+                .await
+                .unwrap();
+            let router = Router::new()
+                .route(
+                    "/",
+                    get(|Extension(claims): Extension<DefaultClaims>| async move {
+                        black_box(claims);
+                        "ok"
+                    }),
+                )
+                .layer(server.into_layer());
+            // The JWKS is fetched by a spawned task (then every 60 s): wait for it.
+            until_ok(&router, token).await;
+            router
+        })
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // 2. axum-keycloak-auth 0.8.3 (axum 0.8), against a Keycloak-shaped realm on 127.0.0.1
+    // ---------------------------------------------------------------------------------------------
+
+    /// The realm name of the Keycloak-shaped helper.
+    pub(super) const REALM: &str = "test";
+
+    /// A Keycloak-shaped server on 127.0.0.1 for realm `realm`: what axum-keycloak-auth fetches,
+    /// `GET {server}/realms/{realm}/.well-known/openid-configuration` (it reads `jwks_uri`;
+    /// `issuer`, `authorization_endpoint`, `response_types_supported`, `subject_types_supported`
+    /// and `id_token_signing_alg_values_supported` must be present to deserialize), then
+    /// `GET {server}/realms/{realm}/protocol/openid-connect/certs`, answered with the TestIssuer's
+    /// live key set. Returns the server's base URL (`http://127.0.0.1:<port>/`).
+    pub(super) async fn keycloak_realm(issuer: &TestIssuer, realm: &str) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let server = format!("http://{}/", listener.local_addr().unwrap());
+        let realm_url = format!("{server}realms/{realm}");
+        let oidc = format!("{realm_url}/protocol/openid-connect");
+        // The members Keycloak 26 serves (abridged to those with a meaning here).
+        let discovery = json!({
+            "issuer": realm_url,
+            "authorization_endpoint": format!("{oidc}/auth"),
+            "token_endpoint": format!("{oidc}/token"),
+            "introspection_endpoint": format!("{oidc}/token/introspect"),
+            "userinfo_endpoint": format!("{oidc}/userinfo"),
+            "end_session_endpoint": format!("{oidc}/logout"),
+            "jwks_uri": format!("{oidc}/certs"),
+            "check_session_iframe": format!("{oidc}/login-status-iframe.html"),
+            "grant_types_supported": ["authorization_code", "implicit", "refresh_token", "password",
+                "client_credentials", "urn:ietf:params:oauth:grant-type:device_code",
+                "urn:openid:params:grant-type:ciba"],
+            "response_types_supported": ["code", "none", "id_token", "token", "id_token token",
+                "code id_token", "code token", "code id_token token"],
+            "subject_types_supported": ["public", "pairwise"],
+            "id_token_signing_alg_values_supported": ["PS384", "RS384", "EdDSA", "ES384", "HS256",
+                "HS512", "ES256", "RS256", "HS384", "ES512", "PS256", "PS512", "RS512"],
+            "token_endpoint_auth_methods_supported": ["private_key_jwt", "client_secret_basic",
+                "client_secret_post", "tls_client_auth", "client_secret_jwt"],
+            "claims_supported": ["aud", "sub", "iss", "auth_time", "name", "given_name",
+                "family_name", "preferred_username", "email", "acr"],
+            "scopes_supported": ["openid", "profile", "email", "roles", "web-origins", "acr"],
+            "frontchannel_logout_supported": true,
+            "frontchannel_logout_session_supported": true,
+            "backchannel_logout_supported": true,
+            "backchannel_logout_session_supported": true,
+            "code_challenge_methods_supported": ["plain", "S256"],
+        });
+        let keys = issuer.clone();
+        let app = Router::new()
+            .route(
+                &format!("/realms/{realm}/.well-known/openid-configuration"),
+                get(move || std::future::ready(Json(discovery.clone()))),
+            )
+            .route(
+                &format!("/realms/{realm}/protocol/openid-connect/certs"),
+                get(move || std::future::ready(Json(keys.public_jwks()))),
+            );
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        server
+    }
+
+    /// Shapes a token like a Keycloak access token, on the TestIssuer's RS256 key (`key-1`): `iss`
+    /// the realm URL, header `typ: JWT`, and the claims axum-keycloak-auth deserializes as
+    /// required (`typ`, `azp`, `jti`, `iat`, `sub`, and, for its default `ProfileAndEmail` extra,
+    /// `preferred_username`, `email`, `email_verified`). Roles as Keycloak puts them.
+    fn keycloak_shape<'a>(token: TokenBuilder<'a>, server: &str, realm: &str) -> TokenBuilder<'a> {
+        token
+            .header("typ", json!("JWT"))
+            .claim("iss", json!(format!("{server}realms/{realm}")))
+            .claim("typ", json!("Bearer"))
+            .claim("azp", json!("test-client"))
+            .claim("sid", json!("3f0c2d47-5a1e-4d59-9a77-0d1b1c0b9d2e"))
+            .claim("preferred_username", json!("user-1"))
+            .claim("email", json!("user-1@example.com"))
+            .claim("email_verified", json!(true))
+            .claim(
+                "realm_access",
+                json!({ "roles": ["editor", "default-roles-test"] }),
+            )
+            .claim(
+                "resource_access",
+                json!({ AUD: { "roles": ["resource:write"] } }),
+            )
+    }
+
+    /// The bench's `strict_token` claims, Keycloak-shaped.
+    pub(super) fn keycloak_token(issuer: &TestIssuer, server: &str, realm: &str) -> String {
+        let strict = issuer
+            .token()
+            .scope("openid profile")
+            .claim("roles", json!(["editor"]))
+            .claim("permissions", json!(["resource:write"]));
+        keycloak_shape(strict, server, realm).sign()
+    }
+
+    /// As the crate docs (lib.rs) show: one `KeycloakAuthInstance` for server + realm (OIDC
+    /// discovery starts at once, in the background), a `KeycloakAuthLayer::<String>` in
+    /// `PassthroughMode::Block` with the expected audiences, `persist_raw_claims(false)`, no
+    /// required roles, the token in an `Extension<KeycloakToken<String>>`.
+    pub(super) fn peer_axum_keycloak_auth(rt: &Runtime, server: &str, token: &str) -> Router {
+        use axum_keycloak_auth::{
+            PassthroughMode, Url,
+            decode::KeycloakToken,
+            instance::{KeycloakAuthInstance, KeycloakConfig},
+            layer::KeycloakAuthLayer,
+        };
+        rt.block_on(async {
+            // Needs the runtime: `new` spawns the discovery.
+            let instance = Arc::new(KeycloakAuthInstance::new(
+                KeycloakConfig::builder()
+                    .server(Url::parse(server).unwrap())
+                    .realm(String::from(REALM))
+                    .build(),
+            ));
+            // Wait for the discovery before the first request: 0.8.3's `poll_ready` asserts that
+            // a discovery is pending when none has completed, but the `pending` flag is only set
+            // once the spawned discovery task has started, so a request that comes first panics
+            // (service.rs:62, `assertion failed: self.layer.instance.discovery.is_pending()`).
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+            while !instance.is_operational().await {
+                assert!(
+                    tokio::time::Instant::now() < deadline,
+                    "no Keycloak discovery in 10 s"
+                );
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            let router = Router::new()
+                .route(
+                    "/",
+                    get(
+                        |Extension(token): Extension<KeycloakToken<String>>| async move {
+                            black_box(token);
+                            "ok"
+                        },
+                    ),
+                )
+                .layer(
+                    KeycloakAuthLayer::<String>::builder()
+                        .instance(instance)
+                        .passthrough_mode(PassthroughMode::Block)
+                        .persist_raw_claims(false)
+                        .expected_audiences(vec![String::from(AUD)])
+                        .build(),
+                );
+            until_ok(&router, token).await;
+            router
+        })
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // 3. huskarl-axum 0.1.0 + huskarl-resource-server 0.11.12 (axum 0.8)
+    // ---------------------------------------------------------------------------------------------
+
+    /// As huskarl-resource-server's RFC 9068 guide, step 2b ("build without authorization server
+    /// metadata"; step 2a's discovery needs `token_endpoint` and `response_types_supported`,
+    /// which the TestIssuer's discovery document lacks), with huskarl-reqwest as its HTTP client,
+    /// and huskarl-axum's README "Protect existing routes": `ValidatorLayer::authenticated()`,
+    /// claims through `ValidatedToken<C>`. `build()` fetches the JWKS, so it is ready on return.
+    pub(super) fn peer_huskarl(rt: &Runtime, issuer: &TestIssuer, token: &str) -> Router {
+        use huskarl_axum::extractors::ValidatedToken;
+        use huskarl_axum::layers::ValidatorLayer;
+        use huskarl_axum::resource_server::validator::rfc9068::{
+            Rfc9068AccessTokenClaims, Rfc9068Validator,
+        };
+        rt.block_on(async {
+            let http_client = huskarl_reqwest::ReqwestClient::builder()
+                .build()
+                .await
+                .unwrap();
+            let validator = Rfc9068Validator::builder()
+                .issuer(issuer.issuer())
+                .audience(AUD)
+                .jwks_uri(issuer.jwks_url().parse().unwrap())
+                .jwks_source(http_client)
+                .build()
+                .await
+                .unwrap();
+            let auth = ValidatorLayer::builder().validator(validator).build();
+            let router = Router::new()
+                .route(
+                    "/",
+                    get(
+                        |token: ValidatedToken<Rfc9068AccessTokenClaims>| async move {
+                            black_box(token);
+                            "ok"
+                        },
+                    ),
+                )
+                .layer(auth.authenticated());
+            until_ok(&router, token).await;
+            router
+        })
+    }
 }
 
 fn base64_url_decode(segment: &str) -> Vec<u8> {

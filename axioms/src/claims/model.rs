@@ -62,6 +62,9 @@ struct Inner {
     /// as configured, and its place in the verifier's trust registry. Set by verification
     /// only.
     vouched: Option<(usize, Option<Arc<str>>)>,
+    /// The claim set has a `cnf` member (RFC 7800): the token may be sender-constrained.
+    /// Read on every request, cached ones included, so it is looked up once, here.
+    has_cnf: bool,
     /// The positions of `scopes`, `roles` and `permissions` sorted by value, built on the
     /// first exact check of a list longer than [`LINEAR_UP_TO`]: checks then cost what the
     /// policy names, not what the token holds.
@@ -146,6 +149,7 @@ impl Claims {
         let scopes = first_list(&all, &names.scopes, true)?;
         let roles = first_list(&all, &names.roles, false)?;
         let permissions = first_list(&all, &names.permissions, false)?;
+        let has_cnf = all.contains_key("cnf");
         let heap_bytes = std::mem::size_of::<Inner>()
             + ALLOC_OVERHEAD
             + map_heap(&all)
@@ -158,7 +162,7 @@ impl Claims {
                 .map(|list| list_heap(list))
                 .sum::<usize>()
             // A DPoP-bound token's `ath`, once computed.
-            + if all.contains_key("cnf") { 43 + ALLOC_OVERHEAD } else { 0 }
+            + if has_cnf { 43 + ALLOC_OVERHEAD } else { 0 }
             // The sorted indexes of long lists, once built.
             + [&scopes, &roles, &permissions]
                 .iter()
@@ -180,6 +184,7 @@ impl Claims {
             heap_bytes,
             token_hash: std::sync::OnceLock::new(),
             api_key: None,
+            has_cnf,
             vouched: None,
             sorted: Default::default(),
         })))
@@ -226,6 +231,7 @@ impl Claims {
             heap_bytes,
             token_hash: std::sync::OnceLock::new(),
             api_key: Some(principal.id.into_boxed_str()),
+            has_cnf: false,
             vouched: None,
             sorted: Default::default(),
         }))
@@ -279,10 +285,15 @@ impl Claims {
 
     /// The DPoP `ath` of `token` (RFC 9449 §4.2), which must be the token these claims were
     /// verified from: computed once, then shared by every cache hit of the token.
-    pub(crate) fn token_hash(&self, token: &str) -> &str {
+    pub(crate) fn token_hash(&self, token: &[u8]) -> &str {
         self.0
             .token_hash
             .get_or_init(|| crate::dpop::proof::token_hash(token).into_boxed_str())
+    }
+
+    /// Whether the claim set has a `cnf` member (RFC 7800).
+    pub(crate) fn has_cnf(&self) -> bool {
+        self.0.has_cnf
     }
 
     /// The heap this claim set holds (an upper estimate), for the token cache's byte budget.

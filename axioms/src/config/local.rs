@@ -144,7 +144,7 @@ fn pem_key(
     algorithms: &[Algorithm],
     rsa_alg: Algorithm,
 ) -> Result<VerifyingKey, ConfigError> {
-    use aws_lc_rs::signature::{self as sig, ParsedPublicKey, VerificationAlgorithm};
+    use aws_lc_rs::signature::{self as sig, ParsedPublicKey};
     use rustls_pki_types::SubjectPublicKeyInfoDer;
     use rustls_pki_types::pem::PemObject as _;
 
@@ -195,18 +195,8 @@ fn pem_key(
             "the key verifies {alg}, which the algorithm allow-list does not contain"
         )));
     }
-    let verification: &'static dyn VerificationAlgorithm = match alg {
-        Algorithm::RS256 => &sig::RSA_PKCS1_2048_8192_SHA256,
-        Algorithm::RS384 => &sig::RSA_PKCS1_2048_8192_SHA384,
-        Algorithm::RS512 => &sig::RSA_PKCS1_2048_8192_SHA512,
-        Algorithm::PS256 => &sig::RSA_PSS_2048_8192_SHA256,
-        Algorithm::PS384 => &sig::RSA_PSS_2048_8192_SHA384,
-        Algorithm::PS512 => &sig::RSA_PSS_2048_8192_SHA512,
-        Algorithm::ES256 => &sig::ECDSA_P256_SHA256_FIXED,
-        Algorithm::ES384 => &sig::ECDSA_P384_SHA384_FIXED,
-        Algorithm::ES512 => &sig::ECDSA_P521_SHA512_FIXED,
-        Algorithm::EdDSA => &sig::ED25519,
-        other => return Err(refused(format!("{other} is not a public-key algorithm"))),
+    let Some(verification) = alg.verification() else {
+        return Err(refused(format!("{alg} is not a public-key algorithm")));
     };
     let key = ParsedPublicKey::new(verification, der)
         .map_err(|e| refused(format!("the key was refused: {e}")))?;
@@ -214,7 +204,7 @@ fn pem_key(
         kid: None,
         alg,
         implied_alg: true,
-        key: PublicKey::Spki(Box::new(key)),
+        key: PublicKey::Parsed(Box::new(key)),
         material: der.to_vec(),
     })
 }

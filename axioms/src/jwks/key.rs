@@ -7,10 +7,10 @@
 
 use std::fmt;
 
-use aws_lc_rs::signature::{ECDSA_P521_SHA512_FIXED, UnparsedPublicKey};
+use aws_lc_rs::encoding::AsDer as _;
+use aws_lc_rs::signature::ParsedPublicKey;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::DecodingKey;
 use serde_json::{Map, Value};
 
 use crate::algorithm::Algorithm;
@@ -31,52 +31,41 @@ pub(crate) struct VerifyingKey {
     pub(crate) material: Vec<u8>,
 }
 
-/// The verifier of a key: jsonwebtoken's, or aws-lc-rs directly where jsonwebtoken has
-/// none (ES512).
+/// The verifier of a key.
 pub(crate) enum PublicKey {
-    Jwt(DecodingKey),
-    /// An uncompressed P-521 point.
-    P521(Box<[u8]>),
-    /// A public key configured locally as PEM (SubjectPublicKeyInfo), parsed by aws-lc-rs
-    /// for the key's one algorithm.
-    Spki(Box<aws_lc_rs::signature::ParsedPublicKey>),
+    /// A public key parsed once by aws-lc-rs, for the key's one algorithm: from a JWK (RSA
+    /// `n`/`e`, an EC point, an Ed25519 key) or a PEM key. Parsing it again for every
+    /// signature (what a `DecodingKey` does) cost more than everything else axioms adds to
+    /// an RSA verification: aws-lc builds the modulus's Montgomery context once per key
+    /// object, so a reused one is the signature check alone.
+    Parsed(Box<ParsedPublicKey>),
     /// A locally configured HMAC secret ([`ConfigBuilder::hmac_secret`]): never from a JWKS.
     ///
     /// [`ConfigBuilder::hmac_secret`]: crate::ConfigBuilder::hmac_secret
     Hmac(Box<aws_lc_rs::hmac::Key>),
 }
 
+impl PublicKey {
+    /// `bytes` (an RSA SubjectPublicKeyInfo, an uncompressed EC point, a raw Ed25519 key)
+    /// parsed for `alg`, or `None` if aws-lc-rs refuses them.
+    pub(crate) fn parse(alg: Algorithm, bytes: &[u8]) -> Option<Self> {
+        let key = ParsedPublicKey::new(alg.verification()?, bytes).ok()?;
+        Some(Self::Parsed(Box::new(key)))
+    }
+}
+
 impl VerifyingKey {
-    /// Whether `signature_b64` (base64url, already checked strict) is a valid signature of
+    /// Whether `signature` (decoded from its strict base64url) is a valid signature of
     /// `message` under this key and its pinned algorithm.
-    pub(crate) fn verify(&self, message: &[u8], signature_b64: &str) -> bool {
+    pub(crate) fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
         match &self.key {
-            PublicKey::Jwt(key) => self.alg.to_jwt().is_some_and(|alg| {
-                jsonwebtoken::crypto::verify(signature_b64, message, key, alg).unwrap_or(false)
-            }),
-            PublicKey::P521(point) => {
-                // JWS ECDSA signatures are R || S (RFC 7518 §3.4): the "fixed" encoding.
-                let Ok(signature) = URL_SAFE_NO_PAD.decode(signature_b64) else {
-                    return false;
-                };
-                self.alg == Algorithm::ES512
-                    && UnparsedPublicKey::new(&ECDSA_P521_SHA512_FIXED, &**point)
-                        .verify(message, &signature)
-                        .is_ok()
-            }
-            PublicKey::Spki(key) => {
-                let Ok(signature) = URL_SAFE_NO_PAD.decode(signature_b64) else {
-                    return false;
-                };
-                key.verify_sig(message, &signature).is_ok()
-            }
+            // Parsed for the key's one algorithm: the token's `alg` was already required to
+            // be that one.
+            PublicKey::Parsed(key) => key.verify_sig(message, signature).is_ok(),
+            // The key was made for the issuer's one pinned HMAC algorithm; the tag is
+            // compared in constant time.
             PublicKey::Hmac(key) => {
-                let Ok(tag) = URL_SAFE_NO_PAD.decode(signature_b64) else {
-                    return false;
-                };
-                // The key was made for the issuer's one pinned HMAC algorithm; the tag is
-                // compared in constant time.
-                self.alg.is_hmac() && aws_lc_rs::hmac::verify(key, message, &tag).is_ok()
+                self.alg.is_hmac() && aws_lc_rs::hmac::verify(key, message, signature).is_ok()
             }
         }
     }
@@ -244,14 +233,20 @@ fn rsa(jwk: &Map<String, Value>, alg: Algorithm) -> Result<Admitted, Skip> {
     if e_trimmed.is_empty() || e_trimmed.len() > 8 || !e_odd || e_trimmed == [1] {
         return Err(Skip::WeakKey);
     }
-    let key = DecodingKey::from_rsa_raw_components(n_trimmed, e_trimmed);
+    let spki = aws_lc_rs::rsa::PublicKeyComponents {
+        n: n_trimmed,
+        e: e_trimmed,
+    }
+    .as_der()
+    .map_err(|_| Skip::BadParameter)?;
+    let key = PublicKey::parse(alg, spki.as_ref()).ok_or(Skip::BadParameter)?;
     // Length-prefixed, so that no two (n, e) pairs share an encoding.
     let n_len = u16::try_from(n_trimmed.len()).map_err(|_| Skip::WeakKey)?;
     let mut material = Vec::with_capacity(2 + n_trimmed.len() + e_trimmed.len());
     material.extend_from_slice(&n_len.to_be_bytes());
     material.extend_from_slice(n_trimmed);
     material.extend_from_slice(e_trimmed);
-    Ok((alg, PublicKey::Jwt(key), material))
+    Ok((alg, key, material))
 }
 
 fn ec(jwk: &Map<String, Value>, declared: Option<Algorithm>) -> Result<Admitted, Skip> {
@@ -273,11 +268,8 @@ fn ec(jwk: &Map<String, Value>, declared: Option<Algorithm>) -> Result<Admitted,
     point.push(0x04);
     point.extend_from_slice(&x);
     point.extend_from_slice(&y);
-    let key = if alg == Algorithm::ES512 {
-        PublicKey::P521(point.clone().into_boxed_slice())
-    } else {
-        PublicKey::Jwt(DecodingKey::from_ec_der(&point))
-    };
+    // aws-lc-rs checks that the point is on the curve.
+    let key = PublicKey::parse(alg, &point).ok_or(Skip::BadParameter)?;
     Ok((alg, key, point))
 }
 
@@ -292,11 +284,8 @@ fn okp(jwk: &Map<String, Value>, declared: Option<Algorithm>) -> Result<Admitted
     if x.len() != 32 {
         return Err(Skip::BadParameter);
     }
-    Ok((
-        Algorithm::EdDSA,
-        PublicKey::Jwt(DecodingKey::from_ed_der(&x)),
-        x,
-    ))
+    let key = PublicKey::parse(Algorithm::EdDSA, &x).ok_or(Skip::BadParameter)?;
+    Ok((Algorithm::EdDSA, key, x))
 }
 
 #[cfg(test)]
@@ -432,16 +421,54 @@ mod tests {
         }
     }
 
+    /// The `x` and `y` of a fresh key on the curve of `alg`, base64url.
+    fn ec_point(alg: &'static aws_lc_rs::signature::EcdsaSigningAlgorithm) -> (String, String) {
+        use aws_lc_rs::signature::KeyPair as _;
+        let key = aws_lc_rs::signature::EcdsaKeyPair::generate(alg).unwrap();
+        let point = key.public_key().as_ref();
+        let (x, y) = point[1..].split_at((point.len() - 1) / 2);
+        (URL_SAFE_NO_PAD.encode(x), URL_SAFE_NO_PAD.encode(y))
+    }
+
+    #[test]
+    fn rfc8037_ed25519_known_answer() {
+        // RFC 8037 Appendix A.2 (the key) and A.4 (the signature), through the verifier
+        // the pipeline uses.
+        let key = admit(
+            &json!({"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}),
+            &Algorithm::ALL,
+            Algorithm::RS256,
+        )
+        .unwrap();
+        let input = b"eyJhbGciOiJFZERTQSJ9.RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmc";
+        let mut signature = URL_SAFE_NO_PAD
+            .decode("hgyY0il_MGCjP0JzlnLWG1PPOt7-09PGcvMg3AIbQR6dWbhijcNR4ki4iylGjg5BhVsPt9g7sVvpAr_MuM0KAg")
+            .unwrap();
+        assert!(key.verify(input, &signature));
+        signature[63] ^= 1;
+        assert!(!key.verify(input, &signature));
+    }
+
+    #[test]
+    fn ec_points_off_the_curve_are_refused() {
+        let c32 = URL_SAFE_NO_PAD.encode([7u8; 32]);
+        let off = json!({"kty":"EC","crv":"P-256","x":c32,"y":c32,"alg":"ES256"});
+        assert_eq!(
+            admit(&off, &Algorithm::ALL, Algorithm::RS256).err(),
+            Some(Skip::BadParameter)
+        );
+    }
+
     #[test]
     fn ec_curve_and_alg_must_agree() {
-        let c32 = URL_SAFE_NO_PAD.encode([7u8; 32]);
-        let ok = json!({"kty":"EC","crv":"P-256","x":c32,"y":c32,"alg":"ES256"});
+        let (x, y) = ec_point(&aws_lc_rs::signature::ECDSA_P256_SHA256_FIXED_SIGNING);
+        let ok = json!({"kty":"EC","crv":"P-256","x":x,"y":y,"alg":"ES256"});
         let rs = Algorithm::RS256;
         assert_eq!(
             admit(&ok, &Algorithm::ALL, rs).unwrap().alg,
             Algorithm::ES256
         );
-        let bad = json!({"kty":"EC","crv":"P-256","x":c32,"y":c32,"alg":"ES384"});
+        let bad = json!({"kty":"EC","crv":"P-256","x":x,"y":y,"alg":"ES384"});
         assert_eq!(
             admit(&bad, &Algorithm::ALL, rs).err(),
             Some(Skip::AlgorithmKeyMismatch)
@@ -450,8 +477,8 @@ mod tests {
             admit(&ok, &[Algorithm::RS256], rs).err(),
             Some(Skip::AlgorithmNotAllowed)
         );
-        let c66 = URL_SAFE_NO_PAD.encode([7u8; 66]);
-        let p521 = json!({"kty":"EC","crv":"P-521","x":c66,"y":c66});
+        let (x, y) = ec_point(&aws_lc_rs::signature::ECDSA_P521_SHA512_FIXED_SIGNING);
+        let p521 = json!({"kty":"EC","crv":"P-521","x":x,"y":y});
         assert_eq!(
             admit(&p521, &Algorithm::ALL, rs).unwrap().alg,
             Algorithm::ES512

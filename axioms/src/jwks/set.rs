@@ -12,7 +12,10 @@ use crate::rejection::Reason;
 /// The keys of one JWKS document.
 #[derive(Debug, Default)]
 pub(crate) struct KeySet {
-    by_kid: HashMap<Box<str>, Slot>,
+    /// foldhash, seeded per process: a `kid` is the token's to choose, but the map is built
+    /// from the issuer's key set and never grows from a request, so a fast keyed hash is
+    /// enough (SipHash cost more than the rest of a cache hit's key check).
+    by_kid: HashMap<Box<str>, Slot, foldhash::quality::RandomState>,
     /// Every admitted key, for lookups without a `kid`.
     all: Vec<Arc<VerifyingKey>>,
     /// One locally configured key that has no `kid` (a PEM key, an HMAC secret): it is the
@@ -124,7 +127,7 @@ impl KeySet {
     /// every token of the issuer is verified with it, whatever `kid` it names.
     pub(crate) fn of_one(key: Arc<VerifyingKey>) -> Self {
         Self {
-            by_kid: HashMap::new(),
+            by_kid: HashMap::default(),
             all: vec![key],
             sole: true,
         }

@@ -15,6 +15,7 @@ use crate::claims::Claims;
 use crate::dpop::ReplayKey;
 use crate::dpop::{nonce, proof};
 use crate::mtls::{self, ClientCertificate};
+use crate::pipeline::Authentication;
 use crate::rejection::{AuthError, Reason, Scheme};
 
 /// What a token is bound to.
@@ -29,6 +30,9 @@ enum Binding<'a> {
 /// The binding a token's `cnf` names; a `cnf` that is not exactly one binding axioms
 /// checks is refused rather than ignored.
 fn binding(claims: &Claims) -> Result<Binding<'_>, Reason> {
+    if !claims.has_cnf() {
+        return Ok(Binding::None);
+    }
     let Some(cnf) = claims.as_map().get("cnf") else {
         return Ok(Binding::None);
     };
@@ -45,14 +49,24 @@ fn binding(claims: &Claims) -> Result<Binding<'_>, Reason> {
     }
 }
 
-/// Checks the binding of `claims` (verified from `token`, presented with `scheme`).
-pub(crate) async fn check(
+/// A DPoP proof that passed every check but the last: whether it is used for the first
+/// time, which only the replay store can say.
+pub(crate) struct FirstUse {
+    key: ReplayKey,
+    ttl: std::time::Duration,
+    scheme: Scheme,
+}
+
+/// Checks the binding of `claims` (verified from `token`, presented with `scheme`), all
+/// but the DPoP replay check: that one needs the replay store, and is [`FirstUse::check`].
+/// Synchronous, so a request without a proof carries no replay store's future.
+pub(crate) fn check(
     axioms: &Axioms,
     parts: &Parts,
     scheme: Scheme,
-    token: &str,
+    token: &[u8],
     claims: &Claims,
-) -> Result<(), AuthError> {
+) -> Result<Option<FirstUse>, AuthError> {
     let fail = |reason: Reason| axioms.error(reason).presented_with(scheme);
     let config = axioms.config();
     let dpop = &config.dpop;
@@ -62,7 +76,7 @@ pub(crate) async fn check(
         }
         (Scheme::Bearer, Binding::Key(_)) => Err(fail(Reason::BoundTokenAsBearer)),
         (Scheme::Bearer, Binding::None) if dpop.required => Err(fail(Reason::DpopRequired)),
-        (Scheme::Bearer, Binding::None) => Ok(()),
+        (Scheme::Bearer, Binding::None) => Ok(None),
         (Scheme::Bearer, Binding::Certificate(x5t)) => {
             let cert = client_certificate(axioms, parts).map_err(fail)?;
             match cert {
@@ -71,7 +85,7 @@ pub(crate) async fn check(
                     if dpop.required {
                         Err(fail(Reason::DpopRequired))
                     } else {
-                        Ok(())
+                        Ok(None)
                     }
                 }
                 Some(_) => Err(fail(Reason::ClientCertificateMismatch)),
@@ -120,17 +134,27 @@ pub(crate) async fn check(
             let ttl = dpop.proof_lifetime
                 + std::time::Duration::from_secs(validation.leeway.unsigned_abs()) * 2
                 + std::time::Duration::from_secs(2);
-            match axioms
-                .replay_store()
-                .first_use(ReplayKey::new(&proof.thumbprint, &proof.jti), ttl)
-                .await
-            {
-                Ok(true) => Ok(()),
-                Ok(false) => Err(fail(Reason::DpopProofReplayed)),
-                Err(crate::dpop::ReplayStoreError::Full) => Err(fail(Reason::ReplayStoreFull)),
-                Err(err) => Err(fail(Reason::ReplayStoreUnavailable).with_detail(err.to_string())),
-            }
+            Ok(Some(FirstUse {
+                key: ReplayKey::new(&proof.thumbprint, &proof.jti),
+                ttl,
+                scheme,
+            }))
         }
+    }
+}
+
+impl FirstUse {
+    /// The last check of a DPoP proof: the replay store takes its `jti` only once. The
+    /// verdict for `claims`, the token's.
+    pub(crate) async fn check(self, axioms: &Axioms, claims: Claims) -> Authentication {
+        let fail = |reason: Reason| axioms.error(reason).presented_with(self.scheme);
+        let refused = match axioms.replay_store().first_use(self.key, self.ttl).await {
+            Ok(true) => return Authentication::Verified(claims),
+            Ok(false) => fail(Reason::DpopProofReplayed),
+            Err(crate::dpop::ReplayStoreError::Full) => fail(Reason::ReplayStoreFull),
+            Err(err) => fail(Reason::ReplayStoreUnavailable).with_detail(err.to_string()),
+        };
+        Authentication::Rejected(refused)
     }
 }
 

@@ -101,39 +101,38 @@ pub(crate) async fn authenticate(axioms: &Axioms, parts: &mut Parts) -> Authenti
     {
         return recorded.auth.clone();
     }
-    let config = axioms.config();
-    let dpop = config.dpop.origin.is_some();
-    let auth = match (
-        source::token(&config.sources, &parts.method, &parts.headers, dpop),
-        api_key::presented(&config.api_keys, &parts.headers),
-    ) {
-        // One credential per request: which one would count is nobody's guess.
-        (Ok(Some(_)), Ok(Some(_)) | Err(_)) => {
-            Authentication::Rejected(axioms.error(Reason::MultipleCredentials))
-        }
-        (Ok(Some(presented)), Ok(None)) => {
-            let (scheme, token) = (presented.scheme, presented.token);
-            match axioms.verify_token(&token).await {
-                Ok(claims) => match bind::check(axioms, parts, scheme, &token, &claims).await {
-                    Ok(()) => Authentication::Verified(claims),
+    // Which credential the request presented, for the metrics: `none` where there was none,
+    // or where it was refused before one could be chosen.
+    let (auth, credential) = match presented(axioms, parts) {
+        Presented::Nothing => (Authentication::Anonymous, "none"),
+        Presented::Refused(reason) => (Authentication::Rejected(axioms.error(reason)), "none"),
+        Presented::Token(scheme, ref token) => {
+            // The cache first: a hit is a token that passed every check below before. The
+            // rest is boxed: full verification (key fetches, introspection) and the DPoP
+            // replay store would otherwise make every request's future larger — hits
+            // included, whose future is allocated per request.
+            let auth = match axioms.cached(token) {
+                Some(claims) => match bind::check(axioms, parts, scheme, token, &claims) {
+                    Ok(None) => Authentication::Verified(claims),
+                    Ok(Some(first_use)) => Box::pin(first_use.check(axioms, claims)).await,
                     Err(err) => Authentication::Rejected(err),
                 },
-                Err(err) => Authentication::Rejected(err.presented_with(scheme)),
-            }
+                None => Box::pin(verify(axioms, parts, scheme, token)).await,
+            };
+            (auth, "token")
         }
-        (Err(reason), _) if reason != Reason::NotBearer => {
-            Authentication::Rejected(axioms.error(reason))
+        Presented::ApiKey(key) => {
+            let source = &axioms.config().api_keys;
+            (
+                Box::pin(api_key::authenticate(axioms, source, key)).await,
+                "api_key",
+            )
         }
-        // No usable `Authorization` (none, or another scheme: no credentials for a bearer
-        // resource server, RFC 6750 §3.1): an API key, if any.
-        (_, Err(reason)) => Authentication::Rejected(axioms.error(reason)),
-        (_, Ok(Some(key))) => api_key::authenticate(axioms, &config.api_keys, key).await,
-        (_, Ok(None)) => Authentication::Anonymous,
     };
     match &auth {
         Authentication::Rejected(err) => {
             err.log();
-            crate::metrics::authentication("rejected", "none");
+            crate::metrics::authentication("rejected", credential);
         }
         Authentication::Verified(claims) => crate::metrics::authentication(
             "verified",
@@ -146,6 +145,60 @@ pub(crate) async fn authenticate(axioms: &Axioms, parts: &mut Parts) -> Authenti
         auth: auth.clone(),
     });
     auth
+}
+
+/// The request's one credential (step 2), or the verdict it already decided.
+///
+/// Small on purpose: it lives in every request's future, across the awaits below.
+enum Presented<'a> {
+    /// No credentials.
+    Nothing,
+    /// Refused before any credential could be read (two of them, a malformed header).
+    Refused(Reason),
+    /// An access token, its bytes not yet held to their grammar (see `source::Presented`).
+    Token(crate::rejection::Scheme, std::borrow::Cow<'a, [u8]>),
+    ApiKey(&'a [u8]),
+}
+
+/// Step 2: which credential the request presents — never two.
+fn presented<'a>(axioms: &Axioms, parts: &'a Parts) -> Presented<'a> {
+    let config = axioms.config();
+    let dpop = config.dpop.origin.is_some();
+    match (
+        source::token(&config.sources, &parts.method, &parts.headers, dpop),
+        api_key::presented(&config.api_keys, &parts.headers),
+    ) {
+        // One credential per request: which one would count is nobody's guess.
+        (Ok(Some(_)), Ok(Some(_)) | Err(_)) => Presented::Refused(Reason::MultipleCredentials),
+        (Ok(Some(token)), Ok(None)) => Presented::Token(token.scheme, token.token),
+        (Err(reason), _) if reason != Reason::NotBearer => Presented::Refused(reason),
+        // No usable `Authorization` (none, or another scheme: no credentials for a bearer
+        // resource server, RFC 6750 §3.1): an API key, if any.
+        (_, Err(reason)) => Presented::Refused(reason),
+        (_, Ok(Some(key))) => Presented::ApiKey(key),
+        (_, Ok(None)) => Presented::Nothing,
+    }
+}
+
+/// Step 3 for a token the cache does not know: its grammar, full verification, its binding.
+async fn verify(
+    axioms: &Axioms,
+    parts: &Parts,
+    scheme: crate::rejection::Scheme,
+    token: &[u8],
+) -> Authentication {
+    let text = match crate::token::bearer::b64token(token) {
+        Ok(text) => text,
+        Err(reason) => return Authentication::Rejected(axioms.error(reason)),
+    };
+    match axioms.verify_uncached(text).await {
+        Ok(claims) => match bind::check(axioms, parts, scheme, token, &claims) {
+            Ok(None) => Authentication::Verified(claims),
+            Ok(Some(first_use)) => first_use.check(axioms, claims).await,
+            Err(err) => Authentication::Rejected(err),
+        },
+        Err(err) => Authentication::Rejected(err.presented_with(scheme)),
+    }
 }
 
 /// What an entry point needs from the verdict.

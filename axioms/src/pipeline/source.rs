@@ -15,7 +15,11 @@ use crate::token::bearer;
 /// An access token and how it was presented.
 pub(super) struct Presented<'a> {
     pub(super) scheme: Scheme,
-    pub(super) token: Cow<'a, str>,
+    /// The token's bytes. From `Authorization`, not yet held to the `b64token` grammar: a
+    /// token-cache hit proves they match it (the cache compares them with a token that was),
+    /// and on a miss the pipeline holds them to it (`bearer::b64token`) before anything
+    /// else reads them.
+    pub(super) token: Cow<'a, [u8]>,
 }
 
 /// The request's access token: `Authorization` first; without one (or with another scheme),
@@ -45,7 +49,7 @@ pub(super) fn token<'a>(
             }
             return Ok(Some(Presented {
                 scheme: Scheme::Bearer,
-                token: Cow::Borrowed(token),
+                token: Cow::Borrowed(token.as_bytes()),
             }));
         }
     }
@@ -60,7 +64,7 @@ pub(super) fn token<'a>(
     }
     Ok(Some(Presented {
         scheme: Scheme::Bearer,
-        token: Cow::Owned(token),
+        token: Cow::Owned(token.into_bytes()),
     }))
 }
 

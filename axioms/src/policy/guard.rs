@@ -60,7 +60,19 @@ pub(crate) async fn enforce<S, P: Policy<S>>(
     match pipeline::admit(axioms, parts, Demand::Token(safe)).await {
         // A safe method: the handler runs without the policy.
         Ok(Admission::Pass(_)) => Ok(()),
-        Ok(Admission::Authenticated(claims)) => decide::<S, P>(axioms, parts, state, &claims).await,
+        // A rule without ownership is decided at once, from the claims. One that names it
+        // may fetch the object: that future is boxed, so that every other policy's guard
+        // stays small (the handler's future is allocated per request, and its size decides
+        // which allocator path it takes).
+        Ok(Admission::Authenticated(claims)) if const { !P::RULE.has_owner() } => {
+            match P::RULE.eval(&claims, None, &Ctx::of(axioms.config())) {
+                Tri::Yes => Ok(()),
+                Tri::No | Tri::Unknown => Err(deny::<S, P>(axioms, &claims, None)),
+            }
+        }
+        Ok(Admission::Authenticated(claims)) => {
+            Box::pin(decide::<S, P>(axioms, parts, state, &claims)).await
+        }
         // A 401 says which scopes the route needs, so that a client knows what to ask for.
         Err(err) if err.status() == http::StatusCode::UNAUTHORIZED => {
             let (scopes, mode) = P::RULE.challenge_scopes();
@@ -88,7 +100,6 @@ async fn decide<S, P: Policy<S>>(
     let rule = &P::RULE;
     match rule.eval(claims, None, matcher) {
         Tri::No => return Err(deny::<S, P>(axioms, claims, None)),
-        Tri::Yes if !rule.has_owner() => return Ok(()),
         // Unknown, or allowed by another clause of an ownership policy: fetch (the latter
         // so that the handler receives the object).
         Tri::Yes | Tri::Unknown => {}

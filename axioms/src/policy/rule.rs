@@ -88,11 +88,11 @@ impl Credential {
     }
 }
 
-/// What a rule is evaluated with besides the claims: how scopes match, and the time.
+/// What a rule is evaluated with besides the claims: how scopes match, and the clock.
 pub(crate) struct Ctx<'a> {
     pub(crate) matcher: &'a dyn ScopeMatcher,
-    /// Seconds since the Unix epoch.
-    pub(crate) now: i64,
+    /// Read only by the rules that need the time (`max_age`): most policies never do.
+    pub(crate) clock: &'a dyn crate::clock::Clock,
 }
 
 impl<'a> Ctx<'a> {
@@ -100,7 +100,7 @@ impl<'a> Ctx<'a> {
     pub(crate) fn of(config: &'a crate::config::Config) -> Self {
         Self {
             matcher: config.scope_matcher(),
-            now: config.validation.clock.now(),
+            clock: &*config.validation.clock,
         }
     }
 }
@@ -144,10 +144,9 @@ impl Rule {
     /// assert_eq!(ADMIN_OR_OWNER.evaluate(&user, Some(true)), Some(true));
     /// ```
     pub fn evaluate(&self, claims: &Claims, owner: Option<bool>) -> Option<bool> {
-        use crate::clock::Clock as _;
         let ctx = Ctx {
             matcher: &crate::check::Exact,
-            now: crate::clock::SystemClock.now(),
+            clock: &crate::clock::SystemClock,
         };
         match self.eval(claims, owner, &ctx) {
             Tri::Yes => Some(true),
@@ -167,7 +166,7 @@ impl Rule {
                     .is_some_and(|acr| classes.contains(&acr)),
             ),
             Rule::MaxAge(secs) => bool_tri(claims.auth_time().is_some_and(|at| {
-                let age = i128::from(m.now) - i128::from(at);
+                let age = i128::from(m.clock.now()) - i128::from(at);
                 age <= i128::from(*secs)
             })),
             // The pipeline accepts a `cnf.jkt` token only with a valid proof of that key.
@@ -406,7 +405,7 @@ mod tests {
     fn ctx() -> Ctx<'static> {
         Ctx {
             matcher: &Exact,
-            now: 1_000,
+            clock: Box::leak(Box::new(crate::clock::ManualClock::new(1_000))),
         }
     }
 

@@ -20,14 +20,19 @@ use crate::rejection::{Reason, Scheme};
 /// Extracts the access token and its scheme from request headers; `DPoP` is a scheme of
 /// its own only where `dpop` (the resource accepts DPoP), another scheme elsewhere.
 ///
-/// * `Ok(Some((scheme, token)))`: one well-formed `Authorization: Bearer|DPoP <b64token>`;
+/// The token's bytes are returned **before** the `b64token` grammar is checked: the pipeline
+/// first asks the token cache, whose hit compares them byte for byte with a token that
+/// passed that check on its way in (only verified tokens are cached), and holds them to
+/// [`b64token`] on a miss. The check is the costliest byte loop of a cached request.
+///
+/// * `Ok(Some((scheme, token)))`: one `Authorization: Bearer|DPoP 1*SP <token>`;
 /// * `Ok(None)`: no `Authorization` header at all;
 /// * `Err(Reason::NotBearer)`: another scheme (treated as no credentials, RFC 6750 §3.1);
 /// * `Err(Reason::MultipleAuthorizationHeaders | Reason::MalformedAuthorization)`: 400.
 pub(crate) fn credentials(
     headers: &HeaderMap,
     dpop: bool,
-) -> Result<Option<(Scheme, &str)>, Reason> {
+) -> Result<Option<(Scheme, &[u8])>, Reason> {
     let mut values = headers.get_all(AUTHORIZATION).iter();
     let Some(value) = values.next() else {
         return Ok(None);
@@ -38,8 +43,18 @@ pub(crate) fn credentials(
     parse_any(value.as_bytes(), dpop).map(Some)
 }
 
-/// Parses one `Authorization` field value as `Bearer` or `DPoP` credentials.
-fn parse_any(value: &[u8], dpop: bool) -> Result<(Scheme, &str), Reason> {
+/// Parses one `Authorization` field value as `Bearer` or `DPoP` credentials (the token not
+/// yet held to its grammar: see [`credentials`]).
+fn parse_any(value: &[u8], dpop: bool) -> Result<(Scheme, &[u8]), Reason> {
+    // What nearly every request sends: `Bearer`, one space, a token. The general path below
+    // gives the same answer (tested), at a few times the cost.
+    if let Some((head, token)) = value.split_at_checked(7)
+        && let Some((scheme, b' ')) = head.split_last_chunk::<1>().map(|(s, [b])| (s, *b))
+        && scheme.eq_ignore_ascii_case(b"bearer")
+        && token.first().is_some_and(|b| !b.is_ascii_whitespace())
+    {
+        return Ok((Scheme::Bearer, token));
+    }
     let scheme_len = value
         .iter()
         .position(|&b| !is_tchar(b))
@@ -64,17 +79,38 @@ fn parse_any(value: &[u8], dpop: bool) -> Result<(Scheme, &str), Reason> {
     {
         return Err(Reason::MalformedAuthorization);
     }
+    Ok((scheme, token))
+}
+
+/// `token` held to the `b64token` grammar, as text.
+pub(crate) fn b64token(token: &[u8]) -> Result<&str, Reason> {
     if !is_b64token(token) {
         return Err(Reason::MalformedAuthorization);
     }
     // b64token is ASCII, so this cannot fail.
-    let token = std::str::from_utf8(token).map_err(|_| Reason::MalformedAuthorization)?;
-    Ok((scheme, token))
+    std::str::from_utf8(token).map_err(|_| Reason::MalformedAuthorization)
 }
 
 /// `tchar` of RFC 9110 §5.6.2: the characters of a token such as an auth-scheme.
 fn is_tchar(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+    b.is_ascii_alphanumeric()
+        || matches!(
+            b,
+            b'!' | b'#'
+                | b'$'
+                | b'%'
+                | b'&'
+                | b'\''
+                | b'*'
+                | b'+'
+                | b'-'
+                | b'.'
+                | b'^'
+                | b'_'
+                | b'`'
+                | b'|'
+                | b'~'
+        )
 }
 
 /// Whether `b` may appear in a `b64token` before its trailing `=`s. Branch-free arithmetic,
@@ -102,10 +138,24 @@ mod tests {
     use super::*;
     use http::HeaderValue;
 
+    /// What the pipeline makes of a header value on a token-cache miss.
+    fn parse_any(v: &[u8], dpop: bool) -> Result<(Scheme, &str), Reason> {
+        let (scheme, token) = super::parse_any(v, dpop)?;
+        Ok((scheme, b64token(token)?))
+    }
+
     fn parse(v: &[u8]) -> Result<&str, Reason> {
         match parse_any(v, true)? {
             (Scheme::Bearer, token) => Ok(token),
             (Scheme::DPoP, _) => Err(Reason::NotBearer),
+        }
+    }
+
+    #[test]
+    fn tchar_is_the_grammar() {
+        for b in 0..=u8::MAX {
+            let grammar = b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+            assert_eq!(is_tchar(b), grammar, "byte {b:#04x}");
         }
     }
 
@@ -190,7 +240,7 @@ mod tests {
         let mut h = HeaderMap::new();
         assert_eq!(credentials(&h, true), Ok(None));
         h.append(AUTHORIZATION, HeaderValue::from_static("Bearer a"));
-        assert_eq!(credentials(&h, true), Ok(Some((Scheme::Bearer, "a"))));
+        assert_eq!(credentials(&h, true), Ok(Some((Scheme::Bearer, &b"a"[..]))));
         h.append(AUTHORIZATION, HeaderValue::from_static("DPoP a"));
         assert_eq!(
             credentials(&h, true),

@@ -37,7 +37,7 @@ use crate::jwks::key::VerifyingKey;
 const SHARDS: usize = 16;
 
 struct Entry {
-    token: Box<str>,
+    token: Box<[u8]>,
     claims: Claims,
     key: Arc<VerifyingKey>,
 }
@@ -132,7 +132,7 @@ impl TokenCache {
     /// claims and key.
     pub(crate) fn get(
         &self,
-        token: &str,
+        token: &[u8],
         still_valid: impl Fn(&Claims, &Arc<VerifyingKey>) -> bool,
     ) -> Option<Claims> {
         let hash = self.hasher.hash_one(token);
@@ -171,7 +171,7 @@ impl TokenCache {
     }
 
     /// Caches a verified token.
-    pub(crate) fn insert(&self, token: &str, claims: &Claims, key: &Arc<VerifyingKey>) {
+    pub(crate) fn insert(&self, token: &[u8], claims: &Claims, key: &Arc<VerifyingKey>) {
         let hash = self.hasher.hash_one(token);
         let entry = Entry {
             token: Box::from(token),
@@ -230,9 +230,12 @@ mod tests {
     fn key() -> Arc<VerifyingKey> {
         Arc::new(VerifyingKey {
             kid: Some("k".into()),
-            alg: Algorithm::EdDSA,
+            alg: Algorithm::HS256,
             implied_alg: true,
-            key: crate::jwks::key::PublicKey::Jwt(jsonwebtoken::DecodingKey::from_ed_der(&[0; 32])),
+            key: crate::jwks::key::PublicKey::Hmac(Box::new(aws_lc_rs::hmac::Key::new(
+                aws_lc_rs::hmac::HMAC_SHA256,
+                &[0; 32],
+            ))),
             material: vec![0; 32],
         })
     }
@@ -245,12 +248,12 @@ mod tests {
     fn hit_requires_the_whole_token_and_validity() {
         let cache = TokenCache::new(100, 1 << 20);
         let k = key();
-        cache.insert("a.b.c", &claims(), &k);
-        assert!(cache.get("a.b.c", |_, _| true).is_some());
-        assert!(cache.get("a.b.d", |_, _| true).is_none());
-        assert!(cache.get("a.b.c", |_, _| false).is_none());
+        cache.insert(b"a.b.c", &claims(), &k);
+        assert!(cache.get(b"a.b.c", |_, _| true).is_some());
+        assert!(cache.get(b"a.b.d", |_, _| true).is_none());
+        assert!(cache.get(b"a.b.c", |_, _| false).is_none());
         // The invalid entry was dropped.
-        assert!(cache.get("a.b.c", |_, _| true).is_none());
+        assert!(cache.get(b"a.b.c", |_, _| true).is_none());
         let s = cache.stats();
         assert_eq!((s.hits, s.misses, s.entries), (1, 3, 0));
     }
@@ -260,12 +263,12 @@ mod tests {
         let cache = TokenCache::new(32, 1 << 20);
         let k = key();
         for i in 0..1000 {
-            cache.insert(&format!("token-{i}"), &claims(), &k);
+            cache.insert(format!("token-{i}").as_bytes(), &claims(), &k);
         }
         assert!(cache.stats().entries <= 32);
         let tiny = TokenCache::new(1000, 16 * 1024);
         for i in 0..1000 {
-            tiny.insert(&format!("{i}-{}", "x".repeat(500)), &claims(), &k);
+            tiny.insert(format!("{i}-{}", "x".repeat(500)).as_bytes(), &claims(), &k);
         }
         let total: usize = tiny.shards.iter().map(|s| s.read().unwrap().bytes).sum();
         assert!(total <= 16 * 1024 + SHARDS * 1024, "{total}");
@@ -280,7 +283,7 @@ mod tests {
         }))
         .unwrap();
         let cache = TokenCache::new(100, 1 << 20);
-        cache.insert("short.token.x", &heavy, &key());
+        cache.insert(b"short.token.x", &heavy, &key());
         let stats = cache.stats();
         assert!(stats.bytes > 500 * 10, "{stats:?}");
     }

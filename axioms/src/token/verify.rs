@@ -33,6 +33,7 @@ impl From<Reason> for Failure {
 }
 
 /// What the header says, after strict checks.
+#[derive(Clone)]
 struct Header {
     alg: Algorithm,
     kid: Option<String>,
@@ -45,9 +46,64 @@ pub(crate) struct Parts<'a> {
     alg: Algorithm,
     pub(crate) kid: Option<String>,
     typed_access_token: bool,
+    header_b64: &'a str,
+    /// The header came from the issuer's [`HeaderMemo`] (it need not be remembered again).
+    remembered: bool,
     signing_input: &'a str,
     payload_b64: &'a str,
-    signature_b64: &'a str,
+    /// The signature, decoded (strict base64url) before any key lookup.
+    signature: Vec<u8>,
+}
+
+/// The headers of one issuer's verified tokens, as their checks parsed them: an IdP puts
+/// the same header on every token one key signs (`alg`, `kid`, `typ`), so a header seen
+/// before is looked up, not decoded and parsed again — the largest part of what axioms adds
+/// to a signature check.
+///
+/// * Keyed by the **whole header segment**, compared byte for byte: a hit is exactly the
+///   header parsed before, and the parse is a function of those bytes and the issuer's
+///   fixed settings.
+/// * **Filled only after a signature verifies** with the issuer's key, so only headers the
+///   issuer itself signed take a place; a forged or garbage token never does.
+/// * **Bounded** ([`HeaderMemo::CAPACITY`] headers, the oldest out first: a key rotation
+///   brings a new `kid`), and read without a lock.
+pub(crate) struct HeaderMemo(arc_swap::ArcSwap<Vec<(Box<str>, Header)>>);
+
+impl HeaderMemo {
+    /// Headers remembered per issuer: a few keys, each with one header.
+    const CAPACITY: usize = 8;
+
+    pub(crate) fn new() -> Self {
+        Self(arc_swap::ArcSwap::from_pointee(Vec::new()))
+    }
+
+    fn get(&self, header_b64: &str) -> Option<Header> {
+        self.0
+            .load()
+            .iter()
+            .find(|(seen, _)| **seen == *header_b64)
+            .map(|(_, header)| header.clone())
+    }
+
+    /// How many headers are remembered.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.0.load().len()
+    }
+
+    /// Remembers the header of a token whose signature verified.
+    fn remember(&self, header_b64: &str, header: Header) {
+        self.0.rcu(|seen| {
+            let mut seen = Vec::clone(seen);
+            if !seen.iter().any(|(s, _)| **s == *header_b64) {
+                if seen.len() >= Self::CAPACITY {
+                    seen.remove(0);
+                }
+                seen.push((Box::from(header_b64), header.clone()));
+            }
+            seen
+        });
+    }
 }
 
 /// Verifies `token` with one issuer's settings and keys, and returns its claims and the key
@@ -56,16 +112,27 @@ pub(crate) struct Parts<'a> {
 pub(crate) async fn verify_with(
     config: &Config,
     keys: &Arc<KeyCache>,
+    headers: &HeaderMemo,
     token: &str,
     payload: Option<Map<String, Value>>,
 ) -> Result<(Claims, Arc<VerifyingKey>), Failure> {
     let validation = &config.validation;
-    let parts = parse(validation, &config.keys.algorithms, token)?;
+    let parts = parse(validation, &config.keys.algorithms, Some(headers), token)?;
     let key = keys.lookup(parts.kid.as_deref()).await?;
     check_signature(&parts, &key).map_err(|reason| Failure {
         reason,
         detail: (reason == Reason::AlgorithmKeyMismatch).then(|| mismatch_detail(&parts, &key)),
     })?;
+    if !parts.remembered {
+        headers.remember(
+            parts.header_b64,
+            Header {
+                alg: parts.alg,
+                kid: parts.kid.clone(),
+                typed_access_token: parts.typed_access_token,
+            },
+        );
+    }
     let payload = match payload {
         Some(payload) => payload,
         None => decode_json(parts.payload_b64, Reason::InvalidPayload)?,
@@ -124,25 +191,36 @@ fn mismatch_detail(parts: &Parts<'_>, key: &VerifyingKey) -> String {
     )
 }
 
-/// Size cap, segments, base64url and the strict header checks.
+/// Takes `token` apart and checks its header (with the issuer's memo of the headers it
+/// verified before, if given); the signature is not verified yet.
 pub(crate) fn parse<'a>(
     validation: &Validation,
     algorithms: &[Algorithm],
+    memo: Option<&HeaderMemo>,
     token: &'a str,
 ) -> Result<Parts<'a>, Reason> {
     if token.len() > validation.max_token_bytes {
         return Err(Reason::TokenTooLarge);
     }
     let (header_b64, payload_b64, signature_b64) = split(token)?;
-    let header = parse_header(
-        validation.token_type,
-        algorithms,
-        &decode_json(header_b64, Reason::InvalidHeader)?,
-    )?;
+    let remembered = memo.and_then(|memo| memo.get(header_b64));
+    let (header, remembered) = match remembered {
+        Some(header) => (header, true),
+        None => (
+            parse_header(
+                validation.token_type,
+                algorithms,
+                &decode_json(header_b64, Reason::InvalidHeader)?,
+            )?,
+            false,
+        ),
+    };
     // Refuse a malformed signature before any key lookup (which could trigger a refetch).
-    if !is_strict_base64url(signature_b64) {
-        return Err(Reason::InvalidBase64);
-    }
+    // Decoded once, strictly (no padding, canonical trailing bits: the same grammar as
+    // `is_strict_base64url`, tested).
+    let signature = URL_SAFE_NO_PAD
+        .decode(signature_b64)
+        .map_err(|_| Reason::InvalidBase64)?;
     // The signing input is the first two segments and the dot between them.
     let signing_input = token
         .get(..header_b64.len() + 1 + payload_b64.len())
@@ -151,9 +229,11 @@ pub(crate) fn parse<'a>(
         alg: header.alg,
         kid: header.kid,
         typed_access_token: header.typed_access_token,
+        header_b64,
+        remembered,
         signing_input,
         payload_b64,
-        signature_b64,
+        signature,
     })
 }
 
@@ -162,7 +242,7 @@ pub(crate) fn check_signature(parts: &Parts<'_>, key: &VerifyingKey) -> Result<(
     if key.alg != parts.alg {
         return Err(Reason::AlgorithmKeyMismatch);
     }
-    if key.verify(parts.signing_input.as_bytes(), parts.signature_b64) {
+    if key.verify(parts.signing_input.as_bytes(), &parts.signature) {
         Ok(())
     } else {
         Err(Reason::InvalidSignature)
@@ -532,6 +612,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_header_memo_is_bounded_oldest_out() {
+        let memo = HeaderMemo::new();
+        let header = |kid: usize| Header {
+            alg: Algorithm::RS256,
+            kid: Some(format!("k{kid}")),
+            typed_access_token: false,
+        };
+        for i in 0..=HeaderMemo::CAPACITY {
+            memo.remember(&format!("h{i}"), header(i));
+            memo.remember(&format!("h{i}"), header(i));
+        }
+        assert_eq!(memo.len(), HeaderMemo::CAPACITY);
+        assert!(memo.get("h0").is_none());
+        for i in 1..=HeaderMemo::CAPACITY {
+            let kid = memo.get(&format!("h{i}")).and_then(|h| h.kid);
+            assert_eq!(kid, Some(format!("k{i}")));
+        }
+        // The whole segment, byte for byte.
+        assert!(memo.get("h1x").is_none() && memo.get("h").is_none());
+    }
+
+    #[test]
     fn segment_counts() {
         assert!(split("a.b.c").is_ok());
         assert!(split("a..c").is_ok());
@@ -554,6 +656,12 @@ mod tests {
         for bad in ["a", "ab=", "a+b/", "AB", "ABC", "a b", "\u{e9}"] {
             // "AB" and "ABC" have non-zero trailing bits.
             assert!(!is_strict_base64url(bad), "{bad}");
+            // The signature is decoded by the base64 crate: the same grammar.
+            assert!(URL_SAFE_NO_PAD.decode(bad).is_err(), "{bad}");
+        }
+        for good in ["", "AA", "AAA", "AAAA", "_-8", "ab-_AA"] {
+            assert!(is_strict_base64url(good), "{good}");
+            assert!(URL_SAFE_NO_PAD.decode(good).is_ok(), "{good}");
         }
         assert!(is_strict_base64url("AA"));
         assert!(is_strict_base64url("AAA"));

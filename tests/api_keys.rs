@@ -151,6 +151,21 @@ async fn api_keys_meet_the_same_policies_as_tokens() {
     assert_error(&r, 400, "invalid_request", "a token and a key");
     let r = send(&app, key("").bearer(&token)).await;
     assert_error(&r, 400, "invalid_request", "a token and a malformed key");
+    // A malformed token is refused as that, whatever comes with it (its grammar is checked
+    // after the token cache is asked, but before the credentials are counted).
+    let alone = send(&app, req("GET", "/me").authorization("Bearer a b")).await;
+    assert_error(&alone, 400, "invalid_request", "a malformed token");
+    let with_key = send(&app, key(READ_KEY).authorization("Bearer a b")).await;
+    assert_error(
+        &with_key,
+        400,
+        "invalid_request",
+        "a malformed token and a key",
+    );
+    let described = |r: &Resp| r.json()["error_description"].clone();
+    assert_eq!(described(&with_key), described(&alone));
+    let both = send(&app, key(READ_KEY).bearer(&token)).await;
+    assert_ne!(described(&both), described(&alone));
 }
 
 #[tokio::test]

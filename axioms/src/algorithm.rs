@@ -39,8 +39,7 @@ pub enum Algorithm {
     ES256,
     /// ECDSA on P-384 with SHA-384.
     ES384,
-    /// ECDSA on P-521 with SHA-512 (verified by aws-lc-rs directly: jsonwebtoken has no
-    /// ES512).
+    /// ECDSA on P-521 with SHA-512.
     ES512,
     /// Ed25519 (RFC 8037).
     EdDSA,

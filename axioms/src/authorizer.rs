@@ -1,7 +1,7 @@
 //! [`Axioms`]: the verifier handle shared by extractors, the layer and your own code.
 
 use std::fmt;
-use std::sync::{Arc, Once};
+use std::sync::Arc;
 use std::time::Duration;
 
 use http::request::Parts;
@@ -630,48 +630,46 @@ fn check_registry(configs: &[Config]) -> Result<(), InitError> {
     Ok(())
 }
 
-/// Installs the aws-lc-rs backend of jsonwebtoken and checks it on a known answer.
-///
-/// Naming `jsonwebtoken::crypto::aws_lc` makes a build without the backend a compile error;
-/// installing it explicitly defeats feature unification enabling a second backend (which
-/// makes jsonwebtoken panic at the first verification); the known answer catches a provider
-/// installed by someone else that does not work.
+/// Checks the signature verifier on a known answer before the first token reaches it: the
+/// very path verification takes (a key parsed once by aws-lc-rs, `VerifyingKey::verify`), on
+/// RFC 8037's Ed25519 example — a broken or mislinked backend refuses to start, rather
+/// than refusing (or accepting) every token.
 fn crypto_self_test() -> Result<(), InitError> {
-    static INSTALL: Once = Once::new();
-    INSTALL.call_once(|| {
-        // Err means another provider was installed first; the self-test decides if it works.
-        let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
-    });
-    // RFC 8037 Appendix A.4: an Ed25519 signature over "Example of Ed25519 signing".
+    use crate::algorithm::Algorithm;
+    use crate::jwks::key::VerifyingKey;
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    // RFC 8037 Appendix A.2 (the public key) and A.4 (the signature over A.4's input).
     const X: &[u8] = &[
         0xd7, 0x5a, 0x98, 0x01, 0x82, 0xb1, 0x0a, 0xb7, 0xd5, 0x4b, 0xfe, 0xd3, 0xc9, 0x64, 0x07,
         0x3a, 0x0e, 0xe1, 0x72, 0xf3, 0xda, 0xa6, 0x23, 0x25, 0xaf, 0x02, 0x1a, 0x68, 0xf7, 0x07,
         0x51, 0x1a,
     ];
-    const INPUT: &str = "eyJhbGciOiJFZERTQSJ9.RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmc";
+    const INPUT: &[u8] = b"eyJhbGciOiJFZERTQSJ9.RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmc";
     const SIG: &str =
         "hgyY0il_MGCjP0JzlnLWG1PPOt7-09PGcvMg3AIbQR6dWbhijcNR4ki4iylGjg5BhVsPt9g7sVvpAr_MuM0KAg";
-    const BAD_SIG: &str =
-        "hgyY0il_MGCjP0JzlnLWG1PPOt7-09PGcvMg3AIbQR6dWbhijcNR4ki4iylGjg5BhVsPt9g7sVvpAr_MuM0KAw";
-    let key = jsonwebtoken::DecodingKey::from_ed_der(X);
-    let run = |sig: &str| {
-        std::panic::catch_unwind(|| {
-            jsonwebtoken::crypto::verify(
-                sig,
-                INPUT.as_bytes(),
-                &key,
-                jsonwebtoken::Algorithm::EdDSA,
-            )
-        })
+    let broken =
+        InitError::CryptoSelfTest("a known-good signature was refused or a bad one accepted");
+    let (Some(key), Ok(mut signature)) = (
+        crate::jwks::key::PublicKey::parse(Algorithm::EdDSA, X),
+        URL_SAFE_NO_PAD.decode(SIG),
+    ) else {
+        return Err(broken);
     };
-    match (run(SIG), run(BAD_SIG)) {
-        (Ok(Ok(true)), Ok(Ok(false) | Err(_))) => Ok(()),
-        (Err(_), _) | (_, Err(_)) => Err(InitError::CryptoSelfTest(
-            "the crypto provider panicked (is a second jsonwebtoken backend enabled?)",
-        )),
-        _ => Err(InitError::CryptoSelfTest(
-            "a known-good signature was refused or a bad one accepted",
-        )),
+    let key = VerifyingKey {
+        kid: None,
+        alg: Algorithm::EdDSA,
+        implied_alg: true,
+        key,
+        material: X.to_vec(),
+    };
+    let good = key.verify(INPUT, &signature);
+    if let Some(last) = signature.last_mut() {
+        *last ^= 1;
+    }
+    match (good, key.verify(INPUT, &signature)) {
+        (true, false) => Ok(()),
+        _ => Err(broken),
     }
 }
 

@@ -75,7 +75,8 @@
 //! * `mtls`: [`mtls::serve`], a rustls server that hands client certificates to the
 //!   pipeline (certificate-bound tokens).
 //!
-//! The crypto backend is jsonwebtoken's `aws_lc_rs`, selected and self-tested at startup.
+//! Signatures are verified by aws-lc-rs, each key parsed once when its key set loads; the
+//! verifier is self-tested on a known answer at startup.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(
     test,

@@ -3,7 +3,7 @@
 //!
 //! | Series | Type | Labels | What |
 //! |---|---|---|---|
-//! | `axioms_authentications_total` | counter | `outcome` (`verified`, `anonymous`, `rejected`), `credential` (`token`, `api_key`, `none`) | one per request and verifier: the pipeline's verdict (`credential` is what the request presented: a rejected token — malformed, forged, expired — counts as `token`, a rejected API key as `api_key`, a request refused before one credential could be chosen — two of them, two `Authorization` lines — as `none`) |
+//! | `axioms_authentications_total` | counter | `outcome` (`verified`, `anonymous`, `rejected`), `credential` (`token`, `api_key`, `none`) | one per request and verifier: the pipeline's verdict (`credential` is what the request presented: a rejected token — malformed, forged, expired — counts as `token`, a rejected API key as `api_key`, a request with more than one — a token and a key, two `Authorization` lines — as `none`) |
 //! | `axioms_rejections_total` | counter | `status` (`400`, `401`, `403`, `404`, `431`, `503`), `reason` ([`Reason::label`]) | every rejection the pipeline decides and logs ([`AuthError::log`]), policy denials included; a verdict recorded by `AxiomsLayer::record` or read by the `Authentication` extractor counts even where the route then lets the request through |
 //! | `axioms_verification_duration_seconds` | histogram | — | full verifications (token-cache misses) |
 //! | `axioms_token_cache_requests_total` | counter | `result` (`hit`, `miss`) | verified-token cache lookups (asked first: a malformed token is a miss, then refused) |

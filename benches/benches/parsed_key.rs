@@ -3,7 +3,10 @@
 
 /// The JWK parsed once by aws-lc-rs for `alg`: what a verifier that keeps its keys parsed
 /// verifies with.
-pub fn parsed_key(jwk: &serde_json::Value, alg: &str) -> aws_lc_rs::signature::ParsedPublicKey {
+pub(crate) fn parsed_key(
+    jwk: &serde_json::Value,
+    alg: &str,
+) -> aws_lc_rs::signature::ParsedPublicKey {
     use aws_lc_rs::encoding::AsDer as _;
     use aws_lc_rs::signature as sig;
     use base64::Engine as _;

@@ -105,7 +105,9 @@ pub(crate) async fn authenticate(axioms: &Axioms, parts: &mut Parts) -> Authenti
     // or where it was refused before one could be chosen.
     let (auth, credential) = match presented(axioms, parts) {
         Presented::Nothing => (Authentication::Anonymous, "none"),
-        Presented::Refused(reason) => (Authentication::Rejected(axioms.error(reason)), "none"),
+        Presented::Refused(reason, credential) => {
+            (Authentication::Rejected(axioms.error(reason)), credential)
+        }
         Presented::Token(scheme, ref token) => {
             // The cache first: a hit is a token that passed every check below before. The
             // rest is boxed: full verification (key fetches, introspection) and the DPoP
@@ -153,8 +155,9 @@ pub(crate) async fn authenticate(axioms: &Axioms, parts: &mut Parts) -> Authenti
 enum Presented<'a> {
     /// No credentials.
     Nothing,
-    /// Refused before any credential could be read (two of them, a malformed header).
-    Refused(Reason),
+    /// Refused at once: a malformed credential (labelled `token` or `api_key` for the
+    /// metrics), or more than one (`none`: which one would count is nobody's guess).
+    Refused(Reason, &'static str),
     /// An access token, its bytes not yet held to their grammar (see `source::Presented`).
     Token(crate::rejection::Scheme, std::borrow::Cow<'a, [u8]>),
     ApiKey(&'a [u8]),
@@ -168,13 +171,25 @@ fn presented<'a>(axioms: &Axioms, parts: &'a Parts) -> Presented<'a> {
         source::token(&config.sources, &parts.method, &parts.headers, dpop),
         api_key::presented(&config.api_keys, &parts.headers),
     ) {
+        // A malformed token is that, whatever else the request carries (its grammar is
+        // otherwise checked after the token cache: see `source::Presented`).
+        (Ok(Some(token)), Ok(Some(_)) | Err(_))
+            if !crate::token::bearer::is_b64token(&token.token) =>
+        {
+            Presented::Refused(Reason::MalformedAuthorization, "token")
+        }
         // One credential per request: which one would count is nobody's guess.
-        (Ok(Some(_)), Ok(Some(_)) | Err(_)) => Presented::Refused(Reason::MultipleCredentials),
+        (Ok(Some(_)), Ok(Some(_)) | Err(_)) => {
+            Presented::Refused(Reason::MultipleCredentials, "none")
+        }
         (Ok(Some(token)), Ok(None)) => Presented::Token(token.scheme, token.token),
-        (Err(reason), _) if reason != Reason::NotBearer => Presented::Refused(reason),
+        (Err(Reason::MultipleAuthorizationHeaders), _) => {
+            Presented::Refused(Reason::MultipleAuthorizationHeaders, "none")
+        }
+        (Err(reason), _) if reason != Reason::NotBearer => Presented::Refused(reason, "token"),
         // No usable `Authorization` (none, or another scheme: no credentials for a bearer
         // resource server, RFC 6750 §3.1): an API key, if any.
-        (_, Err(reason)) => Presented::Refused(reason),
+        (_, Err(reason)) => Presented::Refused(reason, "api_key"),
         (_, Ok(Some(key))) => Presented::ApiKey(key),
         (_, Ok(None)) => Presented::Nothing,
     }

@@ -55,6 +55,11 @@ fn parse_any(value: &[u8], dpop: bool) -> Result<(Scheme, &[u8]), Reason> {
     {
         return Ok((Scheme::Bearer, token));
     }
+    parse_general(value, dpop)
+}
+
+/// [`parse_any`] without its fast path.
+fn parse_general(value: &[u8], dpop: bool) -> Result<(Scheme, &[u8]), Reason> {
     let scheme_len = value
         .iter()
         .position(|&b| !is_tchar(b))
@@ -148,6 +153,27 @@ mod tests {
         match parse_any(v, true)? {
             (Scheme::Bearer, token) => Ok(token),
             (Scheme::DPoP, _) => Err(Reason::NotBearer),
+        }
+    }
+
+    #[test]
+    fn the_fast_path_is_the_general_path() {
+        let schemes = ["Bearer", "bearer", "BEARER", "Bearerx", "Bear", "DPoP", ""];
+        let gaps = ["", " ", "  ", "\t", " \t", "\r\n "];
+        let tokens = ["a", "", " a", "\ta", "a b", "a.b.c", "a=", "\u{e9}", "x\t"];
+        for scheme in schemes {
+            for gap in gaps {
+                for token in tokens {
+                    let value = format!("{scheme}{gap}{token}");
+                    for dpop in [false, true] {
+                        assert_eq!(
+                            super::parse_any(value.as_bytes(), dpop),
+                            parse_general(value.as_bytes(), dpop),
+                            "{value:?}"
+                        );
+                    }
+                }
+            }
         }
     }
 

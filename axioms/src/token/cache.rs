@@ -93,7 +93,8 @@ struct Shard {
 pub struct TokenCacheStats {
     /// Verifications answered from the cache.
     pub hits: u64,
-    /// Verifications that ran in full.
+    /// Lookups that found nothing valid: the token then ran through full verification (or
+    /// was refused before it, e.g. a malformed one — the cache is asked first).
     pub misses: u64,
     /// Tokens currently cached.
     pub entries: usize,

@@ -74,7 +74,7 @@ fn main() {
     assert!(jsonwebtoken::crypto::verify(signature, input.as_bytes(), &key, jwt_alg).unwrap());
     assert!(rt.block_on(axioms.verify(&token)).is_ok());
     match mode.as_str() {
-        "floor" => floor(signature, input.as_bytes(), &key, jwt_alg, n),
+        "floor" => floor_measured(signature, input.as_bytes(), &key, jwt_alg, n),
         "parsed_floor" => {
             let parsed = parsed_key(&issuer.public_jwks()["keys"][index], alg.as_str());
             parsed_floor_measured(signature, input.as_bytes(), &parsed, n);
@@ -115,16 +115,6 @@ fn floor_measured(
             jsonwebtoken::crypto::verify(black_box(signature), black_box(input), key, alg).unwrap()
         );
     }
-}
-
-fn floor(
-    signature: &str,
-    input: &[u8],
-    key: &jsonwebtoken::DecodingKey,
-    alg: jsonwebtoken::Algorithm,
-    n: usize,
-) {
-    floor_measured(signature, input, key, alg, n);
 }
 
 /// The counted part of `axioms`: run callgrind with `--toggle-collect='*measured*'`.

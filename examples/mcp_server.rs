@@ -214,11 +214,13 @@ async fn main() -> Result<(), Box<dyn Error>> {
 
     let (axioms, dev) = if dev_mode {
         let issuer = TestIssuer::start().await;
-        let config = issuer
-            .config("unused")
-            .audiences(Vec::<String>::new())
-            .resource(format!("http://{addr}/mcp"))
-            .build()?;
+        let config = Config::builder(
+            issuer
+                .issuer_config("unused")
+                .audiences(Vec::<String>::new()),
+        )
+        .resource(format!("http://{addr}/mcp"))
+        .build()?;
         (Axioms::new(config)?, Some(issuer))
     } else {
         let config = Config::from_env()?;
@@ -286,7 +288,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
         }
         None => println!(
             "issuer: {} (clients discover it from the resource metadata)",
-            config.issuer().unwrap_or_default()
+            config.primary().issuer().unwrap_or_default()
         ),
     }
     println!("listening on http://{addr}");

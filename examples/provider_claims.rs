@@ -27,7 +27,7 @@
 //! `GET /read` the `read:data` scope, `GET /write` the `write:data` permission.
 //! `BIND_ADDR` (default `127.0.0.1:8000`) says where to listen.
 
-use axioms::{Axioms, Claims, ConfigBuilder, protected};
+use axioms::{Axioms, Claims, protected};
 use axum::{Json, Router, routing::get};
 use serde_json::{Value, json};
 
@@ -79,27 +79,25 @@ fn preset(provider: &str) -> Result<Preset, String> {
     })
 }
 
-/// Whether the environment leaves `name` to the preset.
-fn unset(name: &str) -> bool {
-    std::env::var(name).map_or(true, |v| v.trim().is_empty())
-}
-
+/// The environment's settings, with the preset's claim names where the environment names
+/// none (an `AXIOMS_*_CLAIMS` variable that is set wins).
 fn config(provider: &str) -> Result<axioms::Config, Box<dyn std::error::Error>> {
     let preset = preset(provider)?;
-    let mut builder = ConfigBuilder::from_env()?;
-    if let Some(names) = preset.scopes.filter(|_| unset("AXIOMS_SCOPE_CLAIMS")) {
-        builder = builder.scope_claims(names.iter().copied());
-    }
-    if let Some(names) = preset.roles.filter(|_| unset("AXIOMS_ROLES_CLAIMS")) {
-        builder = builder.roles_claims(names.iter().copied());
-    }
-    if let Some(names) = preset
-        .permissions
-        .filter(|_| unset("AXIOMS_PERMISSIONS_CLAIMS"))
-    {
-        builder = builder.permissions_claims(names.iter().copied());
-    }
-    Ok(builder.build()?)
+    let default = |name: &str| {
+        let names = match name {
+            "AXIOMS_SCOPE_CLAIMS" => preset.scopes,
+            "AXIOMS_ROLES_CLAIMS" => preset.roles,
+            "AXIOMS_PERMISSIONS_CLAIMS" => preset.permissions,
+            _ => None,
+        };
+        names.map(|names| names.join(","))
+    };
+    Ok(axioms::Config::from_vars(|name| {
+        std::env::var(name)
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+            .or_else(|| default(name))
+    })?)
 }
 
 async fn whoami(claims: Claims) -> Json<Value> {

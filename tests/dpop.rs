@@ -18,8 +18,8 @@ use std::time::Duration;
 use axioms::dpop::{ReplayKey, ReplayStore, ReplayStoreError};
 use axioms::testing::{DpopKey, ProofBuilder, TestIssuer};
 use axioms::{
-    Algorithm, AuthError, Axioms, Claims, Clock as _, ConfigBuilder, ManualClock, ResourceMetadata,
-    protected,
+    Algorithm, AuthError, Axioms, Claims, Clock as _, Config, ConfigBuilder, IssuerBuilder,
+    ManualClock, ResourceMetadata, protected,
 };
 use axum::Router;
 use axum::response::IntoResponse;
@@ -86,10 +86,20 @@ struct Fixture {
 }
 
 async fn fixture(configure: impl FnOnce(ConfigBuilder) -> ConfigBuilder) -> Fixture {
+    fixture_of(|issuer| issuer, configure).await
+}
+
+/// [`fixture`] with the issuer's settings adjusted too.
+async fn fixture_of(
+    issuer_config: impl FnOnce(IssuerBuilder) -> IssuerBuilder,
+    configure: impl FnOnce(ConfigBuilder) -> ConfigBuilder,
+) -> Fixture {
     let issuer = TestIssuer::start().await;
-    let config = configure(issuer.config(RESOURCE).resource(RESOURCE))
-        .build()
-        .unwrap();
+    let config = configure(
+        Config::builder(issuer_config(issuer.issuer_config(RESOURCE))).resource(RESOURCE),
+    )
+    .build()
+    .unwrap();
     let app = app(Axioms::new(config).unwrap());
     Fixture { issuer, app }
 }
@@ -691,11 +701,13 @@ async fn server_nonces_are_asked_for_and_then_accepted() {
 #[tokio::test]
 async fn iat_is_accepted_for_the_lifetime_plus_the_leeway_on_each_side() {
     let clock = ManualClock::starting_now();
-    let f = fixture(|c| {
-        c.clock(clock.clone())
-            .leeway(Duration::from_secs(5))
-            .dpop_proof_lifetime(Duration::from_secs(30))
-    })
+    let f = fixture_of(
+        |i| i.leeway(Duration::from_secs(5)),
+        |c| {
+            c.clock(clock.clone())
+                .dpop_proof_lifetime(Duration::from_secs(30))
+        },
+    )
     .await;
     let key = DpopKey::generate(Algorithm::ES256).with_clock(clock.clone());
     let token = f.bound_token(&key, "read:data");

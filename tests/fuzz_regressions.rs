@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use axioms::testing::{TestIssuer, bearer_token, verify_jws_signature};
-use axioms::{Axioms, Claims, Config, ManualClock, Reason};
+use axioms::{Axioms, Claims, Config, Issuer, ManualClock, Reason};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use http::header::AUTHORIZATION;
@@ -170,14 +170,16 @@ async fn replay_verify_inputs() {
     }
     let issuer = TestIssuer::start().await;
     issuer.set_jwks(Some(fuzz_input::jwks()));
-    let config = Config::builder()
-        .issuer(ISSUER)
-        .audience(AUDIENCE)
-        .jwks_url(issuer.jwks_url())
-        .clock(ManualClock::new(VERIFY_AT))
-        .token_cache(0)
-        .build()
-        .unwrap();
+    let config = Config::builder(
+        Issuer::builder()
+            .issuer(ISSUER)
+            .audience(AUDIENCE)
+            .jwks_url(issuer.jwks_url()),
+    )
+    .clock(ManualClock::new(VERIFY_AT))
+    .token_cache(0)
+    .build()
+    .unwrap();
     let axioms = Axioms::new(config).unwrap();
     let known = fuzz_input::known_signing_inputs();
     for (path, data) in files {

@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axioms::testing::{Behavior, TestIssuer};
-use axioms::{Algorithm, Axioms, Claims, ConfigBuilder, Reason};
+use axioms::{Algorithm, Axioms, Claims, Config, ConfigBuilder, Issuer, IssuerBuilder, Reason};
 use axum::{Router, routing::get};
 use common::{req, send};
 use http::StatusCode;
@@ -357,7 +357,11 @@ async fn cached_keys_survive_a_stopped_idp_and_refresh_after_it_resumes() {
     let issuer = TestIssuer::start().await;
     let axioms = loaded(
         &issuer,
-        issuer.config(AUD).unknown_kid_cooldown(Duration::ZERO),
+        Config::builder(
+            issuer
+                .issuer_config(AUD)
+                .unknown_kid_cooldown(Duration::ZERO),
+        ),
     )
     .await;
     let token = issuer.token().sign();
@@ -381,7 +385,11 @@ async fn stale_keys_are_dropped_after_max_stale() {
     let issuer = TestIssuer::start().await;
     let axioms = loaded(
         &issuer,
-        issuer.config(AUD).max_stale(Duration::from_millis(300)),
+        Config::builder(
+            issuer
+                .issuer_config(AUD)
+                .max_stale(Duration::from_millis(300)),
+        ),
     )
     .await;
     let token = issuer.token().sign();
@@ -408,11 +416,13 @@ async fn the_refresher_alone_drops_keys_after_max_stale() {
     issuer.set_cache_control(Some("max-age=1"));
     let axioms = loaded(
         &issuer,
-        issuer
-            .config(AUD)
-            .refresh_bounds(Duration::from_secs(1), Duration::from_secs(1))
-            .retry_max_backoff(Duration::from_secs(1))
-            .max_stale(Duration::from_secs(1)),
+        Config::builder(
+            issuer
+                .issuer_config(AUD)
+                .refresh_bounds(Duration::from_secs(1), Duration::from_secs(1))
+                .retry_max_backoff(Duration::from_secs(1))
+                .max_stale(Duration::from_secs(1)),
+        ),
     )
     .await;
     issuer.set_behavior(Behavior::Status(503));
@@ -433,12 +443,14 @@ async fn failed_miss_fetches_during_an_outage_keep_the_refresher_retrying() {
     issuer.set_cache_control(Some("max-age=1"));
     let axioms = loaded(
         &issuer,
-        issuer
-            .config(AUD)
-            .refresh_bounds(Duration::from_secs(1), Duration::from_secs(1))
-            .retry_max_backoff(Duration::from_secs(2))
-            .unknown_kid_cooldown(Duration::ZERO)
-            .http_timeouts(Duration::from_secs(1), Duration::from_secs(1)),
+        Config::builder(
+            issuer
+                .issuer_config(AUD)
+                .refresh_bounds(Duration::from_secs(1), Duration::from_secs(1))
+                .retry_max_backoff(Duration::from_secs(2))
+                .unknown_kid_cooldown(Duration::ZERO)
+                .http_timeouts(Duration::from_secs(1), Duration::from_secs(1)),
+        ),
     )
     .await;
     let token = issuer.token().sign();
@@ -478,9 +490,11 @@ async fn extreme_durations_never_stop_the_refresher() {
     issuer.set_cache_control(Some("max-age=18446744073709551615"));
     let _axioms = loaded(
         &issuer,
-        issuer
-            .config(AUD)
-            .refresh_bounds(Duration::from_secs(1), Duration::from_secs(1)),
+        Config::builder(
+            issuer
+                .issuer_config(AUD)
+                .refresh_bounds(Duration::from_secs(1), Duration::from_secs(1)),
+        ),
     )
     .await;
     assert!(
@@ -488,14 +502,18 @@ async fn extreme_durations_never_stop_the_refresher() {
         "the refresher stopped after an extreme max-age"
     );
     for builder in [
-        issuer
-            .config(AUD)
-            .refresh_bounds(Duration::from_secs(1), Duration::MAX),
-        issuer.config(AUD).refresh_interval(Duration::MAX),
-        issuer.config(AUD).max_stale(Duration::MAX),
-        issuer
-            .config(AUD)
-            .http_timeouts(Duration::MAX, Duration::MAX),
+        Config::builder(
+            issuer
+                .issuer_config(AUD)
+                .refresh_bounds(Duration::from_secs(1), Duration::MAX),
+        ),
+        Config::builder(issuer.issuer_config(AUD).refresh_interval(Duration::MAX)),
+        Config::builder(issuer.issuer_config(AUD).max_stale(Duration::MAX)),
+        Config::builder(
+            issuer
+                .issuer_config(AUD)
+                .http_timeouts(Duration::MAX, Duration::MAX),
+        ),
     ] {
         assert!(builder.build().is_err());
     }
@@ -505,9 +523,9 @@ async fn extreme_durations_never_stop_the_refresher() {
 // 6: slow IdP
 // ---------------------------------------------------------------------------------------
 
-fn short_timeouts(issuer: &TestIssuer) -> ConfigBuilder {
+fn short_timeouts(issuer: &TestIssuer) -> IssuerBuilder {
     issuer
-        .config(AUD)
+        .issuer_config(AUD)
         .http_timeouts(Duration::from_secs(1), Duration::from_secs(1))
 }
 
@@ -515,7 +533,7 @@ fn short_timeouts(issuer: &TestIssuer) -> ConfigBuilder {
 async fn slow_idp_at_start_gives_a_timely_error() {
     let issuer = TestIssuer::start().await;
     issuer.set_behavior(Behavior::Delay(Duration::from_secs(30)));
-    let axioms = verifier(short_timeouts(&issuer));
+    let axioms = verifier(Config::builder(short_timeouts(&issuer)));
     let token = issuer.token().sign();
 
     let result = tokio::time::timeout(Duration::from_secs(8), axioms.verify(&token))
@@ -528,7 +546,7 @@ async fn slow_idp_at_start_gives_a_timely_error() {
 #[tokio::test]
 async fn slow_idp_on_refetch_gives_a_timely_error() {
     let issuer = TestIssuer::start().await;
-    let axioms = loaded(&issuer, short_timeouts(&issuer)).await;
+    let axioms = loaded(&issuer, Config::builder(short_timeouts(&issuer))).await;
     let token = issuer.token().sign();
     issuer.set_behavior(Behavior::Delay(Duration::from_secs(30)));
 
@@ -693,7 +711,11 @@ async fn no_keys_ever_loaded_is_503_with_retry_after() {
 async fn service_resumes_after_the_idp_recovers() {
     let issuer = TestIssuer::start().await;
     issuer.set_behavior(Behavior::Status(500));
-    let axioms = verifier(issuer.config(AUD).retry_max_backoff(Duration::from_secs(2)));
+    let axioms = verifier(Config::builder(
+        issuer
+            .issuer_config(AUD)
+            .retry_max_backoff(Duration::from_secs(2)),
+    ));
     let token = issuer.token().sign();
     assert_eq!(
         reason(verify(&axioms, &token).await),
@@ -724,7 +746,11 @@ async fn service_resumes_after_the_idp_recovers() {
 #[tokio::test]
 async fn discovery_locates_the_jwks_once() {
     let issuer = TestIssuer::start().await;
-    let axioms = loaded(&issuer, issuer.config(AUD).discovery(true)).await;
+    let axioms = loaded(
+        &issuer,
+        Config::builder(issuer.issuer_config(AUD).discovery(true)),
+    )
+    .await;
     assert_eq!(issuer.discovery_fetches(), 1);
     assert!(verify(&axioms, &issuer.token().sign()).await.is_ok());
 
@@ -741,12 +767,12 @@ async fn discovery_issuer_mismatch_loads_no_keys() {
     // and OIDC Discovery require an exact match.
     let issuer = TestIssuer::start().await;
     let configured = format!("{}/", issuer.issuer());
-    let axioms = verifier(
-        ConfigBuilder::default()
+    let axioms = verifier(Config::builder(
+        Issuer::builder()
             .issuer(&configured)
             .audience(AUD)
             .discovery(true),
-    );
+    ));
     let token = issuer.token().claim("iss", json!(configured)).sign();
     assert_eq!(
         reason(verify(&axioms, &token).await),
@@ -763,12 +789,12 @@ async fn discovery_issuer_mismatch_loads_no_keys() {
     let issuer = TestIssuer::start().await;
     let configured = issuer.issuer();
     issuer.set_issuer("https://evil.example");
-    let axioms = verifier(
-        ConfigBuilder::default()
+    let axioms = verifier(Config::builder(
+        Issuer::builder()
             .issuer(&configured)
             .audience(AUD)
             .discovery(true),
-    );
+    ));
     let token = issuer.token().claim("iss", json!(configured)).sign();
     assert_eq!(
         reason(verify(&axioms, &token).await),
@@ -892,7 +918,11 @@ async fn too_many_keys_are_refused() {
         })
         .collect();
     issuer.set_jwks(Some(json!({ "keys": keys })));
-    assert_no_keys_in_bounded_time(&issuer, issuer.config(AUD).jwks_limits(16 << 20, 100)).await;
+    assert_no_keys_in_bounded_time(
+        &issuer,
+        Config::builder(issuer.issuer_config(AUD).jwks_limits(16 << 20, 100)),
+    )
+    .await;
 
     // 10,000 tiny entries under the default limits.
     let issuer = TestIssuer::start().await;
@@ -969,12 +999,12 @@ async fn endless_chunked_body_is_cut_at_the_size_cap() {
     let (addr, hits) = endless_server(&CHUNK, Duration::ZERO).await;
     let issuer = TestIssuer::start().await;
     // A request timeout longer than NO_HANG: without the cap, verification would hang.
-    let axioms = verifier(
+    let axioms = verifier(Config::builder(
         issuer
-            .config(AUD)
+            .issuer_config(AUD)
             .http_timeouts(Duration::from_secs(5), Duration::from_secs(30))
             .jwks_url(format!("http://{addr}/jwks.json")),
-    );
+    ));
     let token = issuer.token().sign();
     assert_eq!(
         reason(verify(&axioms, &token).await),
@@ -989,7 +1019,9 @@ async fn trickling_body_hits_the_request_timeout() {
     // timeout ends it.
     let (addr, hits) = endless_server(b" ", Duration::from_millis(100)).await;
     let issuer = TestIssuer::start().await;
-    let axioms = verifier(short_timeouts(&issuer).jwks_url(format!("http://{addr}/jwks.json")));
+    let axioms = verifier(Config::builder(
+        short_timeouts(&issuer).jwks_url(format!("http://{addr}/jwks.json")),
+    ));
     let token = issuer.token().sign();
     let result = tokio::time::timeout(Duration::from_secs(8), axioms.verify(&token))
         .await
@@ -1025,9 +1057,11 @@ async fn max_age_above_the_maximum_is_lowered_to_it() {
     issuer.set_cache_control(Some("public, max-age=3600"));
     let _axioms = loaded(
         &issuer,
-        issuer
-            .config(AUD)
-            .refresh_bounds(Duration::from_secs(1), Duration::from_secs(1)),
+        Config::builder(
+            issuer
+                .issuer_config(AUD)
+                .refresh_bounds(Duration::from_secs(1), Duration::from_secs(1)),
+        ),
     )
     .await;
     assert!(
@@ -1043,9 +1077,11 @@ async fn max_age_within_bounds_is_honoured() {
     issuer.set_cache_control(Some("max-age=1"));
     let _axioms = loaded(
         &issuer,
-        issuer
-            .config(AUD)
-            .refresh_bounds(Duration::from_secs(1), Duration::from_secs(3600)),
+        Config::builder(
+            issuer
+                .issuer_config(AUD)
+                .refresh_bounds(Duration::from_secs(1), Duration::from_secs(3600)),
+        ),
     )
     .await;
     assert!(
@@ -1057,9 +1093,11 @@ async fn max_age_within_bounds_is_honoured() {
     let issuer = TestIssuer::start().await;
     let _axioms = loaded(
         &issuer,
-        issuer
-            .config(AUD)
-            .refresh_bounds(Duration::from_secs(1), Duration::from_secs(3600)),
+        Config::builder(
+            issuer
+                .issuer_config(AUD)
+                .refresh_bounds(Duration::from_secs(1), Duration::from_secs(3600)),
+        ),
     )
     .await;
     tokio::time::sleep(Duration::from_millis(1500)).await;

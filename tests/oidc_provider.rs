@@ -29,7 +29,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use axioms::testing::TestIssuer;
-use axioms::{Algorithm, Axioms, Config, Reason, TokenType};
+use axioms::{Algorithm, Axioms, Config, Issuer, Reason, TokenType, Trust};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use common::process::{Process, node_dir};
@@ -703,13 +703,15 @@ async fn axioms_verifies_provider_tokens_directly() {
     };
     let provider = Provider::start(&dir);
     // Strict RFC 9068: oidc-provider's access tokens carry every required claim and `at+jwt`.
-    let config = Config::builder()
-        .issuer(provider.issuer())
-        .audience(RESOURCE)
-        .discovery(true)
-        .token_type(TokenType::Rfc9068)
-        .build()
-        .unwrap();
+    let config = Config::builder(
+        Issuer::builder()
+            .issuer(provider.issuer())
+            .audience(RESOURCE)
+            .discovery(true)
+            .token_type(TokenType::Rfc9068),
+    )
+    .build()
+    .unwrap();
     let axioms = Axioms::new(config).unwrap();
     assert!(axioms.ready(Duration::from_secs(10)).await, "keys loaded");
     assert_eq!(axioms.key_count(), 2, "RS256 and ES256");
@@ -760,12 +762,14 @@ async fn axioms_verifies_provider_tokens_directly() {
 
     // The issuer must match the provider's exactly: with a trailing slash, discovery is
     // refused (the document names `http://127.0.0.1:PORT`), so no key is ever loaded.
-    let slash = Config::builder()
-        .issuer(format!("{}/", provider.issuer()))
-        .audience(RESOURCE)
-        .discovery(true)
-        .build()
-        .unwrap();
+    let slash = Config::builder(
+        Issuer::builder()
+            .issuer(format!("{}/", provider.issuer()))
+            .audience(RESOURCE)
+            .discovery(true),
+    )
+    .build()
+    .unwrap();
     let slash = Axioms::new(slash).unwrap();
     assert!(!slash.ready(Duration::from_secs(2)).await);
     let err = slash.verify(&token).await.unwrap_err();
@@ -796,16 +800,15 @@ async fn alg_less_ps256_keys_of_a_real_provider() {
     );
 
     let config = |rsa_alg: Option<Algorithm>| {
-        let builder = Config::builder()
+        let issuer = Issuer::builder()
             .issuer(provider.issuer())
             .audience(RESOURCE)
             .discovery(true);
-        match rsa_alg {
-            Some(alg) => builder.rsa_key_alg(alg),
-            None => builder,
-        }
-        .build()
-        .unwrap()
+        let issuer = match rsa_alg {
+            Some(alg) => issuer.rsa_key_alg(alg),
+            None => issuer,
+        };
+        Config::builder(issuer).build().unwrap()
     };
     let default = Axioms::new(config(None)).unwrap();
     let err = default.verify(&token).await.unwrap_err();
@@ -1204,20 +1207,38 @@ async fn vouched(claims: axioms::Claims) -> String {
 async fn read_data(claims: axioms::Claims) -> String {
     format!(
         "{} {} {}",
-        claims.vouched_by().unwrap_or("nobody"),
+        claims.issuer().unwrap_or("nobody"),
         claims.subject().unwrap_or("-"),
         claims.roles().join(",")
     )
+}
+
+/// A note of the first provider's client `axioms-rs` (a plain `sub`: the primary directory).
+struct Note {
+    owner: &'static str,
+}
+
+async fn note() -> Option<Note> {
+    Some(Note {
+        owner: RS_CLIENT.id,
+    })
+}
+
+#[axioms::protected(owner(fetch = note, field = "owner"), state = Axioms)]
+async fn open_note() -> &'static str {
+    "the note"
 }
 
 fn issuers_app(axioms: Axioms) -> axum::Router {
     axum::Router::new()
         .route("/whom", axum::routing::get(vouched))
         .route("/data", axum::routing::get(read_data))
+        .route("/note", axum::routing::get(open_note))
         .with_state(axioms)
 }
 
-/// Two real oidc-provider instances (two issuers, two key sets) behind one verifier.
+/// Two real oidc-provider instances (two issuers, two key sets) behind one verifier: A is the
+/// primary, B a partner that the operator trusts for `read_data` and `open_note` only.
 #[tokio::test(flavor = "multi_thread")]
 async fn two_real_issuers_in_one_verifier() {
     let Some(dir) = node_dir("oidc", &PACKAGES, "two_real_issuers_in_one_verifier") else {
@@ -1226,14 +1247,20 @@ async fn two_real_issuers_in_one_verifier() {
     let a = Provider::start(&dir);
     let b = Provider::start(&dir);
     let trusted = |p: &Provider| {
-        Config::builder()
+        Issuer::builder()
             .issuer(p.issuer())
             .audience(RESOURCE)
             .discovery(true)
-            .build()
-            .unwrap()
     };
-    let axioms = Axioms::trusting([trusted(&a), trusted(&b)]).unwrap();
+    let config = Config::builder(trusted(&a))
+        .trust(
+            "b",
+            trusted(&b),
+            Trust::partner_for(["read_data", "open_note"]),
+        )
+        .build()
+        .unwrap();
+    let axioms = Axioms::new(config).unwrap();
     assert!(
         axioms.ready(Duration::from_secs(10)).await,
         "both key sets loaded"
@@ -1242,9 +1269,9 @@ async fn two_real_issuers_in_one_verifier() {
 
     let token_a = a.token(RS_CLIENT, RESOURCE, "read:data").await;
     let token_b = b.token(ES_CLIENT, RESOURCE, "read:data").await;
-    for (token, provider, client, roles) in [
-        (&token_a, &a, RS_CLIENT, "editor"),
-        (&token_b, &b, ES_CLIENT, "admin"),
+    for (token, provider, client, roles, vouched) in [
+        (&token_a, &a, RS_CLIENT, "editor", "primary"),
+        (&token_b, &b, ES_CLIENT, "admin", "b"),
     ] {
         let r = app.send(req("GET", "/data").bearer(token)).await;
         assert_eq!(r.status, 200, "{r:?}");
@@ -1252,7 +1279,26 @@ async fn two_real_issuers_in_one_verifier() {
             r.body,
             format!("{} {} {roles}", provider.issuer(), client.id)
         );
+        let claims = axioms.verify(token).await.unwrap();
+        assert_eq!(claims.vouched_by(), Some(vouched));
     }
+    // A route without a policy is not extended to B: its `Claims` extractor refuses B's token.
+    let r = app.send(req("GET", "/whom").bearer(&token_b)).await;
+    assert_eq!(r.status, 403, "{r:?}");
+    let r = app.send(req("GET", "/whom").bearer(&token_a)).await;
+    assert_eq!((r.status.as_u16(), r.body.as_str()), (200, "primary"));
+
+    // B mints a token for A's subject (its own `axioms-rs` client): it verifies with B's
+    // keys, and still cannot open A's `axioms-rs`'s note, though the route is extended to B.
+    let b_as_a = b.token(RS_CLIENT, RESOURCE, "read:data").await;
+    let claims = axioms.verify(&b_as_a).await.unwrap();
+    assert_eq!(claims.subject(), Some(RS_CLIENT.id));
+    assert_eq!(claims.vouched_by(), Some("b"));
+    let r = app.send(req("GET", "/note").bearer(&b_as_a)).await;
+    assert_eq!(r.status, 403, "{r:?}");
+    assert_eq!(r.error().as_deref(), Some("insufficient_scope"));
+    let r = app.send(req("GET", "/note").bearer(&token_a)).await;
+    assert_eq!((r.status.as_u16(), r.body.as_str()), (200, "the note"));
 
     // A's token naming a kid that only B publishes: refused, and B is never asked.
     let (a_stats, b_stats) = (a.stats().await, b.stats().await);
@@ -1288,8 +1334,9 @@ async fn two_real_issuers_in_one_verifier() {
     // A goes away: B's new tokens keep working.
     drop(a);
     let fresh_b = b.token(RS_CLIENT, RESOURCE, "read:data").await;
-    let r = app.send(req("GET", "/whom").bearer(&fresh_b)).await;
-    assert_eq!((r.status.as_u16(), r.body.as_str()), (200, b.issuer()));
+    let r = app.send(req("GET", "/data").bearer(&fresh_b)).await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert!(r.body.starts_with(&b.issuer()), "{r:?}");
 }
 
 /// Opaque access tokens through oidc-provider's real introspection endpoint (RFC 7662).
@@ -1304,16 +1351,18 @@ async fn opaque_tokens_through_a_real_introspection_endpoint() {
     };
     let provider = Provider::start(&dir);
     const BOUND: Duration = Duration::from_secs(2);
-    let config = Config::builder()
-        .issuer(provider.issuer())
-        .audience(OPAQUE_RESOURCE)
-        .discovery(true)
-        // The endpoint is discovered (`introspection_endpoint`); revoked tokens work at most
-        // BOUND longer.
-        .introspection(INTROSPECTOR.id, INTROSPECTOR.secret)
-        .introspection_cache(BOUND, Duration::from_secs(1))
-        .build()
-        .unwrap();
+    let config = Config::builder(
+        Issuer::builder()
+            .issuer(provider.issuer())
+            .audience(OPAQUE_RESOURCE)
+            .discovery(true)
+            // The endpoint is discovered (`introspection_endpoint`); revoked tokens work at
+            // most BOUND longer.
+            .introspection(INTROSPECTOR.id, INTROSPECTOR.secret)
+            .introspection_cache(BOUND, Duration::from_secs(1)),
+    )
+    .build()
+    .unwrap();
     let axioms = Axioms::new(config).unwrap();
     let app = Transport::oneshot(issuers_app(axioms.clone()));
     let introspections = || async { provider.stats().await["introspection"].as_u64().unwrap() };
@@ -1396,10 +1445,7 @@ async fn opaque_tokens_through_a_real_introspection_endpoint() {
     assert_eq!(r.header("retry-after"), "1");
     provider.admin("POST", "/admin/introspection?down=0").await;
     let r = app.send(req("GET", "/whom").bearer(&down_token)).await;
-    assert_eq!(
-        (r.status.as_u16(), r.body.as_str()),
-        (200, provider.issuer())
-    );
+    assert_eq!((r.status.as_u16(), r.body.as_str()), (200, "primary"));
 
     // JWTs of the same issuer still go to its keys, not to introspection.
     let jwt = provider.token(RS_CLIENT, RESOURCE, "read:data").await;
@@ -1425,21 +1471,23 @@ async fn jose_signed_hs256_tokens_of_a_self_issuing_service() {
     const SELF: &str = "https://orders.axioms.test";
     const SECRET: &str = "an-hs256-secret-of-32-bytes-or-more-for-orders";
     let provider = Provider::start(&dir);
-    let axioms = Axioms::trusting([
-        Config::builder()
+    let config = Config::builder(
+        Issuer::builder()
             .issuer(provider.issuer())
             .audience(RESOURCE)
-            .discovery(true)
-            .build()
-            .unwrap(),
-        Config::builder()
+            .discovery(true),
+    )
+    .trust(
+        "orders",
+        Issuer::builder()
             .issuer(SELF)
             .audience(RESOURCE)
-            .hmac_secret(SECRET, Algorithm::HS256)
-            .build()
-            .unwrap(),
-    ])
+            .hmac_secret(SECRET, Algorithm::HS256),
+        Trust::partner(),
+    )
+    .build()
     .unwrap();
+    let axioms = Axioms::new(config).unwrap();
     assert!(axioms.ready(Duration::from_secs(10)).await);
     let now = now();
     let claims = |iss: &str| {
@@ -1475,7 +1523,7 @@ async fn jose_signed_hs256_tokens_of_a_self_issuing_service() {
     );
     let token = |i: usize| signed[i]["token"].as_str().unwrap().to_owned();
     let claims = axioms.verify(&token(0)).await.unwrap();
-    assert_eq!(claims.vouched_by(), Some(SELF));
+    assert_eq!(claims.vouched_by(), Some("orders"));
     assert_eq!(claims.subject(), Some("svc-billing"));
     for (i, reason) in [
         (1, Reason::SymmetricAlgorithm),
@@ -1492,7 +1540,7 @@ async fn jose_signed_hs256_tokens_of_a_self_issuing_service() {
     let jwt = provider.token(RS_CLIENT, RESOURCE, "read:data").await;
     assert_eq!(
         axioms.verify(&jwt).await.unwrap().vouched_by(),
-        Some(provider.issuer())
+        Some("primary")
     );
 }
 
@@ -1534,20 +1582,22 @@ async fn jose_signed_tokens_verify_with_a_local_pem_key() {
             ],
         );
         let axioms = Axioms::new(
-            Config::builder()
-                .issuer(SELF)
-                .audience(RESOURCE)
-                .rsa_key_alg(rsa_key_alg)
-                .local_keys(pem)
-                .build()
-                .unwrap(),
+            Config::builder(
+                Issuer::builder()
+                    .issuer(SELF)
+                    .audience(RESOURCE)
+                    .rsa_key_alg(rsa_key_alg)
+                    .local_keys(pem),
+            )
+            .build()
+            .unwrap(),
         )
         .unwrap();
         // The token names the key's kid; the PEM key, the issuer's only one, verifies it.
         let token = signed[0]["token"].as_str().unwrap();
         let verified = axioms.verify(token).await;
         assert_eq!(
-            verified.map(|c| c.vouched_by().map(str::to_owned)).ok(),
+            verified.map(|c| c.issuer().map(str::to_owned)).ok(),
             Some(Some(SELF.to_owned())),
             "{alg}"
         );

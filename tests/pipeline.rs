@@ -18,8 +18,8 @@ use axioms::check::Mode;
 use axioms::policy::{Guard, Owned, Policy, PolicyLayer, Rule};
 use axioms::testing::TestIssuer;
 use axioms::{
-    Algorithm, AudienceClaim, AuthErrorKind, Authentication, Axioms, AxiomsLayer, Claims, Reason,
-    protected,
+    Algorithm, AudienceClaim, AuthErrorKind, Authentication, Axioms, AxiomsLayer, Claims, Config,
+    Reason, protected,
 };
 use axum::extract::{FromRef, Path, State};
 use axum::handler::Handler as _;
@@ -723,9 +723,7 @@ async fn tokens_that_are_not_bearer_access_tokens_are_refused() {
 async fn tokens_without_sub_need_the_named_opt_out() {
     let issuer = TestIssuer::start().await;
     let axioms = Axioms::new(
-        issuer
-            .config("api")
-            .allow_tokens_without_subject()
+        Config::builder(issuer.issuer_config("api").allow_tokens_without_subject())
             .build()
             .unwrap(),
     )
@@ -748,11 +746,13 @@ async fn tokens_without_sub_need_the_named_opt_out() {
 async fn client_id_audience_still_checks_a_present_aud() {
     let issuer = TestIssuer::start().await;
     let axioms = Axioms::new(
-        issuer
-            .config("my-client")
-            .audience_claim(AudienceClaim::ClientId)
-            .build()
-            .unwrap(),
+        Config::builder(
+            issuer
+                .issuer_config("my-client")
+                .audience_claim(AudienceClaim::ClientId),
+        )
+        .build()
+        .unwrap(),
     )
     .unwrap();
     let ours = issuer
@@ -811,9 +811,7 @@ async fn alg_less_rsa_keys_follow_the_configured_algorithm() {
     assert!(!line.contains(&token), "the token is never logged");
 
     let configured = Axioms::new(
-        issuer
-            .config("api")
-            .rsa_key_alg(Algorithm::PS256)
+        Config::builder(issuer.issuer_config("api").rsa_key_alg(Algorithm::PS256))
             .build()
             .unwrap(),
     )

@@ -1,5 +1,5 @@
 //! Provider profiles: tokens and key sets shaped like Auth0, Cognito, Entra ID, Okta and
-//! Keycloak issue them, verified with the matching `ConfigBuilder` preset. The presets point at
+//! Keycloak issue them, verified with the matching `Issuer` preset. The presets point at
 //! the real providers; the tests repoint issuer and keys at a local `TestIssuer` and keep
 //! everything else (audience rule, claim names).
 #![allow(
@@ -10,23 +10,21 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
 use axioms::check::Mode;
 use axioms::policy::Rule;
 use axioms::testing::TestIssuer;
-use axioms::{Axioms, ConfigBuilder, Reason};
+use axioms::{Axioms, Config, Issuer, IssuerBuilder, Reason};
 use serde_json::{Value, json};
 
 /// The preset, repointed at the local issuer.
-fn local(issuer: &TestIssuer, preset: ConfigBuilder) -> Axioms {
-    Axioms::new(
-        preset
-            .issuer(issuer.issuer())
-            .jwks_url(issuer.jwks_url())
-            .discovery(false)
-            .build()
-            .unwrap(),
-    )
-    .unwrap()
+fn local(issuer: &TestIssuer, preset: IssuerBuilder) -> Axioms {
+    let preset = preset
+        .issuer(issuer.issuer())
+        .jwks_url(issuer.jwks_url())
+        .discovery(false);
+    Axioms::new(Config::builder(preset).build().unwrap()).unwrap()
 }
 
 fn strings(list: &[Box<str>]) -> Vec<&str> {
@@ -36,10 +34,15 @@ fn strings(list: &[Box<str>]) -> Vec<&str> {
 #[tokio::test]
 async fn auth0_namespaced_roles_and_permissions() {
     let issuer = TestIssuer::start().await;
-    let preset = ConfigBuilder::auth0("example.eu.auth0.com", "https://api.example.com")
+    let preset = Issuer::auth0("example.eu.auth0.com", "https://api.example.com")
         .roles_claims(["https://example.com/roles"]);
     assert_eq!(
-        preset.clone().build().unwrap().issuer(),
+        Config::builder(preset.clone())
+            .build()
+            .unwrap()
+            .primary()
+            .clone()
+            .issuer(),
         Some("https://example.eu.auth0.com/")
     );
     let axioms = local(&issuer, preset);
@@ -70,8 +73,12 @@ async fn auth0_namespaced_roles_and_permissions() {
 #[tokio::test]
 async fn cognito_access_tokens_use_client_id_as_audience() {
     let issuer = TestIssuer::start().await;
-    let preset = ConfigBuilder::cognito("eu-west-1", "eu-west-1_AbCdEf", "1example23456789");
-    let config = preset.clone().build().unwrap();
+    let preset = Issuer::cognito("eu-west-1", "eu-west-1_AbCdEf", "1example23456789");
+    let config = Config::builder(preset.clone())
+        .build()
+        .unwrap()
+        .primary()
+        .clone();
     assert_eq!(
         config.issuer(),
         Some("https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf")
@@ -139,12 +146,12 @@ async fn entra_v2_scp_string_and_app_roles() {
     let issuer = TestIssuer::start().await;
     issuer.set_jwks(Some(entra_jwks(&issuer)));
     let tenant = "72f988bf-86f1-41af-91ab-2d7cd011db47";
-    let preset = ConfigBuilder::entra(tenant, "6e74172b-be56-4843-9ff4-e66a39bb12e3");
+    let preset = Issuer::entra(tenant, "6e74172b-be56-4843-9ff4-e66a39bb12e3");
     assert_eq!(
-        preset
-            .clone()
+        Config::builder(preset.clone())
             .build()
             .unwrap()
+            .primary()
             .discovery_url()
             .unwrap()
             .as_str(),
@@ -185,11 +192,11 @@ async fn entra_v2_scp_string_and_app_roles() {
 #[tokio::test]
 async fn entra_v1_issuer() {
     let tenant = "72f988bf-86f1-41af-91ab-2d7cd011db47";
-    let config = ConfigBuilder::entra_v1(tenant, "api://my-api")
+    let config = Config::builder(Issuer::entra_v1(tenant, "api://my-api"))
         .build()
         .unwrap();
     assert_eq!(
-        config.issuer(),
+        config.primary().issuer(),
         Some(format!("https://sts.windows.net/{tenant}/").as_str())
     );
 }
@@ -197,7 +204,7 @@ async fn entra_v1_issuer() {
 #[tokio::test]
 async fn okta_scp_array_and_groups() {
     let issuer = TestIssuer::start().await;
-    let preset = ConfigBuilder::okta("example.okta.com", "default", "api://default");
+    let preset = Issuer::okta("example.okta.com", "default", "api://default");
     let axioms = local(&issuer, preset);
     let token = issuer
         .token()
@@ -246,7 +253,7 @@ async fn keycloak_realm_and_client_roles_with_its_encryption_key() {
 
     let realm = local(
         &issuer,
-        ConfigBuilder::keycloak("https://sso.example.com", "demo", "my-api"),
+        Issuer::keycloak("https://sso.example.com", "demo", "my-api"),
     );
     let claims = realm.verify(&realm_token).await.unwrap();
     assert_eq!(
@@ -259,7 +266,7 @@ async fn keycloak_realm_and_client_roles_with_its_encryption_key() {
 
     let client = local(
         &issuer,
-        ConfigBuilder::keycloak("https://sso.example.com", "demo", "my-api")
+        Issuer::keycloak("https://sso.example.com", "demo", "my-api")
             .keycloak_client_roles("my-api"),
     );
     let claims = client.verify(&realm_token).await.unwrap();
@@ -275,26 +282,33 @@ async fn keycloak_realm_and_client_roles_with_its_encryption_key() {
 
 #[test]
 fn preset_urls() {
-    let kc = ConfigBuilder::keycloak("https://sso.example.com/", "demo", "my-api")
-        .build()
-        .unwrap();
-    assert_eq!(kc.issuer(), Some("https://sso.example.com/realms/demo"));
+    let kc = Config::builder(Issuer::keycloak(
+        "https://sso.example.com/",
+        "demo",
+        "my-api",
+    ))
+    .build()
+    .unwrap();
     assert_eq!(
-        kc.discovery_url().unwrap().as_str(),
+        kc.primary().issuer(),
+        Some("https://sso.example.com/realms/demo")
+    );
+    assert_eq!(
+        kc.primary().discovery_url().unwrap().as_str(),
         "https://sso.example.com/realms/demo/.well-known/openid-configuration"
     );
-    let okta = ConfigBuilder::okta("example.okta.com", "aus1", "api://x")
+    let okta = Config::builder(Issuer::okta("example.okta.com", "aus1", "api://x"))
         .build()
         .unwrap();
     assert_eq!(
-        okta.discovery_url().unwrap().as_str(),
+        okta.primary().discovery_url().unwrap().as_str(),
         "https://example.okta.com/oauth2/aus1/.well-known/openid-configuration"
     );
-    let auth0 = ConfigBuilder::auth0("t.auth0.com", "https://api")
+    let auth0 = Config::builder(Issuer::auth0("t.auth0.com", "https://api"))
         .build()
         .unwrap();
     assert_eq!(
-        auth0.jwks_url().unwrap().as_str(),
+        auth0.primary().jwks_url().unwrap().as_str(),
         "https://t.auth0.com/.well-known/jwks.json"
     );
 }
@@ -303,23 +317,27 @@ fn preset_urls() {
 async fn entra_multi_tenant_issuer_template() {
     let issuer = TestIssuer::start().await;
     let app = "6e74172b-be56-4843-9ff4-e66a39bb12e3";
-    let preset = ConfigBuilder::entra_multi_tenant(app);
-    let config = preset.clone().build().unwrap();
+    let tenant_a = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+    let tenant_b = "f8cdef31-a31e-4b4a-93e4-5f571e91255a";
+    let tenant_c = "0b5a4c6e-1d2f-4a3b-9c8d-7e6f5a4b3c2d";
+    let preset = Issuer::entra_multi_tenant(app).tenants([tenant_a, tenant_b]);
+    let config = Config::builder(preset.clone())
+        .build()
+        .unwrap()
+        .primary()
+        .clone();
     assert_eq!(
         config.jwks_url().unwrap().as_str(),
         "https://login.microsoftonline.com/common/discovery/v2.0/keys"
     );
     // Repoint the template at the local issuer: `http://127.0.0.1:PORT/{tenantid}/v2.0`.
-    let axioms = Axioms::new(
-        preset
+    let local = |preset: IssuerBuilder| {
+        let preset = preset
             .issuer(format!("{}/{{tenantid}}/v2.0", issuer.issuer()))
-            .jwks_url(issuer.jwks_url())
-            .build()
-            .unwrap(),
-    )
-    .unwrap();
-    let tenant_a = "72f988bf-86f1-41af-91ab-2d7cd011db47";
-    let tenant_b = "f8cdef31-a31e-4b4a-93e4-5f571e91255a";
+            .jwks_url(issuer.jwks_url());
+        Axioms::new(Config::builder(preset).build().unwrap()).unwrap()
+    };
+    let axioms = local(preset);
     let token = |iss_tenant: &str, tid: Option<&str>| {
         let t = issuer
             .token()
@@ -340,6 +358,45 @@ async fn entra_multi_tenant_issuer_template() {
             Some(tenant)
         );
     }
+    // A tenant that is not listed: refused before any policy, and said why.
+    let other = axioms
+        .verify(&token(tenant_c, Some(tenant_c)))
+        .await
+        .unwrap_err();
+    assert_eq!(other.reason(), Reason::TenantNotAllowed);
+    // Over HTTP: a listed tenant reaches the handler, another gets 401, and the log line
+    // names the setting that decides.
+    let router = axum::Router::new()
+        .route(
+            "/me",
+            axum::routing::get(|claims: axioms::Claims| async move {
+                claims
+                    .get::<String>("tid")
+                    .ok()
+                    .flatten()
+                    .unwrap_or_default()
+            }),
+        )
+        .with_state(axioms.clone());
+    let logs = common::Logs::capture();
+    let r = common::send(
+        &router,
+        common::req("GET", "/me").bearer(&token(tenant_a, Some(tenant_a))),
+    )
+    .await;
+    assert_eq!((r.status.as_u16(), r.body.as_str()), (200, tenant_a));
+    let r = common::send(
+        &router,
+        common::req("GET", "/me").bearer(&token(tenant_c, Some(tenant_c))),
+    )
+    .await;
+    assert_eq!(r.status, 401, "{r:?}");
+    assert_eq!(r.error().as_deref(), Some("invalid_token"));
+    let line = logs.line_with("tid is not an accepted tenant");
+    assert!(
+        line.contains("AXIOMS_TENANTS") && line.contains(tenant_c),
+        "{line}"
+    );
     for (iss_tenant, tid) in [
         (tenant_a, Some(tenant_b)),     // iss names another tenant than tid
         (tenant_a, None),               // no tid
@@ -356,11 +413,68 @@ async fn entra_multi_tenant_issuer_template() {
             "iss tenant {iss_tenant}, tid {tid:?}"
         );
     }
+    // Every tenant, opted into by its own name: the unlisted tenant passes too.
+    let every = local(Issuer::entra_multi_tenant(app).accept_every_tenant());
+    for tenant in [tenant_a, tenant_c] {
+        assert!(every.verify(&token(tenant, Some(tenant))).await.is_ok());
+    }
+    // No list and no opt-out, a list with a non-GUID, a list on an exact issuer: startup
+    // errors naming the setting.
+    for (preset, setting) in [
+        (Issuer::entra_multi_tenant(app), "AXIOMS_TENANTS"),
+        (
+            Issuer::entra_multi_tenant(app).tenants(["contoso.onmicrosoft.com"]),
+            "AXIOMS_TENANTS",
+        ),
+        (
+            Issuer::entra(tenant_a, app).tenants([tenant_a]),
+            "AXIOMS_TENANTS",
+        ),
+        (
+            Issuer::entra_multi_tenant(app)
+                .tenants([tenant_a])
+                .accept_every_tenant(),
+            "AXIOMS_ACCEPT_EVERY_TENANT",
+        ),
+    ] {
+        let err = Config::builder(preset).build().unwrap_err();
+        assert_eq!(err.setting(), setting, "{err}");
+    }
     // A template without a key location is a configuration error.
-    let err = ConfigBuilder::default()
-        .issuer("https://login.microsoftonline.com/{tenantid}/v2.0")
-        .audience(app)
-        .build()
-        .unwrap_err();
+    let err = Config::builder(
+        Issuer::builder()
+            .issuer("https://login.microsoftonline.com/{tenantid}/v2.0")
+            .audience(app)
+            .tenants([tenant_a]),
+    )
+    .build()
+    .unwrap_err();
     assert_eq!(err.setting(), "AXIOMS_JWKS_URL");
+}
+
+/// The tenant list from the environment: `AXIOMS_TENANTS`, and the opt-out by its name.
+#[test]
+fn entra_tenants_from_the_environment() {
+    use std::collections::HashMap;
+    let tenant = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+    let base = [
+        (
+            "AXIOMS_ISS_URL",
+            "https://login.microsoftonline.com/{tenantid}/v2.0",
+        ),
+        (
+            "AXIOMS_JWKS_URL",
+            "https://login.microsoftonline.com/common/discovery/v2.0/keys",
+        ),
+        ("AXIOMS_AUDIENCE", "api://notes"),
+    ];
+    let config = |extra: &[(&'static str, &'static str)]| {
+        let vars: HashMap<&str, &str> = base.iter().chain(extra).copied().collect();
+        Config::from_vars(|k| vars.get(k).map(|v| v.to_string()))
+    };
+    assert_eq!(config(&[]).unwrap_err().setting(), "AXIOMS_TENANTS");
+    let listed = config(&[("AXIOMS_TENANTS", tenant)]).unwrap();
+    assert_eq!(listed.primary().tenants(), Some(&[tenant.to_owned()][..]));
+    let every = config(&[("AXIOMS_ACCEPT_EVERY_TENANT", "true")]).unwrap();
+    assert_eq!(every.primary().tenants(), None);
 }

@@ -12,7 +12,7 @@
 mod common;
 
 use axioms::testing::TestIssuer;
-use axioms::{Axioms, Claims, ResourceMetadata, protected};
+use axioms::{Axioms, Claims, Config, ResourceMetadata, protected};
 use axum::Router;
 use axum::routing::get;
 use common::{Want, challenge, expect, req};
@@ -47,12 +47,14 @@ async fn world() -> World {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let resource = format!("{base}{RESOURCE_PATH}");
-    let config = issuer
-        .config("unused")
-        .audiences(Vec::<String>::new())
-        .resource(&resource)
-        .build()
-        .unwrap();
+    let config = Config::builder(
+        issuer
+            .issuer_config("unused")
+            .audiences(Vec::<String>::new()),
+    )
+    .resource(&resource)
+    .build()
+    .unwrap();
     let axioms = Axioms::new(config).unwrap();
     let metadata = ResourceMetadata::new(axioms.config())
         .unwrap()

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axioms::testing::TestIssuer;
-use axioms::{Algorithm, Axioms, ConfigBuilder, ManualClock, Reason};
+use axioms::{Algorithm, Axioms, Config, ConfigBuilder, ManualClock, Reason};
 
 fn start(config: ConfigBuilder) -> Axioms {
     Axioms::new(config.build().unwrap()).unwrap()
@@ -56,10 +56,12 @@ async fn expiry_while_cached_is_enforced() {
     let clock = ManualClock::starting_now();
     let issuer = TestIssuer::start_with_clock(&[Algorithm::RS256], Arc::new(clock.clone())).await;
     let axioms = start(
-        issuer
-            .config("test-api")
-            .clock(clock.clone())
-            .leeway(Duration::from_secs(0)),
+        Config::builder(
+            issuer
+                .issuer_config("test-api")
+                .leeway(Duration::from_secs(0)),
+        )
+        .clock(clock.clone()),
     );
     let token = issuer.token().expires_in(100).sign();
     axioms.verify(&token).await.unwrap();
@@ -80,10 +82,12 @@ async fn not_yet_valid_while_cached_is_enforced() {
     let clock = ManualClock::starting_now();
     let issuer = TestIssuer::start_with_clock(&[Algorithm::RS256], Arc::new(clock.clone())).await;
     let axioms = start(
-        issuer
-            .config("test-api")
-            .clock(clock.clone())
-            .leeway(Duration::from_secs(0)),
+        Config::builder(
+            issuer
+                .issuer_config("test-api")
+                .leeway(Duration::from_secs(0)),
+        )
+        .clock(clock.clone()),
     );
     let now = axioms::Clock::now(&clock);
     let token = issuer.token().claim("nbf", serde_json::json!(now)).sign();
@@ -97,11 +101,11 @@ async fn not_yet_valid_while_cached_is_enforced() {
 async fn removing_the_key_invalidates_cached_tokens() {
     let issuer = TestIssuer::start_with(&[Algorithm::RS256, Algorithm::ES256]).await;
     // No cooldown, so that the unknown kid below refetches at once.
-    let axioms = start(
+    let axioms = start(Config::builder(
         issuer
-            .config("test-api")
+            .issuer_config("test-api")
             .unknown_kid_cooldown(Duration::ZERO),
-    );
+    ));
     let token = issuer.token().signed_with("key-2").sign();
     axioms.verify(&token).await.unwrap();
     axioms.verify(&token).await.unwrap();
@@ -125,11 +129,11 @@ async fn removing_the_key_invalidates_cached_tokens() {
 #[tokio::test]
 async fn cached_tokens_survive_a_refresh_that_keeps_their_key() {
     let issuer = TestIssuer::start().await;
-    let axioms = start(
+    let axioms = start(Config::builder(
         issuer
-            .config("test-api")
+            .issuer_config("test-api")
             .unknown_kid_cooldown(Duration::ZERO),
-    );
+    ));
     let token = issuer.token().sign();
     axioms.verify(&token).await.unwrap();
     issuer.add_key(Algorithm::ES256);

@@ -11,8 +11,8 @@
 
 use std::alloc::System;
 
-use axioms::Axioms;
 use axioms::testing::TestIssuer;
+use axioms::{Axioms, Config};
 use cap::Cap;
 use serde_json::json;
 
@@ -46,13 +46,7 @@ fn accounted_bytes_bound_the_real_heap_and_the_budget_holds() {
         // fit even if they all land in one shard; the 600 of the second (about 21 MiB) do not.
         let budget = 16 * 1024 * 1024;
         let axioms = Axioms::new(
-            issuer
-                .config("test-api")
-                .roles_claims(["/realm_access/roles"])
-                .token_cache(4096)
-                .token_cache_bytes(budget)
-                .build()
-                .unwrap(),
+            Config::builder(issuer.issuer_config("test-api").roles_claims(["/realm_access/roles"])).token_cache(4096).token_cache_bytes(budget).build().unwrap(),
         )
         .unwrap();
         assert!(axioms.ready(std::time::Duration::from_secs(10)).await);

@@ -18,8 +18,8 @@ use std::time::Duration;
 use axioms::Clock as _;
 use axioms::testing::TestIssuer;
 use axioms::{
-    Algorithm, AuthError, Authentication, Axioms, AxiomsLayer, Claims, ConfigBuilder, ManualClock,
-    Reason, TokenType,
+    Algorithm, AuthError, Authentication, Axioms, AxiomsLayer, Claims, Config, ConfigBuilder,
+    IssuerBuilder, ManualClock, Reason, TokenType,
 };
 use axum::response::IntoResponse;
 use axum::routing::get;
@@ -153,11 +153,15 @@ async fn start_axioms(config: ConfigBuilder) -> Axioms {
 
 impl Fixture {
     async fn new() -> Self {
-        Self::with(TestIssuer::start().await, |c| c).await
+        Self::with(TestIssuer::start().await, Config::builder).await
     }
 
-    async fn with(issuer: TestIssuer, adjust: impl FnOnce(ConfigBuilder) -> ConfigBuilder) -> Self {
-        let axioms = start_axioms(adjust(issuer.config(AUD))).await;
+    /// The fixture of `issuer`, whose settings (and the service's) `configure` adjusts.
+    async fn with(
+        issuer: TestIssuer,
+        configure: impl FnOnce(IssuerBuilder) -> ConfigBuilder,
+    ) -> Self {
+        let axioms = start_axioms(configure(issuer.issuer_config(AUD))).await;
         let app = app(axioms.clone());
         Self {
             issuer,
@@ -475,7 +479,10 @@ async fn unknown_algorithms_are_refused() {
 #[tokio::test]
 async fn algorithm_allow_list_is_enforced() {
     let issuer = TestIssuer::start_with(&[Algorithm::RS256, Algorithm::ES256]).await;
-    let fx = Fixture::with(issuer, |c| c.algorithms([Algorithm::ES256])).await;
+    let fx = Fixture::with(issuer, |i| {
+        Config::builder(i.algorithms([Algorithm::ES256]))
+    })
+    .await;
     let es = fx.issuer.token().signed_with("key-2").sign();
     fx.accepts(&es, "ES256 is allowed").await;
     let rs = fx.issuer.token().signed_with("key-1").sign();
@@ -511,7 +518,7 @@ async fn header_alg_must_match_the_pinned_key() {
         .await;
     }
     let issuer = TestIssuer::start_with(&[Algorithm::RS256, Algorithm::ES256]).await;
-    let fx = Fixture::with(issuer, |c| c).await;
+    let fx = Fixture::with(issuer, Config::builder).await;
     let token = fx
         .issuer
         .token()
@@ -701,8 +708,8 @@ async fn typ_default_mode() {
 
 #[tokio::test]
 async fn typ_strict_rfc9068_mode() {
-    let fx = Fixture::with(TestIssuer::start().await, |c| {
-        c.token_type(TokenType::Rfc9068)
+    let fx = Fixture::with(TestIssuer::start().await, |i| {
+        Config::builder(i.token_type(TokenType::Rfc9068))
     })
     .await;
     for typ in ["at+jwt", "application/at+jwt", "AT+JWT"] {
@@ -1030,7 +1037,7 @@ async fn non_canonical_signature_encoding_is_refused() {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let issuer =
         TestIssuer::start_with(&[Algorithm::RS256, Algorithm::ES256, Algorithm::EdDSA]).await;
-    let fx = Fixture::with(issuer, |c| c).await;
+    let fx = Fixture::with(issuer, Config::builder).await;
     for kid in ["key-1", "key-2", "key-3"] {
         let good = fx.issuer.token().signed_with(kid).sign();
         fx.accepts(&good, kid).await;
@@ -1224,7 +1231,10 @@ async fn audience_claim() {
 
 #[tokio::test]
 async fn several_configured_audiences() {
-    let fx = Fixture::with(TestIssuer::start().await, |c| c.audiences(["a", "b"])).await;
+    let fx = Fixture::with(TestIssuer::start().await, |i| {
+        Config::builder(i.audiences(["a", "b"]))
+    })
+    .await;
     let token = fx.issuer.token().claim("aud", json!("b")).sign();
     fx.accepts(&token, "second configured audience").await;
     let token = fx.issuer.token().claim("aud", json!(AUD)).sign();
@@ -1266,7 +1276,10 @@ async fn time_claims_with_a_manual_clock() {
     let clock = ManualClock::new(NOW);
     let issuer = TestIssuer::start_with_clock(&[Algorithm::RS256], Arc::new(clock.clone())).await;
     let c2 = clock.clone();
-    let fx = Fixture::with(issuer, move |c| c.clock(c2).leeway(Duration::from_secs(60))).await;
+    let fx = Fixture::with(issuer, move |i| {
+        Config::builder(i.leeway(Duration::from_secs(60))).clock(c2)
+    })
+    .await;
 
     // exp: accepted while now < exp + leeway.
     let token = fx.issuer.token().claim("exp", json!(NOW - 60)).sign();
@@ -1312,7 +1325,10 @@ async fn zero_leeway() {
     let clock = ManualClock::new(NOW);
     let issuer = TestIssuer::start_with_clock(&[Algorithm::RS256], Arc::new(clock.clone())).await;
     let c2 = clock.clone();
-    let fx = Fixture::with(issuer, move |c| c.clock(c2).leeway(Duration::ZERO)).await;
+    let fx = Fixture::with(issuer, move |i| {
+        Config::builder(i.leeway(Duration::ZERO)).clock(c2)
+    })
+    .await;
     let token = fx.issuer.token().claim("exp", json!(NOW)).sign();
     fx.rejects(&token, Reason::Expired, "exp = now").await;
     let token = fx.issuer.token().claim("exp", json!(NOW + 1)).sign();
@@ -1429,7 +1445,10 @@ async fn responses_never_echo_the_token() {
 
 #[tokio::test]
 async fn custom_realm() {
-    let fx = Fixture::with(TestIssuer::start().await, |c| c.realm("payments")).await;
+    let fx = Fixture::with(TestIssuer::start().await, |i| {
+        Config::builder(i).realm("payments")
+    })
+    .await;
     let r = send(&fx.app, req("GET", "/")).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert_eq!(r.www(), Some(r#"Bearer realm="payments""#));
@@ -1616,7 +1635,10 @@ async fn requiring_layer() {
 #[tokio::test]
 async fn requiring_layer_with_safe_methods() {
     let issuer = TestIssuer::start().await;
-    let fx = Fixture::with(issuer, |c| c.safe_methods([Method::OPTIONS])).await;
+    let fx = Fixture::with(issuer, |i| {
+        Config::builder(i).safe_methods([Method::OPTIONS])
+    })
+    .await;
     let app = required_app(fx.axioms.clone());
     let good = fx.issuer.token().sign();
     let expired = fx.issuer.token().expires_in(-3600).sign();

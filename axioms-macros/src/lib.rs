@@ -67,10 +67,19 @@ use proc_macro::TokenStream;
 /// * `credentials = "token"` / `"api_key"` / `any("token", "api_key")`: the kinds of
 ///   credential the route accepts (all of them when absent). Another kind gets 403
 ///   `insufficient_scope`.
-/// * `issuer = "https://partner.example/"` / `any(…)`: the trusted issuer that vouched for
-///   the token (`Claims::vouched_by`, with `Axioms::trusting` several issuers) is one of
-///   these, exactly as configured. A token of another trusted issuer, or an API key, gets
-///   403 `insufficient_scope`.
+/// * `issuer = "partner"` / `any("primary", "partner")`: the trusted issuer that vouched for
+///   the token (`Claims::vouched_by`) is one of these, by the names the configuration trusts
+///   them under — `"primary"`, and `AXIOMS_TRUST=PARTNER` (or `ConfigBuilder::trust`) →
+///   `"partner"`; naming an issuer that is not trusted is a startup error. It also opens the
+///   clauses beside it to that issuer: in `#[protected(issuer = "partner", roles = "admin")]`
+///   the partner's `admin` role counts. A token of another issuer, or an API key, gets 403
+///   `insufficient_scope`. A URL is a compile error: names let one binary serve staging and
+///   production, whose issuer URLs differ.
+/// * **Several issuers**: a policy trusts the primary issuer's user directory (the primary,
+///   and the issuers configured to share it). A partner issuer's token satisfies none of
+///   its clauses — not even a bare `#[protected]` — unless the policy names the partner, as
+///   above, or the operator extends the policy to it (`AXIOMS_PARTNER_TRUSTED_FOR` listing
+///   this handler's name, or the `policy!`'s).
 /// * `dpop = required` (RFC 9449): only a DPoP-bound token (whose proof the pipeline has
 ///   checked) passes; a bearer token gets 401 `invalid_token` on the `DPoP` challenge. The
 ///   configuration can require DPoP everywhere instead (`AXIOMS_DPOP_REQUIRED`).
@@ -78,8 +87,10 @@ use proc_macro::TokenStream;
 ///   `all_of(…)` all of them, nested as deep as you like.
 /// * `owner(fetch = f, field = "created_by", claim = "sub")`: after the token is verified,
 ///   `f` loads the object from the request (its arguments are extractors such as `Path` and
-///   `State`); the caller owns it if `object.created_by` equals the token's `sub` (see
-///   `axioms::policy::OwnerValue` for how types compare; a missing claim never owns). If
+///   `State`); the caller owns it if `object.created_by` equals the token's `sub` within one
+///   user directory — a plain field (`String`, integer, UUID) is the primary directory's, an
+///   `axioms::Principal` field (`partner:alice`) its own — so a partner's token never owns
+///   our users' objects (see `axioms::policy::OwnerValue`; a missing claim never owns). If
 ///   `f` returns an error response (your 404), that response is sent. The handler receives the
 ///   object with `axioms::policy::Owned<T>`, without fetching it again. A denial answers 403,
 ///   or 404 with `mismatch = 404` to hide that the object exists. The object is fetched only if

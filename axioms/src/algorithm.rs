@@ -7,9 +7,9 @@ use std::str::FromStr;
 ///
 /// `none` does not exist here. The HMAC family (`HS256`, `HS384`, `HS512`) exists only for an
 /// issuer whose secret is configured locally with
-/// [`ConfigBuilder::hmac_secret`](crate::ConfigBuilder::hmac_secret): it is not in
+/// [`IssuerBuilder::hmac_secret`](crate::IssuerBuilder::hmac_secret): it is not in
 /// [`ALL`](Self::ALL), cannot be parsed from a string (so no `AXIOMS_ALGORITHMS` can name
-/// it), is refused by [`ConfigBuilder::algorithms`](crate::ConfigBuilder::algorithms) and
+/// it), is refused by [`IssuerBuilder::algorithms`](crate::IssuerBuilder::algorithms) and
 /// for DPoP proofs, and no key of a JWKS is ever admitted for it.
 ///
 /// # Example
@@ -43,11 +43,11 @@ pub enum Algorithm {
     ES512,
     /// Ed25519 (RFC 8037).
     EdDSA,
-    /// HMAC with SHA-256: only with [`ConfigBuilder::hmac_secret`](crate::ConfigBuilder::hmac_secret).
+    /// HMAC with SHA-256: only with [`IssuerBuilder::hmac_secret`](crate::IssuerBuilder::hmac_secret).
     HS256,
-    /// HMAC with SHA-384: only with [`ConfigBuilder::hmac_secret`](crate::ConfigBuilder::hmac_secret).
+    /// HMAC with SHA-384: only with [`IssuerBuilder::hmac_secret`](crate::IssuerBuilder::hmac_secret).
     HS384,
-    /// HMAC with SHA-512: only with [`ConfigBuilder::hmac_secret`](crate::ConfigBuilder::hmac_secret).
+    /// HMAC with SHA-512: only with [`IssuerBuilder::hmac_secret`](crate::IssuerBuilder::hmac_secret).
     HS512,
 }
 

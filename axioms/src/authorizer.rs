@@ -7,7 +7,7 @@ use std::time::Duration;
 use http::request::Parts;
 
 use crate::claims::Claims;
-use crate::config::Config;
+use crate::config::{Config, Issuer};
 use crate::dpop::{MemoryReplayStore, ReplayStore};
 use crate::jwks::FetchError;
 use crate::jwks::cache::KeyCache;
@@ -17,11 +17,12 @@ use crate::token::cache::{TokenCache, TokenCacheStats};
 use crate::token::introspect::{self, Introspector};
 use crate::token::verify;
 
-/// The token verifier: configuration, the JWKS cache and its background refresher.
+/// The token verifier of one resource server: its configuration, and for each trusted issuer
+/// a JWKS cache and its background refresher.
 ///
-/// Create one per issuer at startup and put it in your router state; cloning is cheap (an
-/// `Arc`). Extractors find it through [`FromRef`](axum::extract::FromRef). The background
-/// refresher stops when the last clone is dropped, or at [`Axioms::shutdown`].
+/// Create one at startup and put it in your router state; cloning is cheap (an `Arc`).
+/// Extractors find it through [`FromRef`](axum::extract::FromRef). The background refreshers
+/// stop when the last clone is dropped, or at [`Axioms::shutdown`].
 ///
 /// # Example
 ///
@@ -48,10 +49,8 @@ pub struct Axioms {
 
 struct Inner {
     id: VerifierId,
-    /// The first trusted issuer's configuration, which also decides everything about
-    /// requests (realm, resource, DPoP, safe methods, token sources, API keys, caches).
     config: Config,
-    /// The trust registry: every trusted issuer, the first one first.
+    /// The keys and caches of every trusted issuer, in the order of `config.issuers()`.
     issuers: Box<[Trusted]>,
     tokens: Option<TokenCache>,
     /// DPoP proof headers already checked (their keys and thumbprints).
@@ -61,9 +60,7 @@ struct Inner {
 /// One trusted issuer: its settings, its own key cache and refresher. Keys never cross
 /// issuers: a token is verified only with the keys of the issuer its `iss` names.
 struct Trusted {
-    config: Config,
-    /// The configured issuer, as [`Claims::vouched_by`] reports it.
-    name: Option<Arc<str>>,
+    issuer: Issuer,
     keys: Arc<KeyCache>,
     /// The headers of its tokens verified so far, parsed.
     headers: verify::HeaderMemo,
@@ -86,7 +83,10 @@ impl Drop for Inner {
 ///
 /// ```
 /// // Outside a Tokio runtime there is nothing to run the key refresher on.
-/// let config = axioms::Config::builder().issuer("https://i.example/").audience("api").build().unwrap();
+/// use axioms::{Config, Issuer};
+/// let config = Config::builder(Issuer::builder().issuer("https://i.example/").audience("api"))
+///     .build()
+///     .unwrap();
 /// assert!(matches!(axioms::Axioms::new(config), Err(axioms::InitError::NoRuntime)));
 /// ```
 #[derive(Debug, thiserror::Error)]
@@ -113,83 +113,33 @@ pub enum InitError {
 }
 
 impl Axioms {
-    /// Starts a verifier: installs and self-tests the crypto backend, then spawns the JWKS
-    /// refresher, which fetches the keys at once. Requests that arrive before the first fetch
-    /// completes wait for it (single-flight), or get 503 if the issuer is unreachable.
-    pub fn new(config: Config) -> Result<Self, InitError> {
-        Self::trusting([config])
-    }
-
-    /// Starts one verifier that trusts several issuers — a B2B API trusting each customer's
-    /// IdP, a migration from Auth0 to Keycloak that accepts both for a while — each with its
-    /// own key source, audiences, claim names, algorithms and leeway.
+    /// Starts a verifier: self-tests the crypto backend, then spawns one JWKS refresher per
+    /// trusted issuer, which fetches its keys at once. Requests that arrive before the first
+    /// fetch completes wait for it (single-flight), or get 503 if the issuer is unreachable.
     ///
-    /// The issuer is chosen by the token's `iss` before any key is looked up, among these
-    /// only, in this order (the first match wins: list exact issuers before a multi-tenant
-    /// template that could match them too). An unknown `iss` is refused without a fetch, and
-    /// a token is verified only with its issuer's keys: a `kid` that only another issuer
-    /// publishes is an unknown `kid`. [`Claims::vouched_by`] says which issuer vouched;
-    /// policies can require one (`issuer = "…"`). One issuer being down leaves the others
+    /// With several trusted issuers ([`ConfigBuilder::trust`](crate::ConfigBuilder::trust)),
+    /// a token's issuer is chosen by its `iss` before any key is looked up; a token is
+    /// verified only with its issuer's keys, and one issuer being down leaves the others
     /// working.
-    ///
-    /// The **first** configuration also decides everything about requests: realm, resource
-    /// and its metadata, DPoP, safe methods, token sources, API keys, the token cache. From
-    /// the others only the issuer part is used. From the environment: [`Axioms::from_env`]
-    /// with `AXIOMS_TRUST`.
-    ///
-    /// # Errors
-    ///
-    /// [`InitError::Config`] when no configuration is given, when two name the same
-    /// issuer, when one of several has no issuer (`insecure_skip_issuer_check`: the issuer is
-    /// how a token is matched to its keys), when a configuration after the first sets a
-    /// request setting or introspects opaque tokens (only the first, your own issuer, may:
-    /// an opaque token does not say whose it is), or when an exact issuer comes after a
-    /// multi-tenant template that matches it.
-    ///
-    /// ```no_run
-    /// use axioms::{Axioms, ConfigBuilder};
-    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-    /// let axioms = Axioms::trusting([
-    ///     ConfigBuilder::auth0("example.eu.auth0.com", "https://api.example.com").build()?,
-    ///     ConfigBuilder::keycloak("https://sso.example.com", "main", "api").build()?,
-    /// ])?;
-    /// # Ok(()) }
-    /// ```
-    pub fn trusting(configs: impl IntoIterator<Item = Config>) -> Result<Self, InitError> {
+    pub fn new(config: Config) -> Result<Self, InitError> {
         crypto_self_test()?;
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| InitError::NoRuntime)?;
-        let configs: Vec<Config> = configs.into_iter().collect();
-        check_registry(&configs)?;
-        let mut issuers = Vec::with_capacity(configs.len());
-        for (slot, config) in configs.into_iter().enumerate() {
-            let keys = Arc::new(KeyCache::new(&config)?);
+        let mut issuers = Vec::with_capacity(1 + config.others.len());
+        for issuer in config.issuers() {
+            let keys = Arc::new(KeyCache::new(issuer)?);
             let refresher = runtime.spawn(KeyCache::run(Arc::downgrade(&keys)));
-            let name: Option<Arc<str>> = config.validation.issuer.as_deref().map(Arc::from);
-            let introspector = match &config.introspection {
-                Some(settings) => Some(Arc::new(Introspector::new(
-                    &config,
-                    settings.clone(),
-                    (slot, name.clone()),
-                )?)),
+            let introspector = match &issuer.introspection {
+                Some(settings) => Some(Arc::new(Introspector::new(issuer, settings.clone())?)),
                 None => None,
             };
             issuers.push(Trusted {
-                name,
-                config,
+                issuer: issuer.clone(),
                 keys,
                 headers: verify::HeaderMemo::new(),
                 refresher,
                 introspector,
             });
         }
-        let Some(first) = issuers.first() else {
-            return Err(InitError::Config(crate::ConfigError::new(
-                "AXIOMS_ISS_URL",
-                "no issuer to trust",
-                "give Axioms::trusting at least one Config",
-            )));
-        };
-        let config = first.config.clone();
         let requests = &config.requests;
         let replay: Arc<dyn ReplayStore> = match &config.dpop.redis_url {
             #[cfg(feature = "redis")]
@@ -209,20 +159,6 @@ impl Axioms {
             renderer: None,
             replay,
         })
-    }
-
-    /// The trusted issuers, in the order they are matched (for a resource metadata
-    /// document's `authorization_servers`, a log line at startup).
-    ///
-    /// ```no_run
-    /// # async fn f(axioms: axioms::Axioms) {
-    /// for issuer in axioms.issuers() {
-    ///     println!("trusting {issuer}");
-    /// }
-    /// # }
-    /// ```
-    pub fn issuers(&self) -> impl Iterator<Item = &str> {
-        self.inner.issuers.iter().filter_map(|t| t.name.as_deref())
     }
 
     /// Replaces the DPoP replay store (default: a [`MemoryReplayStore`] of
@@ -247,11 +183,10 @@ impl Axioms {
         &*self.replay
     }
 
-    /// The verifier the environment describes: [`Config::from_env`], and one more trusted
-    /// issuer for each name in `AXIOMS_TRUST` ([`Config::trusted_from_env`]), then
-    /// [`Axioms::trusting`].
+    /// The verifier the environment describes ([`Config::from_env`]: the service, the
+    /// primary issuer, and one more trusted issuer for each name in `AXIOMS_TRUST`).
     pub fn from_env() -> Result<Self, InitError> {
-        Self::trusting(Config::trusted_from_env()?)
+        Self::new(Config::from_env()?)
     }
 
     /// Replaces the RFC 6750 JSON response of every rejection with your own. The status,
@@ -317,13 +252,13 @@ impl Axioms {
     pub(crate) fn cached(&self, token: &[u8]) -> Option<Claims> {
         let inner = &*self.inner;
         let cache = inner.tokens.as_ref()?;
-        let hit = if token.len() <= inner.config.validation.max_token_bytes {
+        let hit = if token.len() <= inner.config.max_token_bytes {
             cache.get(token, |claims, key| {
                 claims
                     .vouched_slot()
                     .and_then(|slot| inner.issuers.get(slot))
                     .is_some_and(|t| {
-                        verify::check_time(&t.config.validation, claims).is_ok()
+                        verify::check_time(&t.issuer.validation, claims).is_ok()
                             && t.keys.still_published(key)
                     })
             })
@@ -337,7 +272,7 @@ impl Axioms {
     /// Verifies `token` in full (after [`Axioms::cached`] missed), and caches what passes.
     pub(crate) async fn verify_uncached(&self, token: &str) -> Result<Claims, AuthError> {
         let inner = &*self.inner;
-        let max_bytes = inner.config.validation.max_token_bytes;
+        let max_bytes = inner.config.max_token_bytes;
         let failed = |failure: verify::Failure| {
             let err = self.error(failure.reason);
             match failure.detail {
@@ -345,7 +280,7 @@ impl Axioms {
                 None => err,
             }
         };
-        // A token that is not a JWT: only the first issuer (the API's own) may introspect it.
+        // A token that is not a JWT: only the primary issuer (the API's own) may introspect it.
         // An opaque token does not say whose it is, so every one goes there; never to another
         // trusted issuer (a customer's IdP, say).
         if let Some(introspector) = &inner.issuers.first().and_then(|t| t.introspector.as_ref())
@@ -361,8 +296,11 @@ impl Axioms {
         let (slot, payload) = if inner.issuers.len() == 1 {
             (0, None)
         } else {
-            let names = inner.issuers.iter().map(|t| t.name.as_deref());
-            let (slot, payload) = verify::choose_issuer(names, max_bytes, token)
+            let ids = inner
+                .issuers
+                .iter()
+                .map(|t| t.issuer.validation.issuer.as_ref());
+            let (slot, payload) = verify::choose_issuer(ids, max_bytes, token)
                 .map_err(|reason| failed(reason.into()))?;
             (slot, Some(payload))
         };
@@ -372,7 +310,7 @@ impl Axioms {
             .ok_or_else(|| self.error(Reason::IssuerMismatch))?;
         let started = crate::metrics::TIMED.then(std::time::Instant::now);
         let verified = verify::verify_with(
-            &trusted.config,
+            &trusted.issuer,
             &trusted.keys,
             &trusted.headers,
             token,
@@ -383,7 +321,7 @@ impl Axioms {
             crate::metrics::verification(started.elapsed().as_secs_f64());
         }
         let (claims, key) = verified.map_err(failed)?;
-        let claims = claims.vouch(slot, trusted.name.as_ref());
+        let claims = claims.vouch(&trusted.issuer.voucher);
         if let Some(cache) = &inner.tokens {
             cache.insert(token.as_bytes(), &claims, &key);
         }
@@ -442,9 +380,8 @@ impl Axioms {
         &self,
     ) -> Option<serde_json::Map<String, serde_json::Value>> {
         let trusted = self.inner.issuers.first()?;
-        let config = &trusted.config;
-        let issuer = config.issuer()?;
-        let url = match config.discovery_url() {
+        let issuer = trusted.issuer.validation.issuer.as_ref()?.exact()?;
+        let url = match trusted.issuer.discovery_url() {
             Some(url) => url.clone(),
             None => url::Url::parse(&format!(
                 "{}/.well-known/openid-configuration",
@@ -559,75 +496,9 @@ impl fmt::Debug for Axioms {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Axioms")
             .field("config", &self.inner.config)
-            .field("issuers", &self.issuers().collect::<Vec<_>>())
             .field("keys", &self.key_count())
             .finish_non_exhaustive()
     }
-}
-
-/// What a trust registry must be: not empty; with several issuers, each named (the name is
-/// how a token finds its keys) and named once.
-fn check_registry(configs: &[Config]) -> Result<(), InitError> {
-    let error = |problem: String, fix: &str| {
-        InitError::Config(crate::ConfigError::new("AXIOMS_TRUST", problem, fix))
-    };
-    if configs.is_empty() {
-        return Err(error(
-            "no issuer to trust".into(),
-            "give Axioms::trusting at least one Config",
-        ));
-    }
-    if configs.len() == 1 {
-        return Ok(());
-    }
-    let mut seen = Vec::with_capacity(configs.len());
-    for config in configs {
-        let Some(issuer) = config.issuer() else {
-            return Err(error(
-                "one of several trusted issuers has no issuer set (insecure_skip_issuer_check)"
-                    .into(),
-                "set the issuer of each: a token's `iss` chooses whose keys verify it",
-            ));
-        };
-        if seen.contains(&issuer) {
-            return Err(error(
-                format!("the issuer `{issuer}` is trusted twice"),
-                "trust each issuer once; give it every audience it issues for",
-            ));
-        }
-        seen.push(issuer);
-    }
-    for (later, config) in configs.iter().enumerate().skip(1) {
-        let issuer = config.issuer().unwrap_or_default();
-        if config.introspection.is_some() {
-            return Err(error(
-                format!("`{issuer}` introspects opaque tokens, and only the first issuer may"),
-                "introspect with the first configuration (your own issuer): an opaque token \
-                 does not say whose it is, so every one goes to the issuer that introspects — \
-                 never let that be another party's",
-            ));
-        }
-        if let Some(setting) = config.request_setting_set() {
-            return Err(error(
-                format!(
-                    "`{issuer}` sets {setting}, a request setting, which only the first configuration decides"
-                ),
-                "set request settings (resource, realm, DPoP, safe methods, token sources, API \
-                 keys, the token cache) on the first configuration only",
-            ));
-        }
-        // A template listed first would take the tokens of an exact issuer it matches.
-        if let Some(template) = configs.iter().take(later).find_map(|c| {
-            c.issuer()
-                .filter(|t| crate::token::verify::template_matches(t, issuer))
-        }) {
-            return Err(error(
-                format!("`{issuer}` comes after the template `{template}`, which matches it"),
-                "list exact issuers before a multi-tenant template",
-            ));
-        }
-    }
-    Ok(())
 }
 
 /// Checks the signature verifier on a known answer before the first token reaches it: the

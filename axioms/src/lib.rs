@@ -40,7 +40,7 @@
 //!   `typ` `at+jwt`/`JWT`/absent (or RFC 9068 strict); `jku`, `x5u`, `jwk`, `x5c` never used.
 //! * **Key**: selected by `kid` only among keys fetched from the configured JWKS; each key is
 //!   pinned to one algorithm (its JWK `alg`, or the one its type and curve imply — for RSA,
-//!   [`ConfigBuilder::rsa_key_alg`]), which the header must match.
+//!   [`IssuerBuilder::rsa_key_alg`]), which the header must match.
 //! * **Claims** (RFC 7519/9068): `iss` equals the configured issuer exactly; `aud` names a
 //!   configured audience; `exp` is required and `now < exp + leeway`; `nbf` and `iat` are
 //!   checked when present; `sub` is required; registered claims of the wrong JSON type are
@@ -50,6 +50,10 @@
 //! * **Binding**: a sender-constrained token (`cnf`) only with its proof — a [DPoP](dpop)
 //!   proof of its key (RFC 9449), or the client certificate it names ([mTLS](mtls),
 //!   RFC 8705).
+//! * **Trust** (several issuers, [`ConfigBuilder::trust`]): the issuer is chosen by `iss`
+//!   among the trusted ones, and keys never cross issuers. A partner issuer's token counts
+//!   only where a policy names it or the operator extends one to it, and owns only objects
+//!   of its own user directory ([`Principal`]); see [`Trust`].
 //!
 //! Every rejection is an RFC 6750 response — see [`AuthError`].
 //!
@@ -96,6 +100,7 @@ mod clock;
 mod config;
 pub mod dpop;
 mod extract;
+mod issuer_id;
 mod jwks;
 mod layer;
 #[cfg(feature = "mcp")]
@@ -124,9 +129,12 @@ pub mod __private;
 pub use algorithm::{Algorithm, UnsupportedAlgorithm};
 pub use authorizer::{Axioms, InitError};
 pub use claims::check;
-pub use claims::{ClaimName, Claims, InvalidClaimName};
+pub use claims::{ClaimName, Claims, InvalidClaimName, InvalidPrincipal, Principal};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use config::{AudienceClaim, Config, ConfigBuilder, ConfigError, TokenType, defaults};
+pub use config::{
+    AudienceClaim, Config, ConfigBuilder, ConfigError, Issuer, IssuerBuilder, TokenType, Trust,
+    defaults,
+};
 pub use jwks::FetchError;
 pub use layer::{AxiomsLayer, AxiomsService, ResponseFuture};
 pub use pipeline::Authentication;

@@ -91,9 +91,25 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// ```
 #[derive(Clone, Default)]
 pub struct ToolPolicies {
-    tools: HashMap<Box<str>, &'static Rule>,
-    otherwise: Option<&'static Rule>,
+    tools: HashMap<Box<str>, Named>,
+    otherwise: Option<Named>,
     scope_matcher: Option<Arc<dyn crate::check::ScopeMatcher>>,
+}
+
+/// A named policy's name (what the operator extends to a partner issuer) and rule.
+#[derive(Clone, Copy)]
+struct Named {
+    name: &'static str,
+    rule: &'static Rule,
+}
+
+impl Named {
+    fn of<P: LayerPolicy>() -> Self {
+        Self {
+            name: P::NAME,
+            rule: &P::RULE,
+        }
+    }
 }
 
 impl fmt::Debug for ToolPolicies {
@@ -115,18 +131,22 @@ impl ToolPolicies {
 
     /// Tool `name` needs the policy `P`.
     pub fn tool<P: LayerPolicy>(mut self, name: &str) -> Self {
-        self.tools.insert(Box::from(name), &P::RULE);
+        self.tools.insert(Box::from(name), Named::of::<P>());
         self
     }
 
     /// The tools that are not listed need `P` (by default they are refused: fail closed).
     pub fn otherwise<P: LayerPolicy>(mut self) -> Self {
-        self.otherwise = Some(&P::RULE);
+        self.otherwise = Some(Named::of::<P>());
         self
     }
 
     /// The rule of tool `name`, if it has one.
     pub fn rule(&self, name: &str) -> Option<&'static Rule> {
+        self.policy(name).map(|p| p.rule)
+    }
+
+    fn policy(&self, name: &str) -> Option<Named> {
         self.tools.get(name).copied().or(self.otherwise)
     }
 
@@ -136,7 +156,7 @@ impl ToolPolicies {
             .tools
             .values()
             .chain(self.otherwise.iter())
-            .flat_map(|rule| rule.scopes())
+            .flat_map(|policy| policy.rule.scopes())
             .collect();
         scopes.sort_unstable();
         scopes.dedup();
@@ -146,15 +166,17 @@ impl ToolPolicies {
     /// Whether `claims` may call tool `name` (for a `list_tools` that hides the others).
     pub fn allows(&self, claims: &Claims, name: &str) -> bool {
         let exact = crate::check::Exact;
-        let ctx = crate::policy::Ctx {
-            matcher: match &self.scope_matcher {
-                Some(m) => &**m,
-                None => &exact,
-            },
-            clock: &crate::clock::SystemClock,
-        };
-        self.rule(name)
-            .is_some_and(|rule| rule.eval(claims, Some(false), &ctx) == crate::policy::Tri::Yes)
+        self.policy(name).is_some_and(|policy| {
+            let ctx = crate::policy::Ctx {
+                matcher: match &self.scope_matcher {
+                    Some(m) => &**m,
+                    None => &exact,
+                },
+                clock: &crate::clock::SystemClock,
+                policy: policy.name,
+            };
+            policy.rule.eval(claims, Some(false), &ctx) == crate::policy::Tri::Yes
+        })
     }
 }
 
@@ -185,7 +207,7 @@ struct McpConfig {
     tools: ToolPolicies,
     /// Every scope this endpoint knows: its policy's, the tools', the application's.
     known: Vec<&'static str>,
-    endpoint: Option<&'static Rule>,
+    endpoint: Option<Named>,
     max_body: usize,
 }
 
@@ -240,7 +262,7 @@ impl McpLayer {
     #[must_use]
     pub fn endpoint_policy<P: LayerPolicy>(self) -> Self {
         self.with(|c| {
-            c.endpoint = Some(&P::RULE);
+            c.endpoint = Some(Named::of::<P>());
             c.known.extend(P::RULE.scopes());
             c.known.sort_unstable();
             c.known.dedup();
@@ -317,23 +339,27 @@ where
 /// Authenticates, applies the endpoint's policy and the tools' policies; gives the body back.
 async fn guard(config: &McpConfig, parts: &mut Parts, body: Body) -> Result<Body, Response> {
     let axioms = &config.axioms;
-    let endpoint = config.endpoint.unwrap_or(&Rule::Authenticated);
-    let claims = match pipeline::admit(axioms, parts, Demand::Token(SafeMethods::NONE)).await {
+    let endpoint = config.endpoint.unwrap_or(Named {
+        name: "",
+        rule: &Rule::Authenticated,
+    });
+    let claims = match pipeline::admit(axioms, parts, Demand::Policy(SafeMethods::NONE)).await {
         Ok(Admission::Authenticated(claims) | Admission::Pass(Some(claims))) => claims,
         Ok(Admission::Pass(None)) => {
             return Err(reject(axioms, axioms.error(Reason::MissingToken)));
         }
         Err(err) if err.status() == StatusCode::UNAUTHORIZED => {
-            let (scopes, mode) = endpoint.challenge_scopes();
+            let (scopes, mode) = endpoint.rule.challenge_scopes();
             return Err(reject(axioms, with_scopes(err, scopes, mode)));
         }
         Err(err) => return Err(reject(axioms, err)),
     };
-    let matcher = &crate::policy::Ctx::of(axioms.config());
-    if endpoint.eval(&claims, Some(false), matcher) != crate::policy::Tri::Yes {
-        let (reason, scopes, mode) = endpoint.denial(&claims, Some(false), matcher);
+    let ctx = &crate::policy::Ctx::of(axioms.config(), endpoint.name);
+    if endpoint.rule.eval(&claims, Some(false), ctx) != crate::policy::Tri::Yes {
+        let (reason, scopes, mode) = endpoint.rule.denial(&claims, Some(false), ctx);
         return Err(deny(config, reason, &claims, scopes, mode));
     }
+    pipeline::record_admission(axioms, parts, &claims);
     parts.extensions.insert(McpPrincipal(claims.clone()));
     if parts.method != Method::POST {
         return Ok(body);
@@ -350,7 +376,7 @@ async fn guard(config: &McpConfig, parts: &mut Parts, body: Body) -> Result<Body
         }
     };
     for name in calls {
-        let Some(rule) = config.tools.rule(&name) else {
+        let Some(policy) = config.tools.policy(&name) else {
             tracing::warn!(
                 target: "axioms::mcp",
                 tool = %crate::jwks::set::escape_kid(&name),
@@ -359,9 +385,13 @@ async fn guard(config: &McpConfig, parts: &mut Parts, body: Body) -> Result<Body
             );
             return Err(deny(config, Reason::PolicyDenied, &claims, &[], Mode::All));
         };
-        if rule.eval(&claims, Some(false), matcher) != crate::policy::Tri::Yes {
-            let (reason, scopes, mode) = rule.denial(&claims, Some(false), matcher);
-            let scopes = if scopes.is_empty() {
+        let (rule, ctx) = (
+            policy.rule,
+            &crate::policy::Ctx::of(axioms.config(), policy.name),
+        );
+        if rule.eval(&claims, Some(false), ctx) != crate::policy::Tri::Yes {
+            let (reason, scopes, mode) = rule.denial(&claims, Some(false), ctx);
+            let scopes = if scopes.is_empty() && reason != Reason::IssuerNotAccepted {
                 rule.challenge_scopes().0
             } else {
                 scopes.to_vec()

@@ -247,7 +247,7 @@ impl SecurityDoc {
     /// discovery is on (named `oidc`), otherwise an `http` bearer scheme. Its safe methods
     /// apply to handlers that name none.
     pub fn from_config(config: &Config) -> Self {
-        let doc = match config.discovery_url() {
+        let doc = match config.primary().discovery_url() {
             Some(url) => Self::with_scheme(
                 "oidc",
                 SecurityScheme::OpenIdConnect(OpenIdConnect::new(url.as_str())),

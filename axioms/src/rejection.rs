@@ -177,6 +177,9 @@ pub enum Reason {
     MissingIssuer,
     /// `iss` is not the configured issuer.
     IssuerMismatch,
+    /// `tid` names an Entra tenant the multi-tenant issuer does not accept
+    /// (`AXIOMS_TENANTS`).
+    TenantNotAllowed,
     /// `aud` is absent or empty.
     MissingAudience,
     /// `aud` names none of the configured audiences.
@@ -338,6 +341,7 @@ impl Reason {
             InvalidSignature => "invalid_signature",
             MissingIssuer => "missing_issuer",
             IssuerMismatch => "issuer_mismatch",
+            TenantNotAllowed => "tenant_not_allowed",
             MissingAudience => "missing_audience",
             AudienceMismatch => "audience_mismatch",
             MissingExpiry => "missing_expiry",
@@ -473,6 +477,7 @@ impl Reason {
             InvalidSignature => "signature does not verify",
             MissingIssuer => "iss claim absent",
             IssuerMismatch => "iss is not the configured issuer",
+            TenantNotAllowed => "tid is not an accepted tenant",
             MissingAudience => "audience claim (aud, or client_id) absent or empty",
             AudienceMismatch => "aud names no configured audience",
             MissingExpiry => "exp claim absent",

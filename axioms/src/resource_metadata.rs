@@ -22,8 +22,8 @@ use crate::policy::registered_scopes;
 ///
 /// * `resource`: the configured resource URI ([`ConfigBuilder::resource`],
 ///   `AXIOMS_RESOURCE`), exactly as tokens carry it in `aud`;
-/// * `authorization_servers`: the configured issuer; with several trusted issuers
-///   ([`ResourceMetadata::of`]), every one of them;
+/// * `authorization_servers`: every trusted issuer, the primary first (multi-tenant templates
+///   left out: they name no server a client could ask);
 /// * `scopes_supported`: every scope that a `#[protected]` handler or a `policy!` of the
 ///   binary names (collected at link time), plus any added with [`scopes`](Self::scopes);
 /// * `bearer_methods_supported`: `["header"]` (axioms never reads tokens elsewhere);
@@ -41,11 +41,10 @@ use crate::policy::registered_scopes;
 /// # Example
 ///
 /// ```
-/// use axioms::{Config, ResourceMetadata};
+/// use axioms::{Config, Issuer, ResourceMetadata};
 /// use axum::Router;
 ///
-/// let config = Config::builder()
-///     .issuer("https://auth.example.com/")
+/// let config = Config::builder(Issuer::builder().issuer("https://auth.example.com/"))
 ///     .resource("https://mcp.example.com/mcp")
 ///     .build()?;
 /// let metadata = ResourceMetadata::new(&config)?.resource_name("Notes");
@@ -75,10 +74,12 @@ impl ResourceMetadata {
         let mut document = Map::new();
         document.insert("resource".into(), json!(&*resource.uri));
         // A multi-tenant issuer template names no single server a client could contact.
-        if let Some(issuer) = config.issuer()
-            && !issuer.contains(crate::token::verify::TENANT_PLACEHOLDER)
-        {
-            document.insert("authorization_servers".into(), json!([issuer]));
+        let servers: Vec<&str> = config
+            .issuers()
+            .filter_map(|i| i.validation.issuer.as_ref()?.exact())
+            .collect();
+        if !servers.is_empty() {
+            document.insert("authorization_servers".into(), json!(servers));
         }
         document.insert("scopes_supported".into(), json!(registered_scopes()));
         document.insert("bearer_methods_supported".into(), json!(["header"]));
@@ -96,11 +97,7 @@ impl ResourceMetadata {
         })
     }
 
-    /// The document for a verifier: as [`new`](Self::new) with its first configuration, and
-    /// `authorization_servers` listing every issuer it trusts ([`Axioms::trusting`]), in
-    /// order (multi-tenant templates left out: they name no server a client could ask).
-    ///
-    /// [`Axioms::trusting`]: crate::Axioms::trusting
+    /// The document for a verifier's configuration ([`new`](Self::new)).
     ///
     /// ```no_run
     /// # async fn f(axioms: axioms::Axioms) -> Result<(), axioms::ConfigError> {
@@ -108,19 +105,7 @@ impl ResourceMetadata {
     /// # Ok(()) }
     /// ```
     pub fn of(axioms: &crate::Axioms) -> Result<Self, ConfigError> {
-        let servers: Vec<&str> = axioms
-            .issuers()
-            .filter(|issuer| !issuer.contains(crate::token::verify::TENANT_PLACEHOLDER))
-            .collect();
-        let mut metadata = Self::new(axioms.config())?;
-        if servers.is_empty() {
-            metadata.document.remove("authorization_servers");
-        } else {
-            metadata
-                .document
-                .insert("authorization_servers".into(), json!(servers));
-        }
-        Ok(metadata)
+        Self::new(axioms.config())
     }
 
     /// Adds scopes to `scopes_supported` (those your policies name are there already).

@@ -50,7 +50,7 @@ use serde_json::{Map, Value, json};
 
 use crate::algorithm::Algorithm;
 use crate::clock::{Clock, SystemClock};
-use crate::config::{Config, ConfigBuilder};
+use crate::config::{Config, ConfigBuilder, Issuer, IssuerBuilder};
 use crate::jwks::set::KeySet;
 use crate::rejection::Reason;
 use crate::token::verify;
@@ -110,7 +110,7 @@ impl Key {
             Algorithm::EdDSA => Signer::Ed(must(Ed25519KeyPair::generate())),
             alg if alg.is_hmac() => must(Err(format!(
                 "the test issuer signs with published keys; {alg} is for a secret of your own \
-                 (ConfigBuilder::hmac_secret)"
+                 (IssuerBuilder::hmac_secret)"
             ))),
             _ => Signer::Rsa(must(RsaKeyPair::generate(KeySize::Rsa2048))),
         };
@@ -275,8 +275,22 @@ impl TestIssuer {
         self.inner.lock().issuer.clone()
     }
 
-    /// Changes the `iss` of minted tokens and of the discovery document (the server stays
-    /// where it is), e.g. to test an issuer mismatch.
+    /// Changes the `iss` of minted tokens and of the discovery document, e.g. to stand for a
+    /// real issuer (`https://tenant.eu.auth0.com/`), a partner's, or to test an issuer
+    /// mismatch. The server stays where it is, and [`issuer_config`](Self::issuer_config)
+    /// keeps fetching keys from it: no address but this server's is ever contacted.
+    ///
+    /// ```
+    /// use axioms::testing::TestIssuer;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let issuer = TestIssuer::start().await;
+    /// issuer.set_issuer("https://partner.example/");
+    /// let config = axioms::Config::builder(issuer.issuer_config("test-api")).build().unwrap();
+    /// assert_eq!(config.primary().issuer(), Some("https://partner.example/"));
+    /// assert_eq!(config.primary().jwks_url().map(|u| u.as_str()), Some(issuer.jwks_url().as_str()));
+    /// # }
+    /// ```
     pub fn set_issuer(&self, issuer: impl Into<String>) {
         self.inner.lock().issuer = issuer.into();
     }
@@ -299,9 +313,25 @@ impl TestIssuer {
         self.inner.addr
     }
 
-    /// A [`ConfigBuilder`] for this issuer and `audience`, ready to `build()` or adjust.
+    /// This issuer's settings for tokens of `audience`, to adjust and give to
+    /// [`Config::builder`] (as the primary) or [`ConfigBuilder::trust`] (as another trusted
+    /// issuer). Its `iss` is [`issuer`](Self::issuer); its keys are fetched from this server,
+    /// whatever [`set_issuer`](Self::set_issuer) made the `iss` (discovery, when turned on,
+    /// is read from this server only while the `iss` is its own address).
+    pub fn issuer_config(&self, audience: &str) -> IssuerBuilder {
+        let iss = self.issuer();
+        let builder = Issuer::builder().issuer(&iss).audience(audience);
+        if iss == format!("http://{}", self.inner.addr) {
+            builder
+        } else {
+            builder.jwks_url(self.jwks_url())
+        }
+    }
+
+    /// A [`ConfigBuilder`] with this issuer as the primary, for tokens of `audience`, ready
+    /// to `build()` or adjust: [`Config::builder`] of [`issuer_config`](Self::issuer_config).
     pub fn config(&self, audience: &str) -> ConfigBuilder {
-        Config::builder().issuer(self.issuer()).audience(audience)
+        Config::builder(self.issuer_config(audience))
     }
 
     /// Starts a token with the usual claims: `iss` (this issuer), `aud` `test-api`,
@@ -751,13 +781,16 @@ impl TokenBuilder<'_> {
 /// # }
 /// ```
 pub fn verify_jws_signature(jwks: &Value, token: &str) -> Result<(), Reason> {
-    let config = Config::builder()
-        .issuer("https://issuer.invalid")
-        .audience("conformance")
-        .max_token_bytes(64 * 1024)
-        .build()
-        .map_err(|_| Reason::InvalidHeader)?;
-    let keys = &config.keys;
+    let config = Config::builder(
+        Issuer::builder()
+            .issuer("https://issuer.invalid")
+            .audience("conformance"),
+    )
+    .max_token_bytes(64 * 1024)
+    .build()
+    .map_err(|_| Reason::InvalidHeader)?;
+    let issuer = config.primary();
+    let keys = &issuer.keys;
     let set = KeySet::parse(
         jwks,
         &keys.algorithms,
@@ -766,7 +799,7 @@ pub fn verify_jws_signature(jwks: &Value, token: &str) -> Result<(), Reason> {
         None,
     )
     .map_err(|_| Reason::UnknownKid)?;
-    let parts = verify::parse(&config.validation, &keys.algorithms, None, token)?;
+    let parts = verify::parse(&issuer.validation, &keys.algorithms, None, token)?;
     let key = set.find(parts.kid.as_deref())?;
     verify::check_signature(&parts, key)
 }

@@ -37,7 +37,7 @@ use std::time::Duration;
 
 use axioms::check::{Mode, satisfies};
 use axioms::testing::TestIssuer;
-use axioms::{Algorithm, AuthError, Axioms, Claims, Reason, protected};
+use axioms::{Algorithm, AuthError, Axioms, Claims, Config, Issuer, Reason, protected};
 use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
@@ -341,10 +341,8 @@ fn scaling(c: &mut Criterion) {
             issuer.add_key(Algorithm::EdDSA);
         }
         let axioms = rt.block_on(async {
-            let config = issuer
-                .config(AUD)
+            let config = Config::builder(issuer.issuer_config(AUD).jwks_limits(1 << 20, 100))
                 .token_cache(0)
-                .jwks_limits(1 << 20, 100)
                 .build()
                 .unwrap();
             let axioms = Axioms::new(config).unwrap();
@@ -565,26 +563,36 @@ fn issuers(c: &mut Criterion) {
         }
         all
     });
-    let config = |issuer: &TestIssuer| {
-        axioms::Config::builder()
+    let issuer_config = |issuer: &TestIssuer| {
+        Issuer::builder()
             .issuer(issuer.issuer())
             .jwks_url(issuer.jwks_url())
             .audience(AUD)
-            .token_cache(0)
-            .build()
-            .unwrap()
+    };
+    // The last `n` issuers, the first of them the primary.
+    let config = |n: usize| {
+        let chosen = &trusted[10 - n..];
+        let mut config = axioms::Config::builder(issuer_config(&chosen[0])).token_cache(0);
+        for (i, issuer) in chosen.iter().enumerate().skip(1) {
+            config = config.trust(
+                format!("issuer_{i}"),
+                issuer_config(issuer),
+                axioms::Trust::partner(),
+            );
+        }
+        config.build().unwrap()
     };
     let last = trusted.last().unwrap();
     let token = last.token().scope("read:data").sign();
     let mut group = c.benchmark_group("issuers");
     for n in [1usize, 10] {
         let axioms = rt.block_on(async {
-            let axioms = Axioms::trusting(trusted[10 - n..].iter().map(config)).unwrap();
+            let axioms = Axioms::new(config(n)).unwrap();
             assert!(axioms.ready(Duration::from_secs(10)).await);
             axioms
         });
         assert_eq!(
-            ready(axioms.verify(&token)).unwrap().vouched_by(),
+            ready(axioms.verify(&token)).unwrap().issuer(),
             Some(last.issuer().as_str())
         );
         group.bench_function(BenchmarkId::from_parameter(n), |b| {
@@ -616,13 +624,15 @@ fn introspection(c: &mut Criterion) {
         format!("http://{addr}/introspect")
     });
     let introspecting = |cache: Duration| {
-        let config = issuer
-            .config(AUD)
-            .introspection("bench", "bench-secret")
-            .introspection_endpoint(&endpoint)
-            .introspection_cache(cache, Duration::from_secs(5))
-            .build()
-            .unwrap();
+        let config = Config::builder(
+            issuer
+                .issuer_config(AUD)
+                .introspection("bench", "bench-secret")
+                .introspection_endpoint(&endpoint)
+                .introspection_cache(cache, Duration::from_secs(5)),
+        )
+        .build()
+        .unwrap();
         rt.block_on(async { Axioms::new(config).unwrap() })
     };
     let cached = introspecting(Duration::from_secs(600));

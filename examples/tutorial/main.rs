@@ -15,7 +15,7 @@
 //! | `AXIOMS_ISS_URL`, `AXIOMS_JWKS_URL`, `AXIOMS_DOMAIN` | unset: development mode | The issuer whose tokens are accepted; setting any one of them turns development mode off. |
 //! | `AXIOMS_AUDIENCE` | `tutorial-api` in development mode; required otherwise (unless `AXIOMS_RESOURCE` is set) | The `aud` tokens must carry. |
 //! | `AXIOMS_RESOURCE` | the server's own address in development mode; unset otherwise | The resource's canonical URI (RFC 8707, RFC 9728): tokens for it are accepted, `/.well-known/oauth-protected-resource` serves its metadata, and every 401 and 403 points there with `resource_metadata`. |
-//! | `AXIOMS_SCOPE_CLAIMS`, `AXIOMS_ROLES_CLAIMS`, `AXIOMS_PERMISSIONS_CLAIMS`, … | see the README | Every `AXIOMS_*` variable of `axioms::Config::from_env`, and more trusted issuers with `AXIOMS_TRUST` (`axioms::Config::trusted_from_env`). |
+//! | `AXIOMS_SCOPE_CLAIMS`, `AXIOMS_ROLES_CLAIMS`, `AXIOMS_PERMISSIONS_CLAIMS`, … | see the README | Every `AXIOMS_*` variable of `axioms::Config::from_env`, more trusted issuers with `AXIOMS_TRUST` included. |
 //! | `BIND_ADDR` | `127.0.0.1:8000` | Where to listen (`127.0.0.1:0`: any free port). Development mode only listens on loopback. |
 //! | `DATABASE_URL` | an in-memory SQLite database, gone at exit | `sqlite://tutorial.db` keeps the data in a file, created if missing. |
 //! | `RUST_LOG` | `info,axioms=debug` in development mode, else `info` | Log filter; logs go to stderr. |
@@ -38,7 +38,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use axioms::openapi::SecurityDoc;
-use axioms::{Axioms, Config, ConfigBuilder, ResourceMetadata};
+use axioms::{Axioms, Config, ResourceMetadata};
 use axum::Router;
 
 use crate::db::{Db, Location};
@@ -126,17 +126,16 @@ async fn run() -> Result<(), Box<dyn Error>> {
         let resource = var("AXIOMS_RESOURCE").unwrap_or_else(|| api.clone());
         let audiences = format!("{audience},{resource}");
         // Every other AXIOMS_* variable (claim names, leeway, …) still applies.
-        let config = ConfigBuilder::from_vars(|name| match name {
+        let config = Config::from_vars(|name| match name {
+            "AXIOMS_ISS_URL" => Some(dev.url()),
             "AXIOMS_AUDIENCE" => Some(audiences.clone()),
             "AXIOMS_RESOURCE" => Some(resource.clone()),
             _ => std::env::var(name).ok(),
-        })?
-        .issuer(dev.url())
-        .build()?;
+        })?;
         (Axioms::new(config)?, Some(Arc::new(dev)))
     } else {
         // Several issuers too: AXIOMS_TRUST=KEYCLOAK reads AXIOMS_KEYCLOAK_ISS_URL, ….
-        (Axioms::trusting(Config::trusted_from_env()?)?, None)
+        (Axioms::from_env()?, None)
     };
 
     let database_url = var("DATABASE_URL");
@@ -182,11 +181,21 @@ async fn run() -> Result<(), Box<dyn Error>> {
         }
         None => {
             let config = axioms.config();
+            let primary = config.primary();
             println!(
-                "issuer: {}\naudience: {}\ndatabase: {database}",
-                config.issuer().unwrap_or("(any: issuer check disabled)"),
-                config.audiences().join(", "),
+                "issuer: {}\naudience: {}",
+                primary.issuer().unwrap_or("(any: issuer check disabled)"),
+                primary.audiences().join(", "),
             );
+            for other in config.issuers().skip(1) {
+                println!(
+                    "trusted issuer `{}`: {} (audience {})",
+                    other.name(),
+                    other.issuer().unwrap_or_default(),
+                    other.audiences().join(", "),
+                );
+            }
+            println!("database: {database}");
         }
     }
     let app: Router = app.layer(axum::middleware::from_fn(routes::log_request));

@@ -145,8 +145,8 @@ async fn index(State(state): State<AppState>) -> Json<Value> {
     Json(json!({
         "message": "Welcome to the axioms tutorial API",
         "mode": if state.dev_mode { "development (embedded issuer)" } else { "issuer" },
-        "issuer": config.issuer(),
-        "audience": config.audiences(),
+        "issuer": config.primary().issuer(),
+        "audience": config.primary().audiences(),
         "endpoints": {
             "public": ["/", "/health", "/public-data"],
             "authenticated": ["/protected", "/me", "/articles", "/projects"],

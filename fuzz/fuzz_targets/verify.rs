@@ -19,7 +19,7 @@ use std::sync::LazyLock;
 use std::time::Duration;
 
 use axioms::testing::{TestIssuer, verify_jws_signature};
-use axioms::{AuthError, Axioms, Claims, Config, ManualClock};
+use axioms::{AuthError, Axioms, Claims, Config, Issuer, ManualClock};
 use axioms_fuzz::{
     AUDIENCE, ISSUER, VERIFY_AT, jwks, known_signing_inputs, signing_input, token_from_input,
 };
@@ -47,14 +47,16 @@ static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
         let issuer = TestIssuer::start().await;
         issuer.set_jwks(Some(jwks()));
         let config = |entries| {
-            Config::builder()
-                .issuer(ISSUER)
-                .audience(AUDIENCE)
-                .jwks_url(issuer.jwks_url())
-                .clock(ManualClock::new(VERIFY_AT))
-                .token_cache(entries)
-                .build()
-                .expect("config")
+            Config::builder(
+                Issuer::builder()
+                    .issuer(ISSUER)
+                    .audience(AUDIENCE)
+                    .jwks_url(issuer.jwks_url()),
+            )
+            .clock(ManualClock::new(VERIFY_AT))
+            .token_cache(entries)
+            .build()
+            .expect("config")
         };
         let plain = Axioms::new(config(0)).expect("verifier");
         let cached = Axioms::new(config(64)).expect("verifier");

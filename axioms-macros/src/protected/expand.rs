@@ -135,10 +135,11 @@ fn register_as(name: &Ident, id: &str, state: &TokenStream) -> TokenStream {
 fn register(name: &Ident, state: &TokenStream) -> TokenStream {
     let (submit, registered, policy_trait) =
         (paths::submit(), paths::registered(), paths::policy());
-    let label = name.to_string();
-    let (constructor, label) = match label.strip_prefix("__axioms_policy_") {
-        Some(handler) => (quote!(handler), handler.to_owned()),
-        None => (quote!(named), label.clone()),
+    let label = runtime_name(name);
+    let constructor = if name.to_string().starts_with("__axioms_policy_") {
+        quote!(handler)
+    } else {
+        quote!(named)
     };
     let policy = quote!(<#name as #policy_trait<#state>>);
     quote! {
@@ -148,9 +149,19 @@ fn register(name: &Ident, state: &TokenStream) -> TokenStream {
     }
 }
 
+/// The policy's name at run time: the handler's (`#[protected]`) or the named policy's.
+fn runtime_name(name: &Ident) -> String {
+    let label = name.to_string();
+    match label.strip_prefix("__axioms_policy_") {
+        Some(handler) => handler.to_owned(),
+        None => label,
+    }
+}
+
 fn policy_impl(policy: &Policy<'_>, name: &Ident) -> TokenStream {
     let (policy_trait, rule_type) = (paths::policy(), paths::rule());
     let rule = transcribe(&policy.rule);
+    let label = runtime_name(name);
     let safe_methods = policy.safe_methods.as_deref().map(|methods| {
         let (option, safe_methods) = (paths::option(), paths::safe_methods());
         let set = safe_method_set(methods);
@@ -161,6 +172,7 @@ fn policy_impl(policy: &Policy<'_>, name: &Ident) -> TokenStream {
         return quote! {
             #[automatically_derived]
             impl<__S> #policy_trait<__S> for #name {
+                const NAME: &'static str = #label;
                 const RULE: #rule_type = #rule;
                 #safe_methods
             }
@@ -182,6 +194,7 @@ fn policy_impl(policy: &Policy<'_>, name: &Ident) -> TokenStream {
             __S: #send + #sync,
             #state: #from_ref<__S>,
         {
+            const NAME: &'static str = #label;
             const RULE: #rule_type = #rule;
             #safe_methods
             #mismatch

@@ -237,10 +237,15 @@ impl<'a> Rules<'a, '_> {
             };
             for lit in lits {
                 let v = lit.value();
-                if !is_issuer(&v) {
+                if v.contains("://") {
                     self.cx.error_at(
                         lit.span(),
-                        format!("{v:?} is not an issuer; write the exact `iss` of a trusted issuer, e.g. \"https://tenant.eu.auth0.com/\""),
+                        format!("name the issuer as the configuration trusts it, not by its URL {v:?}: `issuer = \"partner\"` for AXIOMS_TRUST=PARTNER (or `ConfigBuilder::trust(\"partner\", …)`); the primary issuer is `\"primary\"`, so one binary serves issuers whose URLs differ between staging and production"),
+                    );
+                } else if !is_issuer_name(&v) {
+                    self.cx.error_at(
+                        lit.span(),
+                        format!("{v:?} cannot name a trusted issuer; names are lower-case letters, digits and `_`, as `AXIOMS_TRUST=PARTNER_A` trusts `\"partner_a\"`"),
                     );
                 }
             }
@@ -290,18 +295,13 @@ impl<'a> Rules<'a, '_> {
     }
 }
 
-/// An issuer as configured: an `https://` (or, for local development, `http://`) URL with a
-/// host and no query or fragment (RFC 8414 §2), or a multi-tenant template.
-fn is_issuer(value: &str) -> bool {
-    let rest = value
-        .strip_prefix("https://")
-        .or_else(|| value.strip_prefix("http://"));
-    rest.is_some_and(|rest| {
-        !rest.is_empty()
-            && !rest.starts_with('/')
-            && !rest.contains(['?', '#', ' '])
-            && !rest.chars().any(char::is_control)
-    })
+/// A trusted issuer's name: 1 to 64 lower-case ASCII letters, digits and `_` (what
+/// `AXIOMS_TRUST=PARTNER_A` trusts as `partner_a`).
+fn is_issuer_name(value: &str) -> bool {
+    (1..=64).contains(&value.len())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
 /// The kinds of credential `credentials = …` can name.

@@ -3,6 +3,7 @@
 struct __axioms_policy_handler;
 #[automatically_derived]
 impl<__S> ::axioms::__private::Policy<__S> for __axioms_policy_handler {
+    const NAME: &'static str = "handler";
     const RULE: ::axioms::__private::Rule = ::axioms::__private::Rule::Authenticated;
 }
 ::axioms::__private::inventory::submit! {

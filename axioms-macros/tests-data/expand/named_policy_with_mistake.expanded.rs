@@ -5,6 +5,7 @@
 pub struct AdminOnly;
 #[automatically_derived]
 impl<__S> ::axioms::__private::Policy<__S> for AdminOnly {
+    const NAME: &'static str = "AdminOnly";
     const RULE: ::axioms::__private::Rule = ::axioms::__private::Rule::AnyOf(&[]);
 }
 ::axioms::__private::inventory::submit! {

@@ -6,6 +6,7 @@ where
     __S: ::core::marker::Send + ::core::marker::Sync,
     Db: ::axioms::__private::FromRef<__S>,
 {
+    const NAME: &'static str = "AuthorOrModerator";
     const RULE: ::axioms::__private::Rule = ::axioms::__private::Rule::AllOf(
         &[
             ::axioms::__private::Rule::AnyOf(

@@ -7,6 +7,7 @@ where
     __S: ::core::marker::Send + ::core::marker::Sync,
     Db: ::axioms::__private::FromRef<__S>,
 {
+    const NAME: &'static str = "update_comment";
     const RULE: ::axioms::__private::Rule = ::axioms::__private::Rule::AllOf(
         &[
             ::axioms::__private::Rule::Scopes(

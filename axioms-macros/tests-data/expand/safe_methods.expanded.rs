@@ -3,6 +3,7 @@
 struct __axioms_policy_public_data;
 #[automatically_derived]
 impl<__S> ::axioms::__private::Policy<__S> for __axioms_policy_public_data {
+    const NAME: &'static str = "public_data";
     const RULE: ::axioms::__private::Rule = ::axioms::__private::Rule::AllOf(
         &[
             ::axioms::__private::Rule::Permissions(

@@ -1,9 +1,14 @@
-//! Claims: the verified claim set, claim names, and the authorization checks.
+//! Claims: the verified claim set, claim names, owner values, and the authorization checks.
 
 pub mod check;
 mod model;
 mod name;
+mod owner;
+mod principal;
 
 pub use model::Claims;
 pub(crate) use model::{ClaimNames, Granted};
 pub use name::{ClaimName, InvalidClaimName};
+pub use owner::OwnerValue;
+pub use principal::{InvalidPrincipal, Principal};
+pub(crate) use principal::{PRIMARY, Voucher, is_issuer_name};

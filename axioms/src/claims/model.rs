@@ -6,8 +6,7 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use super::ClaimName;
-use crate::policy::OwnerValue;
+use super::{ClaimName, OwnerValue, PRIMARY, Principal, Voucher};
 
 /// The verified claims of an access token: the registered ones, typed, plus every other claim.
 ///
@@ -58,10 +57,10 @@ struct Inner {
     /// The id of the API key these claims stand for; `None` for a token. Set by the
     /// pipeline only: no claim of a token can set it.
     api_key: Option<Box<str>>,
-    /// The trusted issuer whose key (or introspection endpoint) vouched for these claims,
-    /// as configured, and its place in the verifier's trust registry. Set by verification
-    /// only.
-    vouched: Option<(usize, Option<Arc<str>>)>,
+    /// The trusted issuer whose key (or introspection endpoint) vouched for these claims.
+    /// Set by verification only; `None` for an API key and for unverified claims, which
+    /// belong to the primary directory.
+    vouched: Option<Arc<Voucher>>,
     /// The claim set has a `cnf` member (RFC 7800): the token may be sender-constrained.
     /// Read on every request, cached ones included, so it is looked up once, here.
     has_cnf: bool,
@@ -248,12 +247,12 @@ impl Claims {
         self.0.api_key.as_deref()
     }
 
-    /// The configured issuer that vouched for these claims: the trusted issuer (of
-    /// [`Axioms::trusting`](crate::Axioms::trusting)) whose key verified the token, or whose
-    /// introspection endpoint answered for it. For a multi-tenant template it is the template
-    /// (`https://login.microsoftonline.com/{tenantid}/v2.0`), where [`issuer`](Self::issuer)
-    /// is the tenant's own. `None` for an API key, and for claims not verified by axioms.
-    /// Policies require one with `issuer = "…"`.
+    /// The name of the trusted issuer that vouched for these claims — whose key verified the
+    /// token, or whose introspection endpoint answered for it: `"primary"` for the issuer of
+    /// `AXIOMS_ISS_URL` (or the one given to [`Config::builder`](crate::Config::builder)),
+    /// otherwise the name it is trusted under (`AXIOMS_TRUST=PARTNER` → `"partner"`).
+    /// `None` for an API key, and for claims not verified by axioms. Policies require one
+    /// with `issuer = "…"`; [`issuer`](Self::issuer) is the token's own `iss`.
     ///
     /// ```
     /// let claims = axioms::Claims::from_json_unverified(
@@ -262,22 +261,56 @@ impl Claims {
     /// assert_eq!(claims.vouched_by(), None, "a claim cannot say who verified it");
     /// ```
     pub fn vouched_by(&self) -> Option<&str> {
-        self.0
-            .vouched
-            .as_ref()
-            .and_then(|(_, issuer)| issuer.as_deref())
+        self.0.vouched.as_ref().map(|v| &*v.name)
+    }
+
+    /// The user directory the subject belongs to: `"primary"` for tokens of the primary
+    /// issuer and of every issuer declared to share its directory (and for API keys), the
+    /// trusted issuer's name for a partner's. Subjects compare only within one directory.
+    ///
+    /// ```
+    /// let claims = axioms::Claims::from_json_unverified(serde_json::json!({"sub": "u"})).unwrap();
+    /// assert_eq!(claims.directory(), "primary");
+    /// ```
+    pub fn directory(&self) -> &str {
+        self.0.vouched.as_ref().map_or(PRIMARY, |v| &*v.directory)
+    }
+
+    /// Who the token speaks for: its `sub` in its [`directory`](Self::directory) — the value
+    /// to store as the owner of what a user creates when users of several directories own
+    /// objects. `None` without a `sub`.
+    ///
+    /// ```
+    /// let claims = axioms::Claims::from_json_unverified(serde_json::json!({"sub": "u-1"})).unwrap();
+    /// assert_eq!(claims.principal().unwrap().to_string(), "primary:u-1");
+    /// ```
+    pub fn principal(&self) -> Option<Principal> {
+        let subject = self.subject().filter(|s| !s.is_empty())?;
+        Principal::new(self.directory(), subject).ok()
+    }
+
+    /// Whether the claims vouch for the primary directory (or come from an API key, or are
+    /// unverified): every policy trusts them.
+    pub(crate) fn is_home(&self) -> bool {
+        self.0.vouched.as_ref().is_none_or(|v| v.is_home())
+    }
+
+    /// Whether the policy named `policy` trusts these claims without naming their issuer:
+    /// they come from the primary directory (or an API key), or the operator extends that
+    /// policy to their issuer.
+    pub(crate) fn trusted_by(&self, policy: &str) -> bool {
+        self.0.vouched.as_ref().is_none_or(|v| v.trusted_by(policy))
     }
 
     /// The trust-registry slot of the issuer that vouched (0 when there is one issuer).
     pub(crate) fn vouched_slot(&self) -> Option<usize> {
-        self.0.vouched.as_ref().map(|(slot, _)| *slot)
+        self.0.vouched.as_ref().map(|v| v.slot)
     }
 
-    /// Records who vouched (the slot even when the issuer has no name, for the token
-    /// cache): right after verification, while these claims are not shared yet.
-    pub(crate) fn vouch(mut self, slot: usize, issuer: Option<&Arc<str>>) -> Self {
+    /// Records who vouched: right after verification, while these claims are not shared yet.
+    pub(crate) fn vouch(mut self, voucher: &Arc<Voucher>) -> Self {
         let shared = Arc::get_mut(&mut self.0).map(|inner| {
-            inner.vouched = Some((slot, issuer.cloned()));
+            inner.vouched = Some(Arc::clone(voucher));
         });
         debug_assert!(shared.is_some(), "claims vouched for after being shared");
         self
@@ -301,7 +334,8 @@ impl Claims {
         self.0.heap_bytes
     }
 
-    /// `iss`: the issuer (after verification, always the configured one).
+    /// `iss`: the issuer as the token names it (after verification, one the configuration
+    /// trusts; see [`vouched_by`](Self::vouched_by) for its configured name).
     pub fn issuer(&self) -> Option<&str> {
         self.0.issuer.as_deref()
     }
@@ -477,6 +511,10 @@ impl Claims {
     /// nobody. How values compare is [`OwnerValue`]'s (integers match a string claim only in
     /// its canonical decimal form).
     ///
+    /// Owners belong to a user directory ([`OwnerValue::directory`]): a plain value to the
+    /// primary's, a [`Principal`] to its own. Only a token of that directory owns: a partner
+    /// issuer's token carrying our user's `sub` owns nothing of hers.
+    ///
     /// Owning by a claim that is not unique across tenants (`email`, `upn`,
     /// `preferred_username`) is unsafe when several tenants share an issuer (a multi-tenant
     /// Entra app): prefer `sub` or `oid`.
@@ -490,8 +528,16 @@ impl Claims {
     /// assert!(claims.owns(&42u64, "sub"));
     /// assert!(!claims.owns("", "email"));   // an empty claim owns nothing
     /// assert!(!claims.owns("42", "name"));  // nor does a missing one
+    ///
+    /// // These claims are of the primary directory: they own `primary:42`, not `partner:42`.
+    /// let ours: axioms::Principal = "primary:42".parse().unwrap();
+    /// let theirs: axioms::Principal = "partner:42".parse().unwrap();
+    /// assert!(claims.owns(&ours, "sub") && !claims.owns(&theirs, "sub"));
     /// ```
     pub fn owns<V: OwnerValue + ?Sized>(&self, field: &V, claim: &str) -> bool {
+        if field.directory().unwrap_or(PRIMARY) != self.directory() {
+            return false;
+        }
         let Some(value) = self.value(claim) else {
             return false;
         };

@@ -1,20 +1,23 @@
-//! The `AXIOMS_*` variables, read into a [`ConfigBuilder`].
+//! The `AXIOMS_*` variables, read into a [`ConfigBuilder`]: the service's, the primary
+//! issuer's, and those of each issuer named in `AXIOMS_TRUST` (`AXIOMS_<NAME>_*`).
 
 use std::time::Duration;
 
 use ::http::Method;
 
-use super::{AudienceClaim, ConfigBuilder, ConfigError, TokenType};
+use super::{AudienceClaim, Config, ConfigBuilder, ConfigError, IssuerBuilder, TokenType, Trust};
 use crate::algorithm::Algorithm;
 use crate::api_key::ApiKeys;
 
-/// The variables about requests rather than an issuer: shared by every trusted issuer, so
-/// never read under an issuer's name (`AXIOMS_TRUST`).
-pub(super) const REQUEST_SETTINGS: [&str; 20] = [
+/// The variables about the service, set once for every trusted issuer: never read under an
+/// issuer's name, where one is an error naming it.
+pub(super) const SERVICE_VARS: [&str; 21] = [
     "AXIOMS_RESOURCE",
     "AXIOMS_REALM",
     "AXIOMS_SAFE_METHODS",
+    "AXIOMS_MAX_TOKEN_BYTES",
     "AXIOMS_TOKEN_CACHE_ENTRIES",
+    "AXIOMS_INSECURE_ALLOW_HTTP",
     "AXIOMS_DPOP_REQUIRED",
     "AXIOMS_DPOP_ALGORITHMS",
     "AXIOMS_DPOP_PROOF_LIFETIME_SECS",
@@ -30,19 +33,93 @@ pub(super) const REQUEST_SETTINGS: [&str; 20] = [
     "AXIOMS_TOKEN_COOKIE",
     "AXIOMS_TOKEN_COOKIE_ORIGINS",
     "AXIOMS_TRUST",
-    "AXIOMS_MAX_TOKEN_BYTES",
 ];
 
-/// Seeds `b` from the variables `var` finds; unset or empty variables keep their defaults.
-pub(super) fn read(
-    mut b: ConfigBuilder,
-    var: impl Fn(&str) -> Option<String>,
-) -> Result<ConfigBuilder, ConfigError> {
-    let get = |name: &str| {
-        var(name)
-            .map(|v| v.trim().to_owned())
-            .filter(|v| !v.is_empty())
+/// The variables that say how far an issuer other than the primary is trusted: read only
+/// under its name (`AXIOMS_PARTNER_TRUSTED_FOR`).
+pub(super) const TRUST_VARS: [&str; 2] = ["AXIOMS_SAME_DIRECTORY", "AXIOMS_TRUSTED_FOR"];
+
+/// A variable's value, trimmed; `None` when unset or empty.
+fn trimmed(var: &dyn Fn(&str) -> Option<String>, name: &str) -> Option<String> {
+    var(name)
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// The whole configuration the variables `var` finds describe, not yet built.
+pub(super) fn read(var: impl Fn(&str) -> Option<String>) -> Result<ConfigBuilder, ConfigError> {
+    let var: &dyn Fn(&str) -> Option<String> = &var;
+    if let Some(setting) = TRUST_VARS.iter().find(|s| trimmed(var, s).is_some()) {
+        let rest = setting.strip_prefix("AXIOMS_").unwrap_or(setting);
+        return Err(ConfigError::new(
+            setting,
+            "it says how far an issuer named in AXIOMS_TRUST is trusted; the primary issuer is \
+             trusted everywhere",
+            format!("set AXIOMS_<NAME>_{rest} for the issuer it is about, or unset it"),
+        ));
+    }
+    let mut b = service(Config::builder(issuer(var)?), var)?;
+    let Some(names) = trimmed(var, "AXIOMS_TRUST") else {
+        return Ok(b);
     };
+    for name in names.split(',').map(str::trim) {
+        let valid = !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+        if !valid {
+            return Err(ConfigError::new(
+                "AXIOMS_TRUST",
+                format!("`{name}` is not a name for an issuer's variables"),
+                "use upper-case letters, digits and `_`, e.g. AXIOMS_TRUST=KEYCLOAK,PARTNER_A",
+            ));
+        }
+        let lower = name.to_ascii_lowercase();
+        let named = |setting: &str| {
+            setting
+                .strip_prefix("AXIOMS_")
+                .and_then(|rest| var(&format!("AXIOMS_{name}_{rest}")))
+        };
+        for setting in SERVICE_VARS {
+            if trimmed(&named, setting).is_some() {
+                let rest = setting.strip_prefix("AXIOMS_").unwrap_or(setting);
+                return Err(ConfigError::new(
+                    "AXIOMS_TRUST",
+                    format!("AXIOMS_{name}_{rest} is a service setting, which all issuers share"),
+                    format!("set {setting} once, without the issuer's name"),
+                ));
+            }
+        }
+        let builder = issuer(&named).map_err(|e| e.named(&lower))?;
+        let same_directory = trimmed(&named, "AXIOMS_SAME_DIRECTORY")
+            .map(|v| parse_bool("AXIOMS_SAME_DIRECTORY", &v))
+            .transpose()
+            .map_err(|e| e.named(&lower))?
+            .unwrap_or(false);
+        let trust = match (same_directory, trimmed(&named, "AXIOMS_TRUSTED_FOR")) {
+            (true, Some(_)) => {
+                return Err(ConfigError::new(
+                    "AXIOMS_TRUSTED_FOR",
+                    "an issuer that shares the primary's directory is trusted by every policy",
+                    "unset one of them",
+                )
+                .named(&lower));
+            }
+            (true, None) => Trust::same_directory(),
+            (false, policies) => {
+                Trust::partner_for(policies.as_deref().map(list).unwrap_or_default())
+            }
+        };
+        b = b.trust(lower, builder, trust);
+    }
+    Ok(b)
+}
+
+/// One issuer's settings, from the issuer variables `var` finds (the primary's, or a named
+/// issuer's through a lookup that adds its name).
+fn issuer(var: &dyn Fn(&str) -> Option<String>) -> Result<IssuerBuilder, ConfigError> {
+    let get = |name: &str| trimmed(var, name);
+    let mut b = IssuerBuilder::default();
     if let Some(v) = get("AXIOMS_AUDIENCE") {
         b.validation.audiences = list(&v);
     }
@@ -96,9 +173,6 @@ pub(super) fn read(
     if let Some(v) = get("AXIOMS_ALLOW_TOKENS_WITHOUT_SUB") {
         b.validation.require_subject = !parse_bool("AXIOMS_ALLOW_TOKENS_WITHOUT_SUB", &v)?;
     }
-    if let Some(v) = get("AXIOMS_MAX_TOKEN_BYTES") {
-        b.validation.max_token_bytes = size("AXIOMS_MAX_TOKEN_BYTES", &v)?;
-    }
     if let Some(v) = get("AXIOMS_JWKS_REFRESH_SECS") {
         b.keys.refresh_interval = secs("AXIOMS_JWKS_REFRESH_SECS", &v)?;
     }
@@ -108,50 +182,12 @@ pub(super) fn read(
     if let Some(v) = get("AXIOMS_HTTP_TIMEOUT_SECS") {
         b.http.request_timeout = secs("AXIOMS_HTTP_TIMEOUT_SECS", &v)?;
     }
-    if let Some(v) = get("AXIOMS_TOKEN_CACHE_ENTRIES") {
-        b.requests.token_cache_entries = size("AXIOMS_TOKEN_CACHE_ENTRIES", &v)?;
+    if let Some(v) = get("AXIOMS_TENANTS") {
+        b.tenants = Some(list(&v));
     }
-    if let Some(v) = get("AXIOMS_RESOURCE") {
-        b.requests.resource = Some(v);
+    if let Some(v) = get("AXIOMS_ACCEPT_EVERY_TENANT") {
+        b.every_tenant = parse_bool("AXIOMS_ACCEPT_EVERY_TENANT", &v)?;
     }
-    if let Some(v) = get("AXIOMS_REALM") {
-        b.requests.realm = v;
-    }
-    if let Some(v) = get("AXIOMS_SAFE_METHODS") {
-        b.requests.safe_methods = list(&v)
-            .iter()
-            .map(|m| {
-                Method::from_bytes(m.as_bytes()).map_err(|_| {
-                    ConfigError::new(
-                        "AXIOMS_SAFE_METHODS",
-                        format!("`{m}` is not an HTTP method"),
-                        "list methods separated by commas, e.g. `GET,HEAD`",
-                    )
-                })
-            })
-            .collect::<Result<_, _>>()?;
-    }
-    if let Some(v) = get("AXIOMS_DPOP_REQUIRED") {
-        b.dpop.required = parse_bool("AXIOMS_DPOP_REQUIRED", &v)?;
-    }
-    if let Some(v) = get("AXIOMS_DPOP_ALGORITHMS") {
-        b.dpop.algorithms = list(&v)
-            .iter()
-            .map(|a| algorithm("AXIOMS_DPOP_ALGORITHMS", a))
-            .collect::<Result<_, _>>()?;
-    }
-    if let Some(v) = get("AXIOMS_DPOP_PROOF_LIFETIME_SECS") {
-        b.dpop.proof_lifetime = secs("AXIOMS_DPOP_PROOF_LIFETIME_SECS", &v)?;
-    }
-    if let Some(v) = get("AXIOMS_DPOP_NONCE_SECRET") {
-        b.dpop.nonce_secret = Some(super::dpop::nonce_secret(&v)?);
-    }
-    b.dpop.origin = get("AXIOMS_DPOP_ORIGIN");
-    if let Some(v) = get("AXIOMS_DPOP_REPLAY_ENTRIES") {
-        b.dpop.replay_entries = size("AXIOMS_DPOP_REPLAY_ENTRIES", &v)?;
-    }
-    b.dpop.redis_url = get("AXIOMS_DPOP_REDIS_URL");
-    b.dpop.client_cert_header = get("AXIOMS_TRUSTED_CLIENT_CERT_HEADER");
     if let Some(path) = get("AXIOMS_LOCAL_KEYS_FILE") {
         let text = std::fs::read_to_string(&path).map_err(|e| {
             ConfigError::new(
@@ -209,6 +245,62 @@ pub(super) fn read(
     if let Some(v) = get("AXIOMS_INTROSPECTION_CACHE_ENTRIES") {
         b.introspection.entries = Some(size("AXIOMS_INTROSPECTION_CACHE_ENTRIES", &v)?);
     }
+    Ok(b)
+}
+
+/// The service's settings, from the variables `var` finds (never an issuer's name's).
+fn service(
+    mut b: ConfigBuilder,
+    var: &dyn Fn(&str) -> Option<String>,
+) -> Result<ConfigBuilder, ConfigError> {
+    let get = |name: &str| trimmed(var, name);
+    if let Some(v) = get("AXIOMS_MAX_TOKEN_BYTES") {
+        b.max_token_bytes = size("AXIOMS_MAX_TOKEN_BYTES", &v)?;
+    }
+    if let Some(v) = get("AXIOMS_TOKEN_CACHE_ENTRIES") {
+        b.requests.token_cache_entries = size("AXIOMS_TOKEN_CACHE_ENTRIES", &v)?;
+    }
+    if let Some(v) = get("AXIOMS_RESOURCE") {
+        b.requests.resource = Some(v);
+    }
+    if let Some(v) = get("AXIOMS_REALM") {
+        b.requests.realm = v;
+    }
+    if let Some(v) = get("AXIOMS_SAFE_METHODS") {
+        b.requests.safe_methods = list(&v)
+            .iter()
+            .map(|m| {
+                Method::from_bytes(m.as_bytes()).map_err(|_| {
+                    ConfigError::new(
+                        "AXIOMS_SAFE_METHODS",
+                        format!("`{m}` is not an HTTP method"),
+                        "list methods separated by commas, e.g. `GET,HEAD`",
+                    )
+                })
+            })
+            .collect::<Result<_, _>>()?;
+    }
+    if let Some(v) = get("AXIOMS_DPOP_REQUIRED") {
+        b.dpop.required = parse_bool("AXIOMS_DPOP_REQUIRED", &v)?;
+    }
+    if let Some(v) = get("AXIOMS_DPOP_ALGORITHMS") {
+        b.dpop.algorithms = list(&v)
+            .iter()
+            .map(|a| algorithm("AXIOMS_DPOP_ALGORITHMS", a))
+            .collect::<Result<_, _>>()?;
+    }
+    if let Some(v) = get("AXIOMS_DPOP_PROOF_LIFETIME_SECS") {
+        b.dpop.proof_lifetime = secs("AXIOMS_DPOP_PROOF_LIFETIME_SECS", &v)?;
+    }
+    if let Some(v) = get("AXIOMS_DPOP_NONCE_SECRET") {
+        b.dpop.nonce_secret = Some(super::dpop::nonce_secret(&v)?);
+    }
+    b.dpop.origin = get("AXIOMS_DPOP_ORIGIN");
+    if let Some(v) = get("AXIOMS_DPOP_REPLAY_ENTRIES") {
+        b.dpop.replay_entries = size("AXIOMS_DPOP_REPLAY_ENTRIES", &v)?;
+    }
+    b.dpop.redis_url = get("AXIOMS_DPOP_REDIS_URL");
+    b.dpop.client_cert_header = get("AXIOMS_TRUSTED_CLIENT_CERT_HEADER");
     let keys = match (get("AXIOMS_API_KEYS_FILE"), get("AXIOMS_API_KEYS")) {
         (Some(_), Some(_)) => {
             return Err(ConfigError::new(
@@ -244,7 +336,7 @@ pub(super) fn read(
         b = b.cookie_origins(list(&v));
     }
     if let Some(v) = get("AXIOMS_INSECURE_ALLOW_HTTP") {
-        b.http.allow_insecure_http = parse_bool("AXIOMS_INSECURE_ALLOW_HTTP", &v)?;
+        b.allow_http = parse_bool("AXIOMS_INSECURE_ALLOW_HTTP", &v)?;
     }
     Ok(b)
 }
@@ -296,4 +388,50 @@ fn algorithm(setting: &'static str, v: &str) -> Result<Algorithm, ConfigError> {
             "name algorithms as JWS does, e.g. `RS256` or `RS256,ES256`",
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use super::*;
+
+    /// The names a reader asks for.
+    fn asked(read: impl FnOnce(&dyn Fn(&str) -> Option<String>)) -> Vec<String> {
+        let names = RefCell::new(Vec::new());
+        read(&|name: &str| {
+            names.borrow_mut().push(name.to_owned());
+            None
+        });
+        let mut names = names.into_inner();
+        names.sort_unstable();
+        names.dedup();
+        names
+    }
+
+    /// The list that polices service variables under an issuer's name is exactly what the
+    /// service reader reads, and no issuer variable is among them.
+    #[test]
+    fn service_and_issuer_variables_are_apart() {
+        let service_read = asked(|var| {
+            let _ = service(Config::builder(IssuerBuilder::default()), var);
+        });
+        let mut listed: Vec<String> = SERVICE_VARS
+            .iter()
+            .filter(|v| **v != "AXIOMS_TRUST")
+            .map(|v| (*v).to_owned())
+            .collect();
+        listed.sort_unstable();
+        assert_eq!(service_read, listed);
+        let issuer_read = asked(|var| {
+            let _ = issuer(var);
+        });
+        assert!(issuer_read.len() > 20, "{issuer_read:?}");
+        for name in &issuer_read {
+            assert!(
+                !SERVICE_VARS.contains(&name.as_str()) && !TRUST_VARS.contains(&name.as_str()),
+                "{name} is read as an issuer's and listed as the service's"
+            );
+        }
+    }
 }

@@ -75,7 +75,7 @@ impl IntrospectionSettings {
     /// Checks the settings; `None` when introspection is off.
     pub(crate) fn check(
         self,
-        issuer: Option<&str>,
+        issuer: Option<&crate::issuer_id::IssuerId>,
         allow_http: bool,
     ) -> Result<Option<Introspection>, ConfigError> {
         let Some((id, secret)) = self.client else {
@@ -96,18 +96,18 @@ impl IntrospectionSettings {
                 "set AXIOMS_INTROSPECTION_CLIENT_ID and AXIOMS_INTROSPECTION_CLIENT_SECRET",
             ));
         }
-        let endpoint = match (&self.endpoint, issuer) {
+        let endpoint = match (&self.endpoint, issuer.map(|i| i.exact())) {
             (Some(url), _) => {
                 Endpoint::Fixed(parse_url("AXIOMS_INTROSPECTION_URL", url, allow_http)?)
             }
-            (None, Some(issuer)) if issuer.contains(crate::token::verify::TENANT_PLACEHOLDER) => {
+            (None, Some(None)) => {
                 return Err(ConfigError::new(
                     "AXIOMS_INTROSPECTION_URL",
                     "a multi-tenant issuer template has no introspection endpoint to discover",
                     "set AXIOMS_INTROSPECTION_URL",
                 ));
             }
-            (None, Some(issuer)) => Endpoint::Discover(parse_url(
+            (None, Some(Some(issuer))) => Endpoint::Discover(parse_url(
                 "AXIOMS_INTROSPECTION_URL",
                 &format!(
                     "{}/.well-known/openid-configuration",

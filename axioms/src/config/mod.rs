@@ -1,10 +1,14 @@
-//! Configuration: a builder, and [`Config::from_env`] for the `AXIOMS_*` variables.
+//! Configuration: one resource server ([`ConfigBuilder`], set once per service) trusting one
+//! or more issuers ([`IssuerBuilder`], one per trusted issuer), and [`Config::from_env`] for
+//! the `AXIOMS_*` variables.
 //!
-//! Settings come in groups, each in its own module with its defaults and checks beside it:
-//! [`keys`] (where signing keys come from and how they are refreshed), [`validation`] (whose
-//! tokens, for whom, of which kind), [`http`] (how the authorization server is reached) and
-//! [`requests`] (how requests are answered). The JWKS cache and the verifier borrow their
-//! group; nothing copies fields out of it.
+//! The two parts say what they configure: a setting about requests (resource, realm, safe
+//! methods, token sources, API keys, DPoP, caches, the clock) can only be written on the
+//! service, a setting about an issuer (keys, validation, claim names, introspection, tenants)
+//! only on an issuer. Settings come in groups, each in its own module with its defaults and
+//! checks beside it: [`keys`] (where signing keys come from and how they are refreshed),
+//! [`validation`] (whose tokens, for whom, of which kind), [`http`] (how the authorization
+//! server is reached) and [`requests`] (how requests are answered).
 //!
 //! Every problem is found by [`ConfigBuilder::build`], at startup, with a message that names
 //! the setting (and its environment variable) and says how to fix it — never at the first
@@ -14,6 +18,7 @@ pub(crate) mod dpop;
 mod env;
 pub(crate) mod http;
 pub(crate) mod introspection;
+mod issuer;
 pub(crate) mod keys;
 mod local;
 pub(crate) mod requests;
@@ -29,9 +34,11 @@ use url::Url;
 
 use crate::algorithm::Algorithm;
 use crate::check::ScopeMatcher;
-use crate::clock::Clock;
+use crate::claims::{PRIMARY, is_issuer_name};
+use crate::clock::{Clock, SystemClock};
 use crate::pipeline::SafeMethods;
 
+pub use issuer::{Issuer, IssuerBuilder, Trust};
 pub(crate) use keys::{KeySource, Keys};
 pub(crate) use validation::Validation;
 pub use validation::{AudienceClaim, TokenType};
@@ -63,36 +70,44 @@ pub mod defaults {
     pub const SAFE_METHODS: &[http::Method] = &[];
 }
 
-/// Validated configuration of an [`Axioms`](crate::Axioms) verifier.
+/// Validated configuration of an [`Axioms`](crate::Axioms) verifier: one resource server and
+/// the issuers it trusts, the primary first.
 ///
 /// Build one with [`Config::builder`] or [`Config::from_env`].
 ///
 /// # Example
 ///
 /// ```
-/// use std::time::Duration;
-/// use axioms::Config;
+/// use axioms::{Config, Issuer, Trust};
 ///
-/// let config = Config::builder()
-///     .issuer("https://tenant.eu.auth0.com/")
-///     .audience("https://api.example.com")
-///     .roles_claims(["https://example.com/roles"])
-///     .leeway(Duration::from_secs(30))
+/// let config = Config::builder(Issuer::auth0("example.eu.auth0.com", "https://api.example.com"))
+///     .realm("notes")
+///     .trust(
+///         "partner",
+///         Issuer::keycloak("https://sso.partner.example", "main", "https://api.example.com"),
+///         Trust::partner(),
+///     )
 ///     .build()?;
-/// assert_eq!(config.jwks_url().map(|u| u.as_str()), Some("https://tenant.eu.auth0.com/.well-known/jwks.json"));
+/// let names: Vec<&str> = config.issuers().map(|i| i.name()).collect();
+/// assert_eq!(names, ["primary", "partner"]);
+/// assert_eq!(config.realm(), "notes");
 /// # Ok::<(), axioms::ConfigError>(())
 /// ```
 #[derive(Clone)]
 pub struct Config {
-    pub(crate) keys: Arc<Keys>,
-    pub(crate) http: http::Http,
-    pub(crate) validation: Validation,
+    /// The primary issuer, which every configuration has.
+    pub(crate) primary: Issuer,
+    /// The other trusted issuers, in the order tokens are matched to them (after the
+    /// primary).
+    pub(crate) others: Arc<[Issuer]>,
     pub(crate) requests: requests::Requests,
     pub(crate) dpop: dpop::Dpop,
     pub(crate) api_keys: ApiKeySource,
     pub(crate) sources: TokenSources,
-    /// Opaque tokens: this issuer's introspection endpoint (RFC 7662), when on.
-    pub(crate) introspection: Option<introspection::Introspection>,
+    /// The largest token accepted, before anything is decoded (every issuer's too).
+    pub(crate) max_token_bytes: usize,
+    /// The clock of every time check and of `max_age` policies.
+    pub(crate) clock: Arc<dyn Clock>,
 }
 
 /// Where an access token may come from besides `Authorization` (opt-in).
@@ -116,24 +131,45 @@ pub(crate) struct ApiKeySource {
 impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
-            .field("audiences", &self.validation.audiences)
-            .field("issuer", &self.validation.issuer)
-            .field("key_source", &self.keys.source)
-            .field("algorithms", &self.keys.algorithms)
-            .field("token_type", &self.validation.token_type)
-            .field("leeway", &self.validation.leeway)
+            .field("primary", &self.primary)
+            .field("others", &self.others)
+            .field("resource", &self.resource())
             .field("safe_methods", &self.requests.safe_methods)
             .finish_non_exhaustive()
     }
 }
 
 impl Config {
-    /// Starts a builder with every default.
-    pub fn builder() -> ConfigBuilder {
-        ConfigBuilder::default()
+    /// Starts a builder for a service whose primary issuer is `primary`; every other setting
+    /// has its default.
+    ///
+    /// ```
+    /// use axioms::{Config, Issuer};
+    /// let config = Config::builder(Issuer::okta("example.okta.com", "default", "api://default"))
+    ///     .build()?;
+    /// assert_eq!(config.primary().issuer(), Some("https://example.okta.com/oauth2/default"));
+    /// # Ok::<(), axioms::ConfigError>(())
+    /// ```
+    pub fn builder(primary: IssuerBuilder) -> ConfigBuilder {
+        ConfigBuilder {
+            primary,
+            others: Vec::new(),
+            requests: requests::RequestSettings::default(),
+            dpop: dpop::DpopSettings::default(),
+            max_token_bytes: validation::MAX_TOKEN_BYTES,
+            clock: Arc::new(SystemClock),
+            allow_http: false,
+            api_key_header: None,
+            api_keys: None,
+            token_header: None,
+            token_cookie: None,
+            cookie_origins: Vec::new(),
+        }
     }
 
-    /// Reads the `AXIOMS_*` environment variables (see the README's table) and validates them.
+    /// Reads the `AXIOMS_*` environment variables (see the README's table) and validates
+    /// them: the service, the primary issuer, and one more trusted issuer per name in
+    /// `AXIOMS_TRUST` ([`ConfigBuilder::from_vars`]).
     ///
     /// ```no_run
     /// let config = axioms::Config::from_env()?;
@@ -143,148 +179,48 @@ impl Config {
         ConfigBuilder::from_env()?.build()
     }
 
-    /// Every trusted issuer the environment names, for [`Axioms::trusting`]: first the one
-    /// of the plain `AXIOMS_*` variables ([`Config::from_env`]), then one per name in
-    /// `AXIOMS_TRUST` (comma-separated), read from the same variables with the name after
-    /// `AXIOMS_`: `AXIOMS_TRUST=KEYCLOAK` reads `AXIOMS_KEYCLOAK_ISS_URL`,
-    /// `AXIOMS_KEYCLOAK_AUDIENCE`, `AXIOMS_KEYCLOAK_ROLES_CLAIMS`…
-    ///
-    /// A named issuer takes only issuer settings (issuer, keys, audiences, claim names,
-    /// algorithms, leeway, token type, HTTP); request settings (`RESOURCE`, `REALM`,
-    /// `SAFE_METHODS`, `DPOP_*`, `API_KEY*`, `TOKEN_*`) are set once, unprefixed, and one set
-    /// under a name is an error rather than ignored.
-    ///
-    /// [`Axioms::trusting`]: crate::Axioms::trusting
-    ///
-    /// ```no_run
-    /// let configs = axioms::Config::trusted_from_env()?;
-    /// # Ok::<(), axioms::ConfigError>(())
-    /// ```
-    pub fn trusted_from_env() -> Result<Vec<Self>, ConfigError> {
-        Self::trusted_from_vars(|name| std::env::var(name).ok())
-    }
-
-    /// [`trusted_from_env`](Self::trusted_from_env) with variables looked up by `var`.
+    /// [`from_env`](Self::from_env) with variables looked up by `var`.
     ///
     /// ```
     /// use std::collections::HashMap;
     /// let vars = HashMap::from([
     ///     ("AXIOMS_ISS_URL", "https://example.eu.auth0.com/"),
     ///     ("AXIOMS_AUDIENCE", "https://api.example.com"),
-    ///     ("AXIOMS_TRUST", "KEYCLOAK"),
-    ///     ("AXIOMS_KEYCLOAK_ISS_URL", "https://sso.example.com/realms/main"),
-    ///     ("AXIOMS_KEYCLOAK_AUDIENCE", "api"),
-    ///     ("AXIOMS_KEYCLOAK_ROLES_CLAIMS", "/realm_access/roles"),
     /// ]);
-    /// let configs = axioms::Config::trusted_from_vars(|k| vars.get(k).map(|v| v.to_string()))?;
-    /// assert_eq!(configs[1].issuer(), Some("https://sso.example.com/realms/main"));
-    /// assert_eq!(configs[1].audiences(), ["api"]);
+    /// let config = axioms::Config::from_vars(|k| vars.get(k).map(|v| v.to_string()))?;
+    /// assert_eq!(config.primary().audiences(), ["https://api.example.com"]);
     /// # Ok::<(), axioms::ConfigError>(())
     /// ```
-    pub fn trusted_from_vars(
-        var: impl Fn(&str) -> Option<String>,
-    ) -> Result<Vec<Self>, ConfigError> {
-        let mut configs = vec![ConfigBuilder::from_vars(&var)?.build()?];
-        let Some(names) = var("AXIOMS_TRUST").filter(|v| !v.trim().is_empty()) else {
-            return Ok(configs);
-        };
-        for name in names.split(',').map(str::trim) {
-            let valid = !name.is_empty()
-                && name
-                    .bytes()
-                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
-            if !valid {
-                return Err(ConfigError::new(
-                    "AXIOMS_TRUST",
-                    format!("`{name}` is not a name for an issuer's variables"),
-                    "use upper-case letters, digits and `_`, e.g. AXIOMS_TRUST=KEYCLOAK,PARTNER_A",
-                ));
-            }
-            let named = |setting: &str| {
-                setting
-                    .strip_prefix("AXIOMS_")
-                    .and_then(|rest| var(&format!("AXIOMS_{name}_{rest}")))
-            };
-            for setting in env::REQUEST_SETTINGS {
-                if named(setting).is_some_and(|v| !v.trim().is_empty()) {
-                    let rest = setting.strip_prefix("AXIOMS_").unwrap_or(setting);
-                    return Err(ConfigError::new(
-                        "AXIOMS_TRUST",
-                        format!(
-                            "AXIOMS_{name}_{rest} is a request setting, which all issuers share"
-                        ),
-                        format!("set {setting} once, without the issuer's name"),
-                    ));
-                }
-            }
-            let builder = ConfigBuilder::from_vars(|setting| {
-                if env::REQUEST_SETTINGS.contains(&setting) {
-                    None
-                } else {
-                    named(setting)
-                }
-            })
-            .map_err(|e| e.named(name))?;
-            configs.push(builder.build().map_err(|e| e.named(name))?);
-        }
-        Ok(configs)
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        ConfigBuilder::from_vars(var)?.build()
     }
 
-    /// The accepted audiences.
-    pub fn audiences(&self) -> &[String] {
-        &self.validation.audiences
+    /// Every trusted issuer, the primary first, in the order tokens are matched to them.
+    pub fn issuers(&self) -> impl Iterator<Item = &Issuer> + Clone {
+        std::iter::once(&self.primary).chain(self.others.iter())
     }
 
-    /// Which claim carries the audience.
-    pub fn audience_claim(&self) -> AudienceClaim {
-        self.validation.audience_claim
+    /// The primary issuer: the one [`Config::builder`] took (or `AXIOMS_ISS_URL`'s).
+    pub fn primary(&self) -> &Issuer {
+        &self.primary
     }
 
-    /// The issuer every token's `iss` must equal exactly.
-    pub fn issuer(&self) -> Option<&str> {
-        self.validation.issuer.as_deref()
-    }
-
-    /// The JWKS URL, unless keys are located by OIDC discovery.
-    pub fn jwks_url(&self) -> Option<&Url> {
-        match &self.keys.source {
-            KeySource::Jwks(url) => Some(url),
-            KeySource::Discovery(_) | KeySource::Local(_) => None,
-        }
-    }
-
-    /// The discovery document URL, when discovery is on.
-    pub fn discovery_url(&self) -> Option<&Url> {
-        match &self.keys.source {
-            KeySource::Discovery(url) => Some(url),
-            KeySource::Jwks(_) | KeySource::Local(_) => None,
-        }
-    }
-
-    /// The accepted `typ` values.
-    pub fn token_type(&self) -> TokenType {
-        self.validation.token_type
-    }
-
-    /// The allowed algorithms.
-    pub fn algorithms(&self) -> &[Algorithm] {
-        &self.keys.algorithms
-    }
-
-    /// The algorithm RSA keys published without `alg` are pinned to.
-    pub fn rsa_key_alg(&self) -> Algorithm {
-        self.keys.rsa_key_alg
-    }
-
-    /// Whether tokens must carry `sub` (the default; see
-    /// [`ConfigBuilder::allow_tokens_without_subject`]).
-    pub fn requires_subject(&self) -> bool {
-        self.validation.require_subject
+    /// The trusted issuer called `name` (`"primary"`, or a name given to
+    /// [`ConfigBuilder::trust`]).
+    ///
+    /// ```
+    /// use axioms::{Config, Issuer};
+    /// let config = Config::builder(Issuer::auth0("example.eu.auth0.com", "api")).build()?;
+    /// assert!(config.issuer("primary").is_some() && config.issuer("partner").is_none());
+    /// # Ok::<(), axioms::ConfigError>(())
+    /// ```
+    pub fn issuer(&self, name: &str) -> Option<&Issuer> {
+        self.issuers().find(|i| i.name() == name)
     }
 
     /// The largest token accepted, in bytes.
     pub fn max_token_bytes(&self) -> usize {
-        self.validation.max_token_bytes
+        self.max_token_bytes
     }
 
     /// The realm named in `WWW-Authenticate` challenges.
@@ -331,35 +267,6 @@ impl Config {
         self.api_keys.header.as_ref().map(HeaderName::as_str)
     }
 
-    /// The first request setting this configuration sets, for a trust registry, where only
-    /// the first configuration decides them.
-    pub(crate) fn request_setting_set(&self) -> Option<&'static str> {
-        let requests = &self.requests;
-        let dpop = &self.dpop;
-        [
-            (requests.resource.is_some(), "AXIOMS_RESOURCE"),
-            (&*requests.realm != requests::REALM, "AXIOMS_REALM"),
-            (!requests.safe_methods.is_empty(), "AXIOMS_SAFE_METHODS"),
-            (
-                dpop.origin.is_some() || dpop.required || dpop.redis_url.is_some(),
-                "AXIOMS_DPOP_*",
-            ),
-            (
-                dpop.client_cert_header.is_some(),
-                "AXIOMS_TRUSTED_CLIENT_CERT_HEADER",
-            ),
-            (self.api_keys.store.is_some(), "AXIOMS_API_KEYS"),
-            (self.sources.header.is_some(), "AXIOMS_TOKEN_HEADER"),
-            (self.sources.cookie.is_some(), "AXIOMS_TOKEN_COOKIE"),
-            (
-                self.validation.max_token_bytes != validation::MAX_TOKEN_BYTES,
-                "AXIOMS_MAX_TOKEN_BYTES",
-            ),
-        ]
-        .into_iter()
-        .find_map(|(set, name)| set.then_some(name))
-    }
-
     /// The methods on which policies and [`AxiomsLayer::require`](crate::AxiomsLayer::require)
     /// let requests through without a token (none by default). The [`Claims`](crate::Claims)
     /// extractor always requires a token: take `Option<Claims>` on such routes.
@@ -373,7 +280,8 @@ impl Config {
 /// # Example
 ///
 /// ```
-/// let err = axioms::Config::builder().issuer("https://issuer.example").build().unwrap_err();
+/// use axioms::{Config, Issuer};
+/// let err = Config::builder(Issuer::builder().issuer("https://issuer.example")).build().unwrap_err();
 /// assert_eq!(err.setting(), "AXIOMS_AUDIENCE");
 /// assert!(err.to_string().contains("AXIOMS_AUDIENCE"));
 /// ```
@@ -403,52 +311,62 @@ impl ConfigError {
         self.setting
     }
 
-    /// The error of a named issuer's variables (`AXIOMS_TRUST`): the problem says whose.
+    /// The error of a trusted issuer other than the primary: the problem says whose, and
+    /// under which variable (`AXIOMS_PARTNER_ISS_URL` for the issuer `partner`).
     fn named(mut self, name: &str) -> Self {
         let rest = self.setting.strip_prefix("AXIOMS_").unwrap_or(self.setting);
-        self.problem = format!("AXIOMS_{name}_{rest}: {}", self.problem);
+        let upper = name.to_ascii_uppercase();
+        self.problem = format!(
+            "the issuer `{name}` (AXIOMS_{upper}_{rest}): {}",
+            self.problem
+        );
         self
     }
 }
 
-/// Builds a [`Config`]. Every setting has a secure default; see each method.
+/// Builds a [`Config`]: the settings of the service, set once, and the issuers it trusts.
+/// Every setting has a secure default; see each method. Start with [`Config::builder`] (the
+/// primary issuer in code) or [`ConfigBuilder::from_env`].
 ///
 /// # Example
 ///
 /// ```
-/// use axioms::{Algorithm, Config};
-/// let config = Config::builder()
-///     .issuer("https://login.example.com/realms/demo")
-///     .audience("account")
-///     .algorithms([Algorithm::RS256])
-///     .roles_claims(["/realm_access/roles"])
-///     .discovery(true)
-///     .build()
-///     .unwrap();
-/// assert!(config.discovery_url().is_some());
+/// use axioms::{Config, Issuer};
+/// let config = Config::builder(Issuer::keycloak("https://sso.example.com", "demo", "notes"))
+///     .resource("https://api.example.com")
+///     .safe_methods([http::Method::GET])
+///     .build();
+/// // With a resource, it is the audience tokens must carry: "notes" alone is refused.
+/// assert_eq!(config.unwrap_err().setting(), "AXIOMS_AUDIENCE");
 /// ```
-#[derive(Clone, Default)]
+#[derive(Clone)]
 #[must_use]
 pub struct ConfigBuilder {
-    issuer: Option<String>,
-    jwks_url: Option<String>,
-    domain: Option<String>,
-    discovery: bool,
-    insecure_skip_issuer: bool,
-    local_keys: Option<local::LocalKeys>,
-    /// Both public keys and an HMAC secret were given: a startup error, never the weaker one.
-    local_keys_and_secret: bool,
-    introspection: introspection::IntrospectionSettings,
-    keys: keys::KeySettings,
-    http: http::Http,
-    validation: validation::ValidationSettings,
+    primary: IssuerBuilder,
+    /// The other trusted issuers, by name, with what each is trusted for.
+    others: Vec<(String, IssuerBuilder, Trust)>,
     requests: requests::RequestSettings,
     dpop: dpop::DpopSettings,
+    max_token_bytes: usize,
+    clock: Arc<dyn Clock>,
+    allow_http: bool,
     api_key_header: Option<String>,
     api_keys: Option<Arc<dyn crate::api_key::ApiKeyStore>>,
     token_header: Option<String>,
     token_cookie: Option<String>,
     cookie_origins: Vec<String>,
+}
+
+impl fmt::Debug for ConfigBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = std::iter::once(PRIMARY)
+            .chain(self.others.iter().map(|(name, ..)| name.as_str()))
+            .collect();
+        f.debug_struct("ConfigBuilder")
+            .field("issuers", &names)
+            .field("resource", &self.requests.resource)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ConfigBuilder {
@@ -458,26 +376,34 @@ impl ConfigBuilder {
     }
 
     /// A builder seeded from variables looked up by `var` — the environment, a `.env` map, a
-    /// test fixture. Unset or empty variables keep their defaults. Reads:
+    /// test fixture. Unset or empty variables keep their defaults.
     ///
-    /// `AXIOMS_AUDIENCE` (comma-separated), `AXIOMS_AUDIENCE_CLAIM`, `AXIOMS_ISS_URL`,
-    /// `AXIOMS_JWKS_URL`, `AXIOMS_DOMAIN` (deprecated), `AXIOMS_DISCOVERY` (`true`/`false`),
-    /// `AXIOMS_SCOPE_CLAIMS`, `AXIOMS_ROLES_CLAIMS`, `AXIOMS_PERMISSIONS_CLAIMS`
-    /// (comma-separated, tried in order), `AXIOMS_LEEWAY_SECS`, `AXIOMS_ALGORITHMS`,
-    /// `AXIOMS_RSA_KEY_ALG`, `AXIOMS_TOKEN_TYPE` (`jwt` or `rfc9068`),
-    /// `AXIOMS_ALLOW_TOKENS_WITHOUT_SUB`, `AXIOMS_MAX_TOKEN_BYTES`, `AXIOMS_JWKS_REFRESH_SECS`,
-    /// `AXIOMS_JWKS_COOLDOWN_SECS`, `AXIOMS_HTTP_TIMEOUT_SECS`, `AXIOMS_RESOURCE`, `AXIOMS_REALM`,
-    /// `AXIOMS_SAFE_METHODS`, `AXIOMS_TOKEN_CACHE_ENTRIES`, `AXIOMS_INSECURE_ALLOW_HTTP`,
-    /// `AXIOMS_DPOP_REQUIRED`, `AXIOMS_DPOP_ALGORITHMS`, `AXIOMS_DPOP_PROOF_LIFETIME_SECS`,
-    /// `AXIOMS_DPOP_NONCE_SECRET` (32 bytes, base64url), `AXIOMS_DPOP_ORIGIN`,
-    /// `AXIOMS_DPOP_REPLAY_ENTRIES`, `AXIOMS_DPOP_REDIS_URL` (feature `redis`),
-    /// `AXIOMS_TRUSTED_CLIENT_CERT_HEADER`, `AXIOMS_API_KEYS_FILE`, `AXIOMS_API_KEYS`,
-    /// `AXIOMS_API_KEY_HEADER`, `AXIOMS_TOKEN_HEADER`, `AXIOMS_TOKEN_COOKIE`,
-    /// `AXIOMS_TOKEN_COOKIE_ORIGINS`, `AXIOMS_LOCAL_KEYS_FILE`, `AXIOMS_HMAC_SECRET`,
-    /// `AXIOMS_HMAC_ALG`, `AXIOMS_INTROSPECTION_CLIENT_ID`, `AXIOMS_INTROSPECTION_CLIENT_SECRET`,
-    /// `AXIOMS_INTROSPECTION_URL`, `AXIOMS_INTROSPECTION_CACHE_SECS`,
-    /// `AXIOMS_INTROSPECTION_NEGATIVE_CACHE_SECS`, `AXIOMS_INTROSPECTION_CACHE_ENTRIES`. Several
-    /// issuers (`AXIOMS_TRUST`): [`Config::trusted_from_vars`].
+    /// * **The service**: `AXIOMS_RESOURCE`, `AXIOMS_REALM`, `AXIOMS_SAFE_METHODS`,
+    ///   `AXIOMS_MAX_TOKEN_BYTES`, `AXIOMS_TOKEN_CACHE_ENTRIES`, `AXIOMS_INSECURE_ALLOW_HTTP`,
+    ///   `AXIOMS_DPOP_REQUIRED`, `AXIOMS_DPOP_ALGORITHMS`, `AXIOMS_DPOP_PROOF_LIFETIME_SECS`,
+    ///   `AXIOMS_DPOP_NONCE_SECRET` (32 bytes, base64url), `AXIOMS_DPOP_ORIGIN`,
+    ///   `AXIOMS_DPOP_REPLAY_ENTRIES`, `AXIOMS_DPOP_REDIS_URL` (feature `redis`),
+    ///   `AXIOMS_TRUSTED_CLIENT_CERT_HEADER`, `AXIOMS_API_KEYS_FILE`, `AXIOMS_API_KEYS`,
+    ///   `AXIOMS_API_KEY_HEADER`, `AXIOMS_TOKEN_HEADER`, `AXIOMS_TOKEN_COOKIE`,
+    ///   `AXIOMS_TOKEN_COOKIE_ORIGINS`, `AXIOMS_TRUST`.
+    /// * **The primary issuer**: `AXIOMS_ISS_URL`, `AXIOMS_AUDIENCE` (comma-separated),
+    ///   `AXIOMS_AUDIENCE_CLAIM`, `AXIOMS_JWKS_URL`, `AXIOMS_DOMAIN` (deprecated),
+    ///   `AXIOMS_DISCOVERY` (`true`/`false`), `AXIOMS_SCOPE_CLAIMS`, `AXIOMS_ROLES_CLAIMS`,
+    ///   `AXIOMS_PERMISSIONS_CLAIMS` (comma-separated, tried in order), `AXIOMS_LEEWAY_SECS`,
+    ///   `AXIOMS_ALGORITHMS`, `AXIOMS_RSA_KEY_ALG`, `AXIOMS_TOKEN_TYPE` (`jwt` or `rfc9068`),
+    ///   `AXIOMS_ALLOW_TOKENS_WITHOUT_SUB`, `AXIOMS_JWKS_REFRESH_SECS`,
+    ///   `AXIOMS_JWKS_COOLDOWN_SECS`, `AXIOMS_HTTP_TIMEOUT_SECS`, `AXIOMS_LOCAL_KEYS_FILE`,
+    ///   `AXIOMS_HMAC_SECRET`, `AXIOMS_HMAC_ALG`, `AXIOMS_INTROSPECTION_CLIENT_ID`,
+    ///   `AXIOMS_INTROSPECTION_CLIENT_SECRET`, `AXIOMS_INTROSPECTION_URL`,
+    ///   `AXIOMS_INTROSPECTION_CACHE_SECS`, `AXIOMS_INTROSPECTION_NEGATIVE_CACHE_SECS`,
+    ///   `AXIOMS_INTROSPECTION_CACHE_ENTRIES`, `AXIOMS_TENANTS`, `AXIOMS_ACCEPT_EVERY_TENANT`.
+    /// * **Each other trusted issuer**, one per name in `AXIOMS_TRUST` (comma-separated,
+    ///   upper-case letters, digits and `_`): the issuer variables with the name after
+    ///   `AXIOMS_` (`AXIOMS_TRUST=PARTNER` reads `AXIOMS_PARTNER_ISS_URL`,
+    ///   `AXIOMS_PARTNER_AUDIENCE`…), trusted under the lower-case name (`"partner"`), plus
+    ///   `AXIOMS_PARTNER_SAME_DIRECTORY=true` ([`Trust::same_directory`]) or
+    ///   `AXIOMS_PARTNER_TRUSTED_FOR=<policy>,…` ([`Trust::partner_for`]). A service
+    ///   variable under an issuer's name (`AXIOMS_PARTNER_RESOURCE`) is an error naming it.
     ///
     /// ```
     /// use std::collections::HashMap;
@@ -485,346 +411,51 @@ impl ConfigBuilder {
     ///     ("AXIOMS_AUDIENCE", "api"),
     ///     ("AXIOMS_ISS_URL", "https://issuer.example"),
     ///     ("AXIOMS_ROLES_CLAIMS", "cognito:groups, roles"),
+    ///     ("AXIOMS_TRUST", "KEYCLOAK"),
+    ///     ("AXIOMS_KEYCLOAK_ISS_URL", "https://sso.example.com/realms/main"),
+    ///     ("AXIOMS_KEYCLOAK_AUDIENCE", "api"),
+    ///     ("AXIOMS_KEYCLOAK_SAME_DIRECTORY", "true"),
     /// ]);
     /// let config = axioms::ConfigBuilder::from_vars(|k| vars.get(k).map(|v| v.to_string()))?.build()?;
-    /// assert_eq!(config.audiences(), ["api"]);
+    /// assert_eq!(config.primary().audiences(), ["api"]);
+    /// let keycloak = config.issuer("keycloak").unwrap();
+    /// assert_eq!(keycloak.issuer(), Some("https://sso.example.com/realms/main"));
+    /// assert_eq!(keycloak.directory(), "primary");
     /// # Ok::<(), axioms::ConfigError>(())
     /// ```
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        env::read(Self::default(), var)
+        env::read(var)
     }
 
-    /// The one audience every token's `aud` must contain (`AXIOMS_AUDIENCE`). Required.
-    pub fn audience(mut self, audience: impl Into<String>) -> Self {
-        self.validation.audiences = vec![audience.into()];
-        self
-    }
-
-    /// Several accepted audiences: a token must name at least one of them.
-    pub fn audiences<I, S>(mut self, audiences: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.validation.audiences = audiences.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Which claim carries the audience (`AXIOMS_AUDIENCE_CLAIM`: `aud`, the default, or
-    /// `client_id` for AWS Cognito access tokens).
-    pub fn audience_claim(mut self, claim: AudienceClaim) -> Self {
-        self.validation.audience_claim = claim;
-        self
-    }
-
-    /// The issuer (`AXIOMS_ISS_URL`): every token's `iss` must equal it exactly, trailing
-    /// slash included. Unless a JWKS URL is given, keys are fetched from
-    /// `<issuer>/.well-known/jwks.json`.
-    pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
-        self.issuer = Some(issuer.into());
-        self
-    }
-
-    /// The JWKS URL (`AXIOMS_JWKS_URL`); takes precedence over every other way of finding keys.
-    pub fn jwks_url(mut self, url: impl Into<String>) -> Self {
-        self.jwks_url = Some(url.into());
-        self
-    }
-
-    /// Deprecated: the issuer's host name (`AXIOMS_DOMAIN`). Sets the issuer to
-    /// `https://<domain>` and keys to `https://<domain>/.well-known/jwks.json`. Prefer
-    /// [`issuer`](Self::issuer), which also covers issuers with a path or a trailing slash.
-    #[deprecated(note = "use `issuer` (AXIOMS_ISS_URL) instead")]
-    pub fn domain(mut self, domain: impl Into<String>) -> Self {
-        self.domain = Some(domain.into());
-        self
-    }
-
-    /// Locates keys by OIDC discovery (`AXIOMS_DISCOVERY=true`): `jwks_uri` is read from
-    /// `<issuer>/.well-known/openid-configuration`, whose `issuer` must equal the configured
-    /// issuer exactly. Needed for IdPs whose keys are not at `/.well-known/jwks.json`
-    /// (Keycloak, Okta, Entra). An explicit JWKS URL still wins.
-    pub fn discovery(mut self, on: bool) -> Self {
-        self.discovery = on;
-        self
-    }
-
-    /// Verifies with public keys configured here instead of fetched
-    /// (`AXIOMS_LOCAL_KEYS_FILE`): a JWK Set document, one JWK, or one PEM public key
-    /// (`-----BEGIN PUBLIC KEY-----`), for an issuer that publishes no JWKS (a service that
-    /// signs its own tokens, an air-gapped deployment). The keys are admitted under the same
-    /// rules as a fetched set (public signature keys only, RSA of at least 2048 bits, an
-    /// allowed algorithm; a PEM key, which names no algorithm, is pinned like a JWK without
-    /// `alg`: RSA to [`rsa_key_alg`](Self::rsa_key_alg), EC to its curve's, Ed25519 to
-    /// EdDSA), never refreshed, and verify only tokens whose `iss` is this issuer.
+    /// Trusts one more issuer, under `name` (lower-case letters, digits and `_`; `primary` is
+    /// the primary's), for what `trust` says. Issuers are matched to tokens by `iss` in the
+    /// order they are trusted, the primary first: list exact issuers before a multi-tenant
+    /// template that could match them.
     ///
     /// ```
-    /// // RFC 7517, appendix A.1.
-    /// let jwks = r#"{"keys": [{"kty": "EC", "crv": "P-256", "alg": "ES256", "kid": "1",
-    ///     "x": "MKBCTNIcKUSDii11ySs3526iDZ8AiTo7Tu6KPAqv7D4",
-    ///     "y": "4Etl6SRW2YiLUrN5vfvVHuhp7x8PxltmWWlbbM4IFyM"}]}"#;
-    /// let config = axioms::Config::builder()
-    ///     .issuer("https://billing.internal.example")
-    ///     .audience("reports")
-    ///     .local_keys(jwks)
-    ///     .build()?;
-    /// assert_eq!(config.jwks_url(), None);
-    /// # Ok::<(), axioms::ConfigError>(())
+    /// use axioms::{Config, Issuer, Trust};
+    /// let config = Config::builder(Issuer::auth0("example.eu.auth0.com", "https://api.example.com"))
+    ///     // Moving to Keycloak: the same users, trusted everywhere.
+    ///     .trust("keycloak", Issuer::keycloak("https://sso.example.com", "main", "https://api.example.com"),
+    ///         Trust::same_directory())
+    ///     // A customer's IdP: only where a policy names it, and for `list_notes`.
+    ///     .trust("acme", Issuer::okta("acme.okta.com", "default", "https://api.example.com"),
+    ///         Trust::partner_for(["list_notes"]))
+    ///     .build();
+    /// // No policy of this binary is called `list_notes`: a startup error, not a silent no-op.
+    /// assert_eq!(config.unwrap_err().setting(), "AXIOMS_TRUST");
     /// ```
-    pub fn local_keys(mut self, jwk_or_jwks: impl Into<String>) -> Self {
-        self.local_keys_and_secret |=
-            matches!(self.local_keys, Some(local::LocalKeys::Hmac { .. }));
-        self.local_keys = Some(local::LocalKeys::Jwks(jwk_or_jwks.into()));
-        self
-    }
-
-    /// **A shared secret, opt-in.** Verifies HMAC-signed tokens (`alg`, exactly `alg` here:
-    /// HS256, HS384 or HS512) with `secret` (`AXIOMS_HMAC_SECRET`, its UTF-8 bytes, and
-    /// `AXIOMS_HMAC_ALG`, default HS256): for tokens your own service signs, as
-    /// fastapi-views' `JWTAuth` quick start does. Whoever holds the secret can mint any
-    /// token, so prefer [`local_keys`](Self::local_keys) with a key pair.
-    ///
-    /// The secret must be at least as long as the hash (32, 48 or 64 bytes, RFC 7518 §3.2)
-    /// and must not be a public key; the issuer's algorithm allow-list becomes that one
-    /// algorithm; tokens must name this issuer (a `kid` they carry is not used: the secret is
-    /// the issuer's one key). A JWKS issuer never
-    /// accepts HS* (so an RSA public key used as an HMAC secret cannot pass), and `none` is
-    /// never accepted.
-    ///
-    /// ```
-    /// use axioms::{Algorithm, Config};
-    /// let secret = "a-secret-of-at-least-32-bytes-from-your-vault";
-    /// let config = Config::builder()
-    ///     .issuer("https://orders.internal.example")
-    ///     .audience("orders")
-    ///     .hmac_secret(secret, Algorithm::HS256)
-    ///     .build()?;
-    /// assert_eq!(config.algorithms(), [Algorithm::HS256]);
-    ///
-    /// let short = Config::builder().issuer("https://o.example").audience("o")
-    ///     .hmac_secret("too-short", Algorithm::HS256).build();
-    /// assert_eq!(short.unwrap_err().setting(), "AXIOMS_HMAC_SECRET");
-    /// # Ok::<(), axioms::ConfigError>(())
-    /// ```
-    pub fn hmac_secret(mut self, secret: impl AsRef<[u8]>, alg: Algorithm) -> Self {
-        self.local_keys_and_secret |= matches!(self.local_keys, Some(local::LocalKeys::Jwks(_)));
-        self.local_keys = Some(local::LocalKeys::Hmac {
-            secret: secret.as_ref().to_vec(),
-            alg,
-        });
-        self
-    }
-
-    /// Opaque access tokens (RFC 7662): a token that is not a JWT is sent to this issuer's
-    /// introspection endpoint, authenticated as `client_id` with `client_secret`
-    /// (`client_secret_basic`; `AXIOMS_INTROSPECTION_CLIENT_ID`,
-    /// `AXIOMS_INTROSPECTION_CLIENT_SECRET`). The endpoint is the issuer's discovered
-    /// `introspection_endpoint` unless [`introspection_endpoint`](Self::introspection_endpoint)
-    /// names it. With several trusted issuers, only the first may introspect: every bearer
-    /// credential that is not a JWT goes there.
-    ///
-    /// The answer becomes the same [`Claims`](crate::Claims) a JWT gives (`scope`, `sub` —
-    /// the `client_id` when the answer has none, as RFC 9068 §2.2 does for client
-    /// credentials —, `aud`, `exp`, `client_id`, `cnf`…), checked the same way (issuer,
-    /// audience, times, an access token and not a refresh token), and cached: an active answer until the earlier of its `exp` and
-    /// [`introspection_cache`](Self::introspection_cache) (default 60 s, the longest a revoked
-    /// token keeps working), an inactive one 5 s. `active: false` is 401 `invalid_token`; the
-    /// endpoint down or failing is 503, never 401. Concurrent requests with one new token make
-    /// one call.
-    ///
-    /// ```
-    /// let config = axioms::Config::builder()
-    ///     .issuer("https://sso.example.com/realms/main")
-    ///     .audience("orders")
-    ///     .introspection("orders-api", "its-secret")
-    ///     .build()?;
-    /// # Ok::<(), axioms::ConfigError>(())
-    /// ```
-    pub fn introspection(
-        mut self,
-        client_id: impl Into<String>,
-        client_secret: impl Into<String>,
-    ) -> Self {
-        self.introspection.client = Some((client_id.into(), client_secret.into()));
-        self
-    }
-
-    /// The introspection endpoint (`AXIOMS_INTROSPECTION_URL`), instead of the discovered
-    /// one.
-    pub fn introspection_endpoint(mut self, url: impl Into<String>) -> Self {
-        self.introspection.endpoint = Some(url.into());
-        self
-    }
-
-    /// How long introspection answers are reused: an active one at most `active` (and never
-    /// past its `exp`; `AXIOMS_INTROSPECTION_CACHE_SECS`, default 60 s, at most 1 h, 0 asks
-    /// every time), an inactive one `inactive` (`AXIOMS_INTROSPECTION_NEGATIVE_CACHE_SECS`,
-    /// default 5 s, at most 60 s).
-    pub fn introspection_cache(mut self, active: Duration, inactive: Duration) -> Self {
-        self.introspection.cache = Some(active);
-        self.introspection.negative_cache = Some(inactive);
-        self
-    }
-
-    /// The most introspection answers kept (`AXIOMS_INTROSPECTION_CACHE_ENTRIES`; default
-    /// 10 000, 0 keeps none); the oldest go first. They also hold at most 8 MiB.
-    pub fn introspection_cache_entries(mut self, entries: usize) -> Self {
-        self.introspection.entries = Some(entries);
-        self
-    }
-
-    /// **Weakens security.** Accepts tokens from any `iss`, trusting the key set alone. Only
-    /// for a JWKS that no other issuer shares; required when no issuer is configured.
-    pub fn insecure_skip_issuer_check(mut self) -> Self {
-        self.insecure_skip_issuer = true;
-        self
-    }
-
-    /// Claims holding scopes, tried in order (`AXIOMS_SCOPE_CLAIMS`; default `scope`, `scp`).
-    /// See [`ClaimName`](crate::ClaimName) for nested and namespaced names.
-    pub fn scope_claims<I, S>(mut self, names: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.validation.scope_claims = Some(names.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// Claims holding roles, tried in order (`AXIOMS_ROLES_CLAIMS`; default `roles`).
-    pub fn roles_claims<I, S>(mut self, names: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.validation.roles_claims = Some(names.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// Claims holding permissions, tried in order (`AXIOMS_PERMISSIONS_CLAIMS`; default
-    /// `permissions`).
-    pub fn permissions_claims<I, S>(mut self, names: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.validation.permissions_claims = Some(names.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// Clock skew tolerated on `exp`, `nbf`, `iat` (`AXIOMS_LEEWAY_SECS`; default 60 s, at
-    /// most 300 s).
-    pub fn leeway(mut self, leeway: Duration) -> Self {
-        self.validation.leeway = leeway;
-        self
-    }
-
-    /// The algorithm allow-list (`AXIOMS_ALGORITHMS`; default: all ten asymmetric ones).
-    pub fn algorithms(mut self, algorithms: impl IntoIterator<Item = Algorithm>) -> Self {
-        self.keys.algorithms = algorithms.into_iter().collect();
-        self
-    }
-
-    /// The algorithm that RSA keys published **without `alg`** are pinned to
-    /// (`AXIOMS_RSA_KEY_ALG`; default RS256). Each key verifies exactly one algorithm
-    /// (RFC 8725 §3.1); set `PS256` for an IdP that signs RSASSA-PSS with such keys (FAPI
-    /// profiles). Keys that name their `alg` keep it.
-    pub fn rsa_key_alg(mut self, alg: Algorithm) -> Self {
-        self.keys.rsa_key_alg = alg;
-        self
-    }
-
-    /// Accepted `typ` values (`AXIOMS_TOKEN_TYPE`; default [`TokenType::AccessOrJwt`]).
-    pub fn token_type(mut self, token_type: TokenType) -> Self {
-        self.validation.token_type = token_type;
-        self
-    }
-
-    /// Accepts access tokens that carry no `sub` (`AXIOMS_ALLOW_TOKENS_WITHOUT_SUB=true`).
-    ///
-    /// By default `sub` is required, as RFC 9068 §2.2 makes it: without it a token names no
-    /// principal, and ownership and auditing have nothing to go on. Some IdP settings omit it
-    /// (Keycloak 25+ clients without the `basic` client scope, Keycloak's lightweight access
-    /// tokens); fix the IdP if you can, use this only if you cannot.
-    pub fn allow_tokens_without_subject(mut self) -> Self {
-        self.validation.require_subject = false;
-        self
-    }
-
-    /// Largest token accepted, checked before any decoding (`AXIOMS_MAX_TOKEN_BYTES`;
-    /// default 32 KiB, between 1 KiB and 64 KiB). A larger token is answered
-    /// `431 Request Header Fields Too Large` and logged with this setting's name.
-    pub fn max_token_bytes(mut self, bytes: usize) -> Self {
-        self.validation.max_token_bytes = bytes;
-        self
-    }
-
-    /// Background refresh period when the JWKS response has no usable `Cache-Control`
-    /// (`AXIOMS_JWKS_REFRESH_SECS`; default 5 min, at most 24 h). A `max-age` is honoured
-    /// within [`refresh_bounds`](Self::refresh_bounds).
-    pub fn refresh_interval(mut self, interval: Duration) -> Self {
-        self.keys.refresh_interval = interval;
-        self
-    }
-
-    /// Bounds within which a JWKS `Cache-Control: max-age` is honoured (default 60 s – 1 h;
-    /// the upper bound at most 24 h).
-    pub fn refresh_bounds(mut self, min: Duration, max: Duration) -> Self {
-        self.keys.min_refresh = min;
-        self.keys.max_refresh = max;
-        self
-    }
-
-    /// Minimum time between refetches caused by unknown `kid`s (`AXIOMS_JWKS_COOLDOWN_SECS`;
-    /// default 10 s, at most 30 s so that new keys are accepted within 30 s).
-    pub fn unknown_kid_cooldown(mut self, cooldown: Duration) -> Self {
-        self.keys.cooldown = cooldown;
-        self
-    }
-
-    /// Longest wait between retries while the IdP fails (default 15 s, at most 30 s).
-    pub fn retry_max_backoff(mut self, backoff: Duration) -> Self {
-        self.keys.max_backoff = backoff;
-        self
-    }
-
-    /// How long the last good keys keep serving while refreshes fail (default 24 h, at most
-    /// 7 days).
-    pub fn max_stale(mut self, max_stale: Duration) -> Self {
-        self.keys.max_stale = max_stale;
-        self
-    }
-
-    /// Connect and whole-request timeouts of JWKS and discovery fetches (default 5 s and 10 s,
-    /// each at most 60 s; `AXIOMS_HTTP_TIMEOUT_SECS` sets the whole-request one). A request
-    /// that needs a key fetch in flight waits at most the whole-request timeout.
-    pub fn http_timeouts(mut self, connect: Duration, request: Duration) -> Self {
-        self.http.connect_timeout = connect;
-        self.http.request_timeout = request;
-        self
-    }
-
-    /// Largest JWKS or discovery body read (default 512 KiB) and most keys taken (default 100).
-    pub fn jwks_limits(mut self, max_bytes: usize, max_keys: usize) -> Self {
-        self.http.max_body_bytes = max_bytes;
-        self.keys.max_keys = max_keys;
-        self
-    }
-
-    /// **Weakens security.** Allows `http://` issuer, JWKS and discovery URLs on hosts other
-    /// than loopback (`AXIOMS_INSECURE_ALLOW_HTTP`). Loopback (`127.0.0.0/8`, `::1`,
-    /// `localhost`) is always allowed, for development and tests.
-    pub fn insecure_allow_http(mut self, allow: bool) -> Self {
-        self.http.allow_insecure_http = allow;
+    pub fn trust(mut self, name: impl Into<String>, issuer: IssuerBuilder, trust: Trust) -> Self {
+        self.others.push((name.into(), issuer, trust));
         self
     }
 
     /// The canonical URI of this protected resource (`AXIOMS_RESOURCE`), e.g.
     /// `https://mcp.example.com/mcp` (RFC 8707, RFC 9728).
     ///
-    /// * It is the **audience** tokens must carry: with no audience set, the accepted audience
-    ///   is exactly this URI; with audiences set explicitly, they must include it (extra ones
-    ///   are for migrations).
+    /// * It is the **audience** tokens of every trusted issuer must carry: with no audience
+    ///   set, the accepted audience is exactly this URI; with audiences set explicitly, they
+    ///   must include it (extra ones are for migrations).
     /// * Every 401 and 403 challenge points to its metadata document with
     ///   `resource_metadata="<origin>/.well-known/oauth-protected-resource<path>"`, which
     ///   [`ResourceMetadata`](crate::ResourceMetadata) serves.
@@ -860,9 +491,10 @@ impl ConfigBuilder {
         self
     }
 
-    /// The clock of `exp`/`nbf`/`iat` checks (default: the system clock).
+    /// The clock of every `exp`/`nbf`/`iat` check, of `max_age` policies and of DPoP proofs
+    /// (default: the system clock).
     pub fn clock(mut self, clock: impl Clock) -> Self {
-        self.validation.clock = Arc::new(clock);
+        self.clock = Arc::new(clock);
         self
     }
 
@@ -871,6 +503,14 @@ impl ConfigBuilder {
     /// permissions always compare exactly.
     pub fn scope_matcher(mut self, matcher: impl ScopeMatcher + 'static) -> Self {
         self.requests.scope_matcher = Arc::new(matcher);
+        self
+    }
+
+    /// Largest token accepted, checked before any decoding (`AXIOMS_MAX_TOKEN_BYTES`;
+    /// default 32 KiB, between 1 KiB and 64 KiB). A larger token is answered
+    /// `431 Request Header Fields Too Large` and logged with this setting's name.
+    pub fn max_token_bytes(mut self, bytes: usize) -> Self {
+        self.max_token_bytes = bytes;
         self
     }
 
@@ -890,14 +530,23 @@ impl ConfigBuilder {
         self
     }
 
+    /// **Weakens security.** Allows `http://` issuer, JWKS, discovery, introspection and
+    /// resource URLs on hosts other than loopback (`AXIOMS_INSECURE_ALLOW_HTTP`), for every
+    /// trusted issuer. Loopback (`127.0.0.0/8`, `::1`, `localhost`) is always allowed, for
+    /// development and tests.
+    pub fn insecure_allow_http(mut self, allow: bool) -> Self {
+        self.allow_http = allow;
+        self
+    }
+
     /// Requires every token to be DPoP-bound (`AXIOMS_DPOP_REQUIRED`; default off: a
     /// DPoP-bound token must come with its proof, an unbound one may come as `Bearer`).
     /// Challenges then offer only the `DPoP` scheme. Needs [`resource`](Self::resource) (or
     /// [`dpop_origin`](Self::dpop_origin)).
     ///
     /// ```
-    /// let config = axioms::Config::builder()
-    ///     .issuer("https://issuer.example")
+    /// use axioms::{Config, Issuer};
+    /// let config = Config::builder(Issuer::builder().issuer("https://issuer.example"))
     ///     .resource("https://api.example.com")
     ///     .require_dpop()
     ///     .build()?;
@@ -917,8 +566,8 @@ impl ConfigBuilder {
     }
 
     /// How long after its `iat` a proof is accepted (`AXIOMS_DPOP_PROOF_LIFETIME_SECS`;
-    /// default 60 s, at most 300 s), plus the [`leeway`](Self::leeway) either side. The replay
-    /// store remembers each proof that long.
+    /// default 60 s, at most 300 s), plus the leeway either side. The replay store remembers
+    /// each proof that long.
     pub fn dpop_proof_lifetime(mut self, lifetime: Duration) -> Self {
         self.dpop.proof_lifetime = lifetime;
         self
@@ -973,18 +622,17 @@ impl ConfigBuilder {
     /// your own [`ApiKeyStore`](crate::api_key::ApiKeyStore)), in the header `X-API-Key`
     /// unless [`api_key_header`](Self::api_key_header) says otherwise. From the environment:
     /// `AXIOMS_API_KEYS_FILE` (a file holding the key list) or `AXIOMS_API_KEYS` (the list).
-    /// Each key's principal becomes the request's [`Claims`](crate::Claims), so the same
-    /// policies apply.
+    /// Each key's principal becomes the request's [`Claims`](crate::Claims), of the primary
+    /// directory, so the same policies apply.
     ///
     /// ```
     /// use axioms::api_key::{ApiKeyPrincipal, ApiKeys};
+    /// use axioms::{Config, Issuer};
     /// let keys = ApiKeys::new().with(
     ///     &ApiKeys::digest("a long random key of the CI runner"),
     ///     ApiKeyPrincipal::new("ci", "svc-ci").with_roles(["deployer"]),
     /// )?;
-    /// let config = axioms::Config::builder()
-    ///     .issuer("https://issuer.example")
-    ///     .audience("api")
+    /// let config = Config::builder(Issuer::builder().issuer("https://issuer.example").audience("api"))
     ///     .api_keys(keys)
     ///     .build()?;
     /// assert_eq!(config.api_key_header(), Some("x-api-key"));
@@ -1019,9 +667,8 @@ impl ConfigBuilder {
     /// [`resource`](Self::resource)); otherwise the request is refused (400), never run.
     ///
     /// ```
-    /// let config = axioms::Config::builder()
-    ///     .issuer("https://issuer.example")
-    ///     .audience("api")
+    /// use axioms::{Config, Issuer};
+    /// let config = Config::builder(Issuer::builder().issuer("https://issuer.example").audience("api"))
     ///     .token_cookie("__Host-access_token")
     ///     .cookie_origins(["https://app.example.com"])
     ///     .build()?;
@@ -1044,22 +691,16 @@ impl ConfigBuilder {
         self
     }
 
-    /// Validates everything and returns the [`Config`].
-    pub fn build(mut self) -> Result<Config, ConfigError> {
-        let allow_http = self.http.allow_insecure_http;
-        let issuer = self.resolve_issuer(allow_http)?;
-        if self.keys.algorithms.iter().any(|a| a.is_hmac()) {
+    /// Validates everything — the service, every trusted issuer, and what the binary's
+    /// policies say about issuers — and returns the [`Config`].
+    pub fn build(self) -> Result<Config, ConfigError> {
+        let allow_http = self.allow_http;
+        if !(1024..=64 * 1024).contains(&self.max_token_bytes) {
             return Err(ConfigError::new(
-                "AXIOMS_ALGORITHMS",
-                "HS256, HS384 and HS512 are never accepted from an allow-list",
-                "for tokens your service signs itself with a secret, use \
-                 ConfigBuilder::hmac_secret (AXIOMS_HMAC_SECRET), which pins one of them",
+                "AXIOMS_MAX_TOKEN_BYTES",
+                format!("{} bytes is out of range", self.max_token_bytes),
+                "use a size between 1024 and 65536 bytes (default 32768)",
             ));
-        }
-        let source = self.key_source(issuer.as_deref(), allow_http)?;
-        if let Some(local::LocalKeys::Hmac { alg, .. }) = &self.local_keys {
-            // The secret verifies its one algorithm, and the issuer accepts nothing else.
-            self.keys.algorithms = vec![*alg];
         }
         let resource = self
             .requests
@@ -1067,28 +708,31 @@ impl ConfigBuilder {
             .as_deref()
             .map(|raw| requests::Resource::parse(raw, allow_http))
             .transpose()?;
-        if let Some(resource) = &resource {
-            let audiences = &mut self.validation.audiences;
-            if audiences.is_empty() {
-                // RFC 8707: a token for this resource names it as its audience.
-                audiences.push(resource.uri.to_string());
-            } else if !audiences.iter().any(|a| **a == *resource.uri) {
+        let service = issuer::ServiceContext {
+            allow_http,
+            resource: resource.as_ref().map(|r| &*r.uri),
+            max_token_bytes: self.max_token_bytes,
+            clock: &self.clock,
+        };
+        let primary = self
+            .primary
+            .check(&service, 0, PRIMARY, &Trust::same_directory())?;
+        let mut others = Vec::with_capacity(self.others.len());
+        for (slot, (name, builder, trust)) in self.others.into_iter().enumerate() {
+            if !is_issuer_name(&name) || name == PRIMARY {
                 return Err(ConfigError::new(
-                    "AXIOMS_AUDIENCE",
-                    format!(
-                        "the accepted audiences do not include the resource `{}`, which tokens \
-                         requested for it carry as `aud` (RFC 8707)",
-                        resource.uri
-                    ),
-                    "leave AXIOMS_AUDIENCE unset (it defaults to AXIOMS_RESOURCE), or list the \
-                     resource among the audiences (e.g. while migrating from an older one)",
+                    "AXIOMS_TRUST",
+                    format!("`{name}` cannot name a trusted issuer"),
+                    "use lower-case letters, digits and `_` (`primary` is the primary \
+                     issuer's): AXIOMS_TRUST=PARTNER_A trusts `partner_a`",
                 ));
             }
+            let checked = builder
+                .check(&service, slot + 1, &name, &trust)
+                .map_err(|e| e.named(&name))?;
+            others.push(checked);
         }
-        let introspection = self.introspection.check(issuer.as_deref(), allow_http)?;
-        let validation = self.validation.check(issuer)?;
-        let keys = self.keys.check(source)?;
-        let http = self.http.check()?;
+        check_registry(&primary, &others)?;
         let dpop = self.dpop.check(resource.as_ref(), allow_http)?;
         let requests = self.requests.check(resource)?;
         let api_keys = match (self.api_keys, self.api_key_header) {
@@ -1131,140 +775,115 @@ impl ConfigBuilder {
             api_keys.header.as_ref(),
         )?;
         Ok(Config {
-            keys: Arc::new(keys),
-            http,
-            validation,
+            primary,
+            others: others.into(),
             requests,
             dpop,
             api_keys,
             sources,
-            introspection,
+            max_token_bytes: self.max_token_bytes,
+            clock: self.clock,
         })
     }
+}
 
-    /// The issuer, from `issuer` or the deprecated `domain`, checked.
-    fn resolve_issuer(&self, allow_http: bool) -> Result<Option<String>, ConfigError> {
-        let mut issuer = self.issuer.clone();
-        if issuer.is_none()
-            && let Some(domain) = &self.domain
+/// What a list of trusted issuers must be: with several, each has an issuer (the `iss` is
+/// how a token finds its keys) and is trusted once, only the primary introspects, no exact
+/// issuer comes after a template that matches it; and every issuer the binary's policies
+/// name, and every policy extended to a partner, exists.
+fn check_registry(primary: &Issuer, others: &[Issuer]) -> Result<(), ConfigError> {
+    let error = |problem: String, fix: &str| ConfigError::new("AXIOMS_TRUST", problem, fix);
+    let issuers: Vec<&Issuer> = std::iter::once(primary).chain(others).collect();
+    let issuers = issuers.as_slice();
+    if issuers.len() > 1 {
+        for (at, issuer) in issuers.iter().enumerate() {
+            let Some(id) = &issuer.validation.issuer else {
+                return Err(error(
+                    format!(
+                        "the issuer `{}` skips the issuer check, and several are trusted",
+                        issuer.name()
+                    ),
+                    "set the issuer of each: a token's `iss` chooses whose keys verify it",
+                ));
+            };
+            let earlier = issuers.iter().take(at);
+            if let Some(twin) = earlier.clone().find(|e| e.name() == issuer.name()) {
+                return Err(error(
+                    format!("two trusted issuers are named `{}`", twin.name()),
+                    "give each trusted issuer a name of its own",
+                ));
+            }
+            if let Some(twin) = earlier
+                .clone()
+                .find(|e| e.validation.issuer.as_ref() == Some(id))
+            {
+                return Err(error(
+                    format!(
+                        "`{id}` is trusted twice, as `{}` and as `{}`",
+                        twin.name(),
+                        issuer.name()
+                    ),
+                    "trust each issuer once; give it every audience it issues for",
+                ));
+            }
+            if let Some(template) = earlier
+                .filter_map(|e| e.validation.issuer.as_ref())
+                .find(|t| t.shadows(id))
+            {
+                return Err(error(
+                    format!("`{id}` comes after the template `{template}`, which matches it"),
+                    "list exact issuers before a multi-tenant template",
+                ));
+            }
+            if at > 0 && issuer.introspection.is_some() {
+                return Err(error(
+                    format!(
+                        "the issuer `{}` introspects opaque tokens, and only the primary may",
+                        issuer.name()
+                    ),
+                    "introspect with the primary issuer (your own): an opaque token does not \
+                     say whose it is, so every one goes to the issuer that introspects — never \
+                     let that be another party's",
+                ));
+            }
+        }
+    }
+    for (policy, name) in crate::policy::registered_issuers() {
+        if !issuers.iter().any(|i| i.name() == name) {
+            return Err(error(
+                format!(
+                    "the policy `{policy}` names the issuer `{name}`, which is not trusted \
+                     (trusted: {})",
+                    names(issuers)
+                ),
+                "trust it (AXIOMS_TRUST=<NAME> with AXIOMS_<NAME>_ISS_URL…, or \
+                 ConfigBuilder::trust), or remove it from the policy",
+            ));
+        }
+    }
+    for issuer in issuers {
+        if let Some(policy) = issuer
+            .trusted_for()
+            .find(|p| !crate::policy::is_registered(p))
         {
-            tracing::warn!(
-                target: "axioms",
-                "AXIOMS_DOMAIN is deprecated; set AXIOMS_ISS_URL to the exact issuer instead"
-            );
-            if domain.contains('/') || domain.contains(':') {
-                return Err(ConfigError::new(
-                    "AXIOMS_DOMAIN",
-                    format!("`{domain}` is not a bare host name"),
-                    "give only the host (auth.example.com), or better set AXIOMS_ISS_URL",
-                ));
-            }
-            issuer = Some(format!("https://{domain}"));
+            return Err(error(
+                format!(
+                    "the issuer `{}` is trusted for the policy `{policy}`, which this binary does \
+                     not have",
+                    issuer.name()
+                ),
+                "name a `#[protected]` handler or a `policy!` (AXIOMS_<NAME>_TRUSTED_FOR), \
+                 exactly as written in the code",
+            ));
         }
-        match &issuer {
-            Some(iss) => {
-                // A multi-tenant template (`{tenantid}`) is validated with a sample tenant.
-                let sample = iss.replace(
-                    crate::token::verify::TENANT_PLACEHOLDER,
-                    "00000000-0000-0000-0000-000000000000",
-                );
-                let url = parse_url("AXIOMS_ISS_URL", &sample, allow_http)?;
-                if url.query().is_some() || url.fragment().is_some() {
-                    return Err(ConfigError::new(
-                        "AXIOMS_ISS_URL",
-                        "an issuer has no query or fragment (RFC 8414 §2)",
-                        "remove the `?…` / `#…` part",
-                    ));
-                }
-            }
-            None if !self.insecure_skip_issuer => {
-                return Err(ConfigError::new(
-                    "AXIOMS_ISS_URL",
-                    "no issuer is set, so tokens from any issuer sharing the keys would be \
-                     accepted",
-                    "set AXIOMS_ISS_URL to the exact `iss` of your tokens (e.g. \
-                     `https://tenant.auth0.com/`), or call `.insecure_skip_issuer_check()` if \
-                     you really mean it",
-                ));
-            }
-            None => {}
-        }
-        Ok(issuer)
     }
+    Ok(())
+}
 
-    /// Where keys come from: the JWKS URL, or derived from the issuer (directly or by
-    /// discovery).
-    fn key_source(&self, issuer: Option<&str>, allow_http: bool) -> Result<KeySource, ConfigError> {
-        if let Some(local) = &self.local_keys {
-            if self.local_keys_and_secret {
-                return Err(ConfigError::new(
-                    "AXIOMS_HMAC_SECRET",
-                    "both local public keys and an HMAC secret: one issuer has one kind of key",
-                    "keep the public keys (AXIOMS_LOCAL_KEYS_FILE), or the secret; trust a \
-                     second issuer for the other (Axioms::trusting)",
-                ));
-            }
-            if self.jwks_url.is_some() || self.discovery {
-                return Err(ConfigError::new(
-                    "AXIOMS_LOCAL_KEYS_FILE",
-                    "local keys and a fetched key set at once: keys of the two must never mix",
-                    "configure either local keys (or an HMAC secret) or AXIOMS_JWKS_URL / \
-                     AXIOMS_DISCOVERY; trust a second issuer for the other (Axioms::trusting)",
-                ));
-            }
-            if issuer.is_none() {
-                return Err(ConfigError::new(
-                    "AXIOMS_ISS_URL",
-                    "local keys verify only tokens that name their issuer, and none is set",
-                    "set AXIOMS_ISS_URL to the `iss` your service puts in its tokens",
-                ));
-            }
-            let set = local.clone().load(
-                &self.keys.algorithms,
-                self.keys.rsa_key_alg,
-                self.keys.max_keys,
-            )?;
-            return Ok(KeySource::Local(Arc::new(set)));
-        }
-        if let Some(jwks) = &self.jwks_url {
-            return Ok(KeySource::Jwks(parse_url(
-                "AXIOMS_JWKS_URL",
-                jwks,
-                allow_http,
-            )?));
-        }
-        let Some(iss) = issuer else {
-            return Err(ConfigError::new(
-                "AXIOMS_JWKS_URL",
-                "there is nowhere to fetch signing keys from",
-                "set AXIOMS_ISS_URL (keys at <issuer>/.well-known/jwks.json, or by discovery \
-                 with AXIOMS_DISCOVERY=true) or AXIOMS_JWKS_URL",
-            ));
-        };
-        if iss.contains(crate::token::verify::TENANT_PLACEHOLDER) {
-            return Err(ConfigError::new(
-                "AXIOMS_JWKS_URL",
-                "a multi-tenant issuer template has no key location of its own",
-                "set AXIOMS_JWKS_URL, e.g. \
-                 https://login.microsoftonline.com/common/discovery/v2.0/keys (or use \
-                 ConfigBuilder::entra_multi_tenant)",
-            ));
-        }
-        let base = iss.trim_end_matches('/');
-        Ok(if self.discovery {
-            KeySource::Discovery(parse_url(
-                "AXIOMS_ISS_URL",
-                &format!("{base}/.well-known/openid-configuration"),
-                allow_http,
-            )?)
-        } else {
-            KeySource::Jwks(parse_url(
-                "AXIOMS_ISS_URL",
-                &format!("{base}/.well-known/jwks.json"),
-                allow_http,
-            )?)
-        })
-    }
+/// The trusted issuers' names, for a message.
+fn names(issuers: &[&Issuer]) -> String {
+    let names: Vec<&str> = issuers.iter().map(|i| i.name()).collect();
+    names.join(", ")
 }
 
 /// `true` for `localhost` and loopback IP literals.
@@ -1412,7 +1031,10 @@ mod tests {
             ("AXIOMS_JWKS_URL", "https://keys.example/jwks"),
         ])
         .unwrap();
-        assert_eq!(c.jwks_url().unwrap().as_str(), "https://keys.example/jwks");
+        assert_eq!(
+            c.primary().jwks_url().unwrap().as_str(),
+            "https://keys.example/jwks"
+        );
 
         let c = from(&[
             ("AXIOMS_AUDIENCE", "a"),
@@ -1420,17 +1042,17 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(
-            c.jwks_url().unwrap().as_str(),
+            c.primary().jwks_url().unwrap().as_str(),
             "https://i.example/t/.well-known/jwks.json"
         );
-        assert_eq!(c.issuer(), Some("https://i.example/t/"));
+        assert_eq!(c.primary().issuer(), Some("https://i.example/t/"));
 
         let c = from(&[("AXIOMS_AUDIENCE", "a"), ("AXIOMS_DOMAIN", "d.example")]).unwrap();
         assert_eq!(
-            c.jwks_url().unwrap().as_str(),
+            c.primary().jwks_url().unwrap().as_str(),
             "https://d.example/.well-known/jwks.json"
         );
-        assert_eq!(c.issuer(), Some("https://d.example"));
+        assert_eq!(c.primary().issuer(), Some("https://d.example"));
 
         let c = from(&[
             ("AXIOMS_AUDIENCE", "a"),
@@ -1439,7 +1061,7 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(
-            c.discovery_url().unwrap().as_str(),
+            c.primary().discovery_url().unwrap().as_str(),
             "https://i.example/realms/x/.well-known/openid-configuration"
         );
     }
@@ -1563,13 +1185,15 @@ mod tests {
 
     #[test]
     fn no_issuer_needs_an_explicit_opt_out() {
-        let c = Config::builder()
-            .audience("a")
-            .jwks_url("https://k.example/jwks")
-            .insecure_skip_issuer_check()
-            .build()
-            .unwrap();
-        assert_eq!(c.issuer(), None);
+        let c = Config::builder(
+            Issuer::builder()
+                .audience("a")
+                .jwks_url("https://k.example/jwks")
+                .insecure_skip_issuer_check(),
+        )
+        .build()
+        .unwrap();
+        assert_eq!(c.primary().issuer(), None);
     }
 
     #[test]
@@ -1580,8 +1204,9 @@ mod tests {
             ("AXIOMS_ROLES_CLAIMS", "cognito:groups, /realm_access/roles"),
         ])
         .unwrap();
-        assert_eq!(c.audiences(), ["a", "b"]);
+        assert_eq!(c.primary().audiences(), ["a", "b"]);
         let names: Vec<&str> = c
+            .primary()
             .validation
             .claim_names
             .roles
@@ -1640,12 +1265,14 @@ mod tests {
             assert_eq!(err.setting(), setting, "{vars:?}: {err}");
         }
         assert!(
-            Config::builder()
-                .issuer("https://i/")
-                .audience("a")
-                .max_stale(Duration::from_secs(u64::MAX))
-                .build()
-                .is_err()
+            Config::builder(
+                Issuer::builder()
+                    .issuer("https://i/")
+                    .audience("a")
+                    .max_stale(Duration::from_secs(u64::MAX))
+            )
+            .build()
+            .is_err()
         );
         let c = with(&[
             ("AXIOMS_RSA_KEY_ALG", "PS256"),
@@ -1653,26 +1280,24 @@ mod tests {
             ("AXIOMS_ALLOW_TOKENS_WITHOUT_SUB", "yes"),
         ])
         .unwrap();
-        assert_eq!(c.rsa_key_alg(), Algorithm::PS256);
+        assert_eq!(c.primary().rsa_key_alg(), Algorithm::PS256);
         assert!(c.safe_methods().contains(&Method::HEAD));
-        assert!(!c.requires_subject());
+        assert!(!c.primary().requires_subject());
         let c = with(&[]).unwrap();
         assert!(c.safe_methods().is_empty());
-        assert!(c.requires_subject());
+        assert!(c.primary().requires_subject());
         assert_eq!(c.max_token_bytes(), 32 * 1024);
     }
 
     #[test]
     fn the_resource_is_canonical_and_names_the_audience() {
         let build = |resource: &str, audience: Option<&str>| {
-            let b = Config::builder()
-                .issuer("https://i.example/")
-                .resource(resource);
-            match audience {
-                Some(a) => b.audience(a),
-                None => b,
-            }
-            .build()
+            let issuer = Issuer::builder().issuer("https://i.example/");
+            let issuer = match audience {
+                Some(a) => issuer.audience(a),
+                None => issuer,
+            };
+            Config::builder(issuer).resource(resource).build()
         };
         for (given, uri, metadata) in [
             (
@@ -1699,7 +1324,11 @@ mod tests {
             let c = build(given, None).unwrap();
             assert_eq!(c.resource(), Some(uri), "{given}");
             assert_eq!(c.resource_metadata_url(), Some(metadata), "{given}");
-            assert_eq!(c.audiences(), [uri], "the resource is the audience");
+            assert_eq!(
+                c.primary().audiences(),
+                [uri],
+                "the resource is the audience"
+            );
         }
         for bad in [
             "https://a.example/mcp?x=1",
@@ -1716,12 +1345,14 @@ mod tests {
         }
         let err = build("https://a.example/mcp", Some("old-api")).unwrap_err();
         assert_eq!(err.setting(), "AXIOMS_AUDIENCE");
-        let both = Config::builder()
-            .issuer("https://i.example/")
-            .resource("https://a.example/mcp")
-            .audiences(["old-api", "https://a.example/mcp"])
-            .build()
-            .unwrap();
-        assert_eq!(both.audiences().len(), 2);
+        let both = Config::builder(
+            Issuer::builder()
+                .issuer("https://i.example/")
+                .audiences(["old-api", "https://a.example/mcp"]),
+        )
+        .resource("https://a.example/mcp")
+        .build()
+        .unwrap();
+        assert_eq!(both.primary().audiences().len(), 2);
     }
 }

@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use super::ConfigError;
 use crate::claims::{ClaimName, ClaimNames};
-use crate::clock::{Clock, SystemClock};
+use crate::clock::Clock;
+use crate::issuer_id::IssuerId;
 
 /// Clock skew tolerated on `exp`, `nbf` and `iat`: 60 s (at most 300 s).
 pub const LEEWAY: Duration = Duration::from_secs(60);
@@ -19,14 +20,13 @@ pub const MAX_TOKEN_BYTES: usize = 32 * 1024;
 /// # Example
 ///
 /// ```
-/// use axioms::{Config, TokenType};
-/// let config = Config::builder()
+/// use axioms::{Config, Issuer, TokenType};
+/// let issuer = Issuer::builder()
 ///     .issuer("https://issuer.example/")
 ///     .audience("api")
-///     .token_type(TokenType::Rfc9068)
-///     .build()
-///     .unwrap();
-/// assert_eq!(config.token_type(), TokenType::Rfc9068);
+///     .token_type(TokenType::Rfc9068);
+/// let config = Config::builder(issuer).build().unwrap();
+/// assert_eq!(config.primary().token_type(), TokenType::Rfc9068);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum TokenType {
@@ -46,15 +46,14 @@ pub enum TokenType {
 /// # Example
 ///
 /// ```
-/// use axioms::{AudienceClaim, Config};
+/// use axioms::{AudienceClaim, Config, Issuer};
 /// // AWS Cognito access tokens have no `aud`: the app client is in `client_id`.
-/// let config = Config::builder()
+/// let issuer = Issuer::builder()
 ///     .issuer("https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf")
 ///     .audience("1example23456789")
-///     .audience_claim(AudienceClaim::ClientId)
-///     .build()
-///     .unwrap();
-/// assert_eq!(config.audience_claim(), AudienceClaim::ClientId);
+///     .audience_claim(AudienceClaim::ClientId);
+/// let config = Config::builder(issuer).build().unwrap();
+/// assert_eq!(config.primary().audience_claim(), AudienceClaim::ClientId);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum AudienceClaim {
@@ -67,10 +66,35 @@ pub enum AudienceClaim {
     ClientId,
 }
 
-/// The validation settings, validated. The verifier borrows this group.
+/// Which tenants of a multi-tenant issuer template are accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Tenants {
+    /// The issuer is exact: there are no tenants to choose.
+    NotATemplate,
+    /// These `tid`s (lower-case GUIDs) only.
+    Listed(Vec<String>),
+    /// Every tenant (`AXIOMS_ACCEPT_EVERY_TENANT`).
+    Every,
+}
+
+impl Tenants {
+    /// Whether a token of tenant `tid` is accepted (its `iss` matched the template already).
+    pub(crate) fn accepts(&self, tid: Option<&str>) -> bool {
+        match self {
+            Tenants::NotATemplate | Tenants::Every => true,
+            Tenants::Listed(tenants) => {
+                tid.is_some_and(|tid| tenants.iter().any(|t| t.eq_ignore_ascii_case(tid)))
+            }
+        }
+    }
+}
+
+/// The validation settings, validated. The verifier borrows this group; the token size
+/// limit and the clock are the service's, given to every issuer.
 #[derive(Clone)]
 pub(crate) struct Validation {
-    pub(crate) issuer: Option<String>,
+    pub(crate) issuer: Option<IssuerId>,
+    pub(crate) tenants: Tenants,
     pub(crate) audiences: Vec<String>,
     pub(crate) audience_claim: AudienceClaim,
     pub(crate) claim_names: ClaimNames,
@@ -92,9 +116,7 @@ pub(crate) struct ValidationSettings {
     pub(crate) permissions_claims: Option<Vec<String>>,
     pub(crate) leeway: Duration,
     pub(crate) token_type: TokenType,
-    pub(crate) max_token_bytes: usize,
     pub(crate) require_subject: bool,
-    pub(crate) clock: Arc<dyn Clock>,
 }
 
 impl Default for ValidationSettings {
@@ -107,16 +129,21 @@ impl Default for ValidationSettings {
             permissions_claims: None,
             leeway: LEEWAY,
             token_type: TokenType::default(),
-            max_token_bytes: MAX_TOKEN_BYTES,
             require_subject: true,
-            clock: Arc::new(SystemClock),
         }
     }
 }
 
 impl ValidationSettings {
-    /// Checks every validation setting; `issuer` was checked by the caller.
-    pub(crate) fn check(self, issuer: Option<String>) -> Result<Validation, ConfigError> {
+    /// Checks every validation setting; `issuer` and `tenants` were checked by the caller,
+    /// and `max_token_bytes` and `clock` are the service's.
+    pub(crate) fn check(
+        self,
+        issuer: Option<IssuerId>,
+        tenants: Tenants,
+        max_token_bytes: usize,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Validation, ConfigError> {
         if self.audiences.is_empty() || self.audiences.iter().any(String::is_empty) {
             return Err(ConfigError::new(
                 "AXIOMS_AUDIENCE",
@@ -146,13 +173,6 @@ impl ValidationSettings {
                 "use at most 300 seconds; 30 to 60 is typical",
             ));
         }
-        if !(1024..=64 * 1024).contains(&self.max_token_bytes) {
-            return Err(ConfigError::new(
-                "AXIOMS_MAX_TOKEN_BYTES",
-                format!("{} bytes is out of range", self.max_token_bytes),
-                "use a size between 1024 and 65536 bytes (default 32768)",
-            ));
-        }
         if self.token_type == TokenType::Rfc9068 && !self.require_subject {
             return Err(ConfigError::new(
                 "AXIOMS_ALLOW_TOKENS_WITHOUT_SUB",
@@ -162,15 +182,16 @@ impl ValidationSettings {
         }
         Ok(Validation {
             issuer,
+            tenants,
             audiences: self.audiences,
             audience_claim: self.audience_claim,
             claim_names,
             // At most 300: the cast cannot wrap.
             leeway: i64::try_from(self.leeway.as_secs()).unwrap_or(300),
             token_type: self.token_type,
-            max_token_bytes: self.max_token_bytes,
+            max_token_bytes,
             require_subject: self.require_subject,
-            clock: self.clock,
+            clock,
         })
     }
 }

@@ -10,6 +10,10 @@ use crate::pipeline::{self, Authentication};
 
 /// The request's verdict for the state's [`Axioms`]; never rejects. See [`Authentication`].
 ///
+/// The verdict is authentication only: `Verified` claims may be a partner issuer's, which
+/// the [`Claims`](crate::Claims) extractor would refuse where no policy admitted them; check
+/// [`Claims::directory`](crate::Claims::directory) before trusting who they name.
+///
 /// ```
 /// use axioms::{Authentication, Axioms, AxiomsLayer};
 /// use axum::{Router, routing::get};

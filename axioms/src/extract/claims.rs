@@ -15,6 +15,13 @@ use crate::rejection::Rejection;
 /// [`AxiomsLayer`](crate::AxiomsLayer) or guard of the same verifier already verified the
 /// request, its verdict is reused rather than verifying twice.
 ///
+/// With several trusted issuers, a **partner** issuer's token (one that does not vouch for
+/// the primary's user directory, see [`Trust`](crate::Trust)) is refused here with 403,
+/// unless a policy of the same verifier admitted the request first — a `#[protected]` that
+/// names the partner or that the operator extends to it, a
+/// [`PolicyLayer`](crate::policy::PolicyLayer): what a handler reads from the claims, someone
+/// extended to that issuer.
+///
 /// # Example
 ///
 /// ```
@@ -53,7 +60,8 @@ where
 ///
 /// No credentials (no `Authorization` header, or another scheme) gives `None`. A bearer token
 /// that is present but invalid is **still rejected** (401) rather than silently treated as
-/// anonymous, so a client with a broken token learns about it.
+/// anonymous, so a client with a broken token learns about it; so is a partner issuer's token
+/// that no policy admitted (403), as for [`Claims`].
 ///
 /// # Example
 ///

@@ -27,7 +27,7 @@ use url::Url;
 use super::fetch::{FetchError, Fetcher};
 use super::key::VerifyingKey;
 use super::set::KeySet;
-use crate::config::{Config, KeySource, Keys};
+use crate::config::{Issuer, KeySource, Keys};
 use crate::rejection::Reason;
 
 /// One published state of the cache.
@@ -51,7 +51,7 @@ pub(crate) struct KeyCache {
     next_attempt: Mutex<Option<Instant>>,
     resolved_jwks: ArcSwapOption<Url>,
     fetcher: Fetcher,
-    /// The key settings, shared with the [`Config`].
+    /// The key settings, shared with the [`Issuer`].
     config: Arc<Keys>,
     issuer: Option<String>,
     /// How long a request waits for a fetch in flight.
@@ -68,7 +68,7 @@ impl Drop for Landed {
 }
 
 impl KeyCache {
-    pub(crate) fn new(config: &Config) -> Result<Self, FetchError> {
+    pub(crate) fn new(config: &Issuer) -> Result<Self, FetchError> {
         // Local keys are loaded once, here, and never fetched.
         let snapshot = match &config.keys.source {
             KeySource::Local(set) => Snapshot {
@@ -86,7 +86,7 @@ impl KeyCache {
             resolved_jwks: ArcSwapOption::empty(),
             fetcher: Fetcher::new(&config.http)?,
             config: Arc::clone(&config.keys),
-            issuer: config.validation.issuer.clone(),
+            issuer: config.issuer().map(str::to_owned),
             wait: config.http.request_timeout,
         })
     }

@@ -39,9 +39,9 @@ pub(crate) enum PublicKey {
     /// an RSA verification: aws-lc builds the modulus's Montgomery context once per key
     /// object, so a reused one is the signature check alone.
     Parsed(Box<ParsedPublicKey>),
-    /// A locally configured HMAC secret ([`ConfigBuilder::hmac_secret`]): never from a JWKS.
+    /// A locally configured HMAC secret ([`IssuerBuilder::hmac_secret`]): never from a JWKS.
     ///
-    /// [`ConfigBuilder::hmac_secret`]: crate::ConfigBuilder::hmac_secret
+    /// [`IssuerBuilder::hmac_secret`]: crate::IssuerBuilder::hmac_secret
     Hmac(Box<aws_lc_rs::hmac::Key>),
 }
 

@@ -37,7 +37,10 @@ pub struct AxiomsLayer {
 }
 
 impl AxiomsLayer {
-    /// Rejects requests without a valid token (the configured safe methods excepted).
+    /// Rejects requests without a valid token (the configured safe methods excepted), like a
+    /// bare `#[protected]`: a partner issuer's token is refused (403) unless a policy of the
+    /// same verifier admitted the request before this layer. Put policies naming partners
+    /// inside a [`record`](Self::record) layer, not a `require` one.
     pub fn require(axioms: Axioms) -> Self {
         let safe = axioms.config().safe_methods();
         Self {

@@ -99,8 +99,9 @@ pub(crate) fn check(
             let Some(origin) = dpop.origin.as_deref() else {
                 return Err(fail(Reason::TokenNotDpopBound));
             };
-            let validation = &config.validation;
-            let now = validation.clock.now();
+            // Proofs are held to the primary issuer's leeway, on the service's clock.
+            let validation = &config.primary().validation;
+            let now = config.clock.now();
             let path = parts
                 .extensions
                 .get::<axum::extract::OriginalUri>()

@@ -17,9 +17,14 @@
 //! 4. **Record**: the [`Authentication`] verdict goes into the request extensions, tagged with
 //!    the verifier that produced it; a rejection is logged here, once.
 //! 5. **Demand**: each entry point says what it needs — nothing (`AxiomsLayer::record`), a
-//!    verdict (`Option<Claims>`), or a token (`Claims`, `AxiomsLayer::require`, the
-//!    `#[protected]` guard, `PolicyLayer`). Safe methods are applied here and nowhere else.
-//! 6. **Policy**: the guard and `PolicyLayer` evaluate their rule on the admitted claims.
+//!    verdict (`Option<Claims>`), a token (`Claims`, `AxiomsLayer::require`), or a token for
+//!    a policy to judge (the `#[protected]` guard, `PolicyLayer`, `McpLayer`). Safe methods
+//!    are applied here and nowhere else. A partner issuer's token (one that does not vouch
+//!    for the primary's user directory) meets a verdict or token demand only if a policy of
+//!    this verifier admitted the request first: whatever a handler then reads from it, the
+//!    operator or a policy extended to that issuer.
+//! 6. **Policy**: the guard and `PolicyLayer` evaluate their rule on the admitted claims, and
+//!    record the admission.
 //!
 //! The extractors, the guard and the layers are thin adapters over [`admit`].
 
@@ -92,6 +97,30 @@ impl VerifierId {
 struct Recorded {
     verifier: VerifierId,
     auth: Authentication,
+}
+
+/// A policy of this verifier admitted the request: its claims count for the extractors and
+/// layers that come after, whatever issuer vouched. Crate-private, like [`Recorded`].
+#[derive(Clone, Copy)]
+struct Admitted(VerifierId);
+
+/// Records that a policy of `axioms` admitted the request with `claims`. Only a partner's
+/// claims need it (the primary directory's count everywhere), so the usual request writes
+/// nothing.
+pub(crate) fn record_admission(axioms: &Axioms, parts: &mut Parts, claims: &Claims) {
+    if !claims.is_home() {
+        parts.extensions.insert(Admitted(axioms.id()));
+    }
+}
+
+/// Whether `claims` count on a route without a policy of their own: they vouch for the
+/// primary directory, or a policy of `axioms` admitted the request.
+fn trusted_here(axioms: &Axioms, parts: &Parts, claims: &Claims) -> bool {
+    claims.is_home()
+        || parts
+            .extensions
+            .get::<Admitted>()
+            .is_some_and(|admitted| admitted.0 == axioms.id())
 }
 
 /// Steps 1–4: the request's verdict for `axioms`, recorded for later entry points.
@@ -223,8 +252,11 @@ pub(crate) enum Demand {
     Nothing,
     /// A verdict: no credentials is fine, bad credentials are refused (`Option<Claims>`).
     Verdict,
-    /// A valid token, unless the method is one of `safe` (`Claims`, the guard, the layers).
+    /// A valid token, unless the method is one of `safe` (`Claims`, `AxiomsLayer::require`).
     Token(SafeMethods),
+    /// A valid token for a policy to judge, unless the method is one of `safe` (the guard,
+    /// `PolicyLayer`, `McpLayer`): whose claims count is the policy's to say.
+    Policy(SafeMethods),
 }
 
 /// How a request passed its entry point.
@@ -244,17 +276,24 @@ pub(crate) async fn admit(
     demand: Demand,
 ) -> Result<Admission, AuthError> {
     let auth = authenticate(axioms, parts).await;
-    let needs_token = match demand {
+    let (needs_token, policy) = match demand {
         Demand::Nothing => {
             return Ok(Admission::Pass(match auth {
                 Authentication::Verified(claims) => Some(claims),
                 _ => None,
             }));
         }
-        Demand::Verdict => false,
-        Demand::Token(safe) => !safe.contains(&parts.method),
+        Demand::Verdict => (false, false),
+        Demand::Token(safe) => (!safe.contains(&parts.method), false),
+        Demand::Policy(safe) => (!safe.contains(&parts.method), true),
     };
     match auth {
+        // A partner's token, with no policy to extend to it: not for this route.
+        Authentication::Verified(claims) if !policy && !trusted_here(axioms, parts, &claims) => {
+            let err = axioms.denial(Reason::IssuerNotAccepted, &claims);
+            err.log();
+            Err(err)
+        }
         Authentication::Verified(claims) if needs_token => Ok(Admission::Authenticated(claims)),
         Authentication::Verified(claims) => Ok(Admission::Pass(Some(claims))),
         Authentication::Anonymous if needs_token => {

@@ -57,7 +57,7 @@ pub(crate) async fn enforce<S, P: Policy<S>>(
     state: &S,
 ) -> Result<(), Response> {
     let safe = P::SAFE_METHODS.unwrap_or(axioms.config().safe_methods());
-    match pipeline::admit(axioms, parts, Demand::Token(safe)).await {
+    match pipeline::admit(axioms, parts, Demand::Policy(safe)).await {
         // A safe method: the handler runs without the policy.
         Ok(Admission::Pass(_)) => Ok(()),
         // A rule without ownership is decided at once, from the claims. One that names it
@@ -65,13 +65,18 @@ pub(crate) async fn enforce<S, P: Policy<S>>(
         // stays small (the handler's future is allocated per request, and its size decides
         // which allocator path it takes).
         Ok(Admission::Authenticated(claims)) if const { !P::RULE.has_owner() } => {
-            match P::RULE.eval(&claims, None, &Ctx::of(axioms.config())) {
-                Tri::Yes => Ok(()),
+            match P::RULE.eval(&claims, None, &Ctx::of(axioms.config(), P::NAME)) {
+                Tri::Yes => {
+                    pipeline::record_admission(axioms, parts, &claims);
+                    Ok(())
+                }
                 Tri::No | Tri::Unknown => Err(deny::<S, P>(axioms, &claims, None)),
             }
         }
         Ok(Admission::Authenticated(claims)) => {
-            Box::pin(decide::<S, P>(axioms, parts, state, &claims)).await
+            Box::pin(decide::<S, P>(axioms, parts, state, &claims)).await?;
+            pipeline::record_admission(axioms, parts, &claims);
+            Ok(())
         }
         // A 401 says which scopes the route needs, so that a client knows what to ask for.
         Err(err) if err.status() == http::StatusCode::UNAUTHORIZED => {
@@ -96,7 +101,7 @@ async fn decide<S, P: Policy<S>>(
     state: &S,
     claims: &Claims,
 ) -> Result<(), Response> {
-    let matcher = &Ctx::of(axioms.config());
+    let matcher = &Ctx::of(axioms.config(), P::NAME);
     let rule = &P::RULE;
     match rule.eval(claims, None, matcher) {
         Tri::No => return Err(deny::<S, P>(axioms, claims, None)),
@@ -112,7 +117,7 @@ async fn decide<S, P: Policy<S>>(
 }
 
 fn deny<S, P: Policy<S>>(axioms: &Axioms, claims: &Claims, owner: Option<bool>) -> Response {
-    let (reason, scopes, mode) = P::RULE.denial(claims, owner, &Ctx::of(axioms.config()));
+    let (reason, scopes, mode) = P::RULE.denial(claims, owner, &Ctx::of(axioms.config(), P::NAME));
     let reason = match (P::MISMATCH, owner) {
         // The object was fetched and the answer depends on it: hide that it exists.
         (Mismatch::NotFound, Some(_)) => Reason::NotOwnerHidden,

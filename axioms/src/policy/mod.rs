@@ -19,10 +19,11 @@ use http::request::Parts;
 
 use crate::claims::Claims;
 
+pub use crate::claims::OwnerValue;
 pub use crate::pipeline::{SafeMethods, UnsafeMethod};
 pub use guard::Guard;
 pub use layer::{PolicyLayer, PolicyService};
-pub use owner::{Fetch, FetchOutput, Owned, OwnerValue};
+pub use owner::{Fetch, FetchOutput, Owned};
 pub use rule::{Credential, Rule};
 #[cfg(feature = "mcp")]
 pub(crate) use rule::{Ctx, Tri};
@@ -135,6 +136,23 @@ pub fn policy_of(
     }
 }
 
+/// Every `(policy, issuer)` pair where a registered policy names a trusted issuer
+/// (`issuer = …`), for the startup check that each is configured.
+pub(crate) fn registered_issuers() -> impl Iterator<Item = (&'static str, &'static str)> {
+    registered().flat_map(|r| {
+        r.rule()
+            .map(Rule::issuers)
+            .unwrap_or_default()
+            .into_iter()
+            .map(move |issuer| (r.name, issuer))
+    })
+}
+
+/// Whether a handler or named policy called `name` is registered.
+pub(crate) fn is_registered(name: &str) -> bool {
+    registered().any(|r| r.name == name)
+}
+
 /// Every scope the registered policies name, sorted, once each.
 pub(crate) fn registered_scopes() -> Vec<&'static str> {
     let mut scopes: Vec<&'static str> = registered()
@@ -199,6 +217,10 @@ pub trait LayerPolicy: Policy<()> {}
 /// assert!(matches!(<Editors as Policy<()>>::RULE, Rule::AllOf(_)));
 /// ```
 pub trait Policy<S>: Send + Sync + 'static {
+    /// The policy's name: the handler's (`#[protected]`) or the named policy's
+    /// (`policy!`), as the operator extends it to a partner issuer
+    /// (`AXIOMS_<NAME>_TRUSTED_FOR`).
+    const NAME: &'static str = "";
     /// The rule, evaluated against verified claims. Whether the object must be fetched
     /// follows from it ([`Rule::has_owner`]).
     const RULE: Rule;

@@ -48,8 +48,13 @@ pub enum Rule {
     Dpop,
     /// The request came with one of these kinds of credential: `credentials = any(…)`.
     Credentials(&'static [Credential]),
-    /// One of these trusted issuers vouched for the token ([`Claims::vouched_by`]):
-    /// `issuer = any(…)`. An API key has no issuer.
+    /// One of these trusted issuers, by the names they are trusted under, vouched for the
+    /// token ([`Claims::vouched_by`]): `issuer = any(…)`. An API key has no issuer.
+    ///
+    /// It also decides whose claims the clauses beside it may read: in an
+    /// [`AllOf`](Rule::AllOf) (the attribute's own list is one), the other clauses accept
+    /// the named issuers' tokens, while everywhere else only issuers of the primary directory
+    /// (and partners the operator extends the policy to) count.
     Issuer(&'static [&'static str]),
 }
 
@@ -88,19 +93,23 @@ impl Credential {
     }
 }
 
-/// What a rule is evaluated with besides the claims: how scopes match, and the clock.
+/// What a rule is evaluated with besides the claims: how scopes match, the clock, and the
+/// name of the policy (which partners the operator extends it to).
 pub(crate) struct Ctx<'a> {
     pub(crate) matcher: &'a dyn ScopeMatcher,
     /// Read only by the rules that need the time (`max_age`): most policies never do.
     pub(crate) clock: &'a dyn crate::clock::Clock,
+    /// The policy's name, as `trusted_for` lists it.
+    pub(crate) policy: &'a str,
 }
 
 impl<'a> Ctx<'a> {
-    /// The context of a verifier's configuration.
-    pub(crate) fn of(config: &'a crate::config::Config) -> Self {
+    /// The context of the policy `policy` under a verifier's configuration.
+    pub(crate) fn of(config: &'a crate::config::Config, policy: &'a str) -> Self {
         Self {
             matcher: config.scope_matcher(),
-            clock: &*config.validation.clock,
+            clock: &*config.clock,
+            policy,
         }
     }
 }
@@ -110,6 +119,27 @@ const fn any_has_owner(rules: &[Rule]) -> bool {
         [] => false,
         [first, rest @ ..] => first.has_owner() || any_has_owner(rest),
     }
+}
+
+/// Whether the claims' issuer is one of `names` (an API key has none).
+fn vouched_by_one_of(claims: &Claims, names: &[&str]) -> bool {
+    claims.vouched_by().is_some_and(|n| names.contains(&n))
+}
+
+/// Whether `rules`, the clauses of one `all_of`, name the claims' issuer: they hold an
+/// `issuer = …` clause, and the claims' issuer is in every one. The other clauses may then
+/// read what that issuer vouches for.
+fn names_issuer_of(rules: &[Rule], claims: &Claims) -> bool {
+    let mut named = false;
+    for rule in rules {
+        if let Rule::Issuer(names) = rule {
+            if !vouched_by_one_of(claims, names) {
+                return false;
+            }
+            named = true;
+        }
+    }
+    named
 }
 
 /// A three-valued truth: ownership is unknown until the object is fetched.
@@ -147,6 +177,7 @@ impl Rule {
         let ctx = Ctx {
             matcher: &crate::check::Exact,
             clock: &crate::clock::SystemClock,
+            policy: "",
         };
         match self.eval(claims, owner, &ctx) {
             Tri::Yes => Some(true),
@@ -155,10 +186,43 @@ impl Rule {
         }
     }
 
-    /// Evaluates the rule; `owner` is `None` while the object has not been fetched.
+    /// Evaluates the rule; `owner` is `None` while the object has not been fetched. Claims
+    /// of an issuer the policy does not trust satisfy only `issuer = …` clauses naming it
+    /// (and the clauses those scope).
     pub(crate) fn eval(&self, claims: &Claims, owner: Option<bool>, m: &Ctx<'_>) -> Tri {
+        self.eval_in(claims, owner, m, claims.trusted_by(m.policy))
+    }
+
+    /// [`eval`](Self::eval) where `trusted` says whether the claims' issuer counts here.
+    fn eval_in(&self, claims: &Claims, owner: Option<bool>, m: &Ctx<'_>, trusted: bool) -> Tri {
         let bool_tri = |b: bool| if b { Tri::Yes } else { Tri::No };
         match self {
+            Rule::Issuer(issuers) => bool_tri(vouched_by_one_of(claims, issuers)),
+            Rule::AnyOf(rules) => {
+                let mut unknown = false;
+                for r in *rules {
+                    match r.eval_in(claims, owner, m, trusted) {
+                        Tri::Yes => return Tri::Yes,
+                        Tri::Unknown => unknown = true,
+                        Tri::No => {}
+                    }
+                }
+                if unknown { Tri::Unknown } else { Tri::No }
+            }
+            Rule::AllOf(rules) => {
+                let trusted = trusted || names_issuer_of(rules, claims);
+                let mut unknown = false;
+                for r in *rules {
+                    match r.eval_in(claims, owner, m, trusted) {
+                        Tri::No => return Tri::No,
+                        Tri::Unknown => unknown = true,
+                        Tri::Yes => {}
+                    }
+                }
+                if unknown { Tri::Unknown } else { Tri::Yes }
+            }
+            // Every other clause reads what the issuer vouches for.
+            _ if !trusted => Tri::No,
             Rule::Acr(classes) => bool_tri(
                 claims
                     .value("acr")
@@ -172,11 +236,6 @@ impl Rule {
             // The pipeline accepts a `cnf.jkt` token only with a valid proof of that key.
             Rule::Dpop => bool_tri(claims.is_dpop_bound()),
             Rule::Credentials(kinds) => bool_tri(kinds.contains(&Credential::of(claims))),
-            Rule::Issuer(issuers) => bool_tri(
-                claims
-                    .vouched_by()
-                    .is_some_and(|issuer| issuers.contains(&issuer)),
-            ),
             Rule::Authenticated => Tri::Yes,
             Rule::Scopes(mode, req) if m.matcher.is_exact() => {
                 bool_tri(claims.holds(Granted::Scopes, *mode, req))
@@ -189,28 +248,6 @@ impl Rule {
                 bool_tri(claims.holds(Granted::Permissions, *mode, req))
             }
             Rule::Owner => owner.map_or(Tri::Unknown, bool_tri),
-            Rule::AnyOf(rules) => {
-                let mut unknown = false;
-                for r in *rules {
-                    match r.eval(claims, owner, m) {
-                        Tri::Yes => return Tri::Yes,
-                        Tri::Unknown => unknown = true,
-                        Tri::No => {}
-                    }
-                }
-                if unknown { Tri::Unknown } else { Tri::No }
-            }
-            Rule::AllOf(rules) => {
-                let mut unknown = false;
-                for r in *rules {
-                    match r.eval(claims, owner, m) {
-                        Tri::No => return Tri::No,
-                        Tri::Unknown => unknown = true,
-                        Tri::Yes => {}
-                    }
-                }
-                if unknown { Tri::Unknown } else { Tri::Yes }
-            }
         }
     }
 
@@ -222,26 +259,37 @@ impl Rule {
         owner: Option<bool>,
         m: &Ctx<'_>,
     ) -> (Reason, &'static [&'static str], Mode) {
+        self.denial_in(claims, owner, m, claims.trusted_by(m.policy))
+    }
+
+    fn denial_in(
+        &self,
+        claims: &Claims,
+        owner: Option<bool>,
+        m: &Ctx<'_>,
+        trusted: bool,
+    ) -> (Reason, &'static [&'static str], Mode) {
         match self {
-            Rule::Acr(_) | Rule::MaxAge(_) => {
-                (Reason::InsufficientUserAuthentication, &[], Mode::All)
-            }
-            Rule::Dpop => (Reason::DpopRequired, &[], Mode::All),
-            Rule::Credentials(_) => (Reason::CredentialNotAccepted, &[], Mode::All),
             Rule::Issuer(_) => (Reason::IssuerNotAccepted, &[], Mode::All),
-            Rule::Scopes(mode, req) => (Reason::MissingScope, req, *mode),
-            Rule::Roles(..) => (Reason::MissingRole, &[], Mode::All),
-            Rule::Permissions(..) => (Reason::MissingPermission, &[], Mode::All),
-            Rule::Owner => (Reason::NotOwner, &[], Mode::All),
             // Blame a clause that said no; one that is only unknown (ownership not yet
             // fetched) is not the reason for a denial.
-            Rule::AllOf(rules) => rules
-                .iter()
-                .find(|r| r.eval(claims, owner, m) == Tri::No)
-                .or_else(|| rules.iter().find(|r| r.eval(claims, owner, m) != Tri::Yes))
-                .map_or((Reason::PolicyDenied, &[], Mode::All), |r| {
-                    r.denial(claims, owner, m)
-                }),
+            Rule::AllOf(rules) => {
+                let trusted = trusted || names_issuer_of(rules, claims);
+                let eval = |r: &Rule| r.eval_in(claims, owner, m, trusted);
+                rules
+                    .iter()
+                    .find(|r| eval(r) == Tri::No)
+                    .or_else(|| rules.iter().find(|r| eval(r) != Tri::Yes))
+                    .map_or((Reason::PolicyDenied, &[], Mode::All), |r| {
+                        r.denial_in(claims, owner, m, trusted)
+                    })
+            }
+            // Nothing but an `issuer = …` alternative could have let it through.
+            Rule::AnyOf(rules)
+                if !trusted && !rules.iter().any(|r| matches!(r, Rule::Issuer(_))) =>
+            {
+                (Reason::IssuerNotAccepted, &[], Mode::All)
+            }
             Rule::AnyOf(rules) => {
                 let (scopes, mode) = rules
                     .iter()
@@ -252,6 +300,16 @@ impl Rule {
                     .unwrap_or((&[], Mode::All));
                 (Reason::PolicyDenied, scopes, mode)
             }
+            _ if !trusted => (Reason::IssuerNotAccepted, &[], Mode::All),
+            Rule::Acr(_) | Rule::MaxAge(_) => {
+                (Reason::InsufficientUserAuthentication, &[], Mode::All)
+            }
+            Rule::Dpop => (Reason::DpopRequired, &[], Mode::All),
+            Rule::Credentials(_) => (Reason::CredentialNotAccepted, &[], Mode::All),
+            Rule::Scopes(mode, req) => (Reason::MissingScope, req, *mode),
+            Rule::Roles(..) => (Reason::MissingRole, &[], Mode::All),
+            Rule::Permissions(..) => (Reason::MissingPermission, &[], Mode::All),
+            Rule::Owner => (Reason::NotOwner, &[], Mode::All),
             Rule::Authenticated => (Reason::PolicyDenied, &[], Mode::All),
         }
     }
@@ -318,6 +376,37 @@ impl Rule {
                 })
             }
             _ => (&[], None),
+        }
+    }
+
+    /// Every trusted issuer the rule names (`issuer = …`), in order, once each.
+    ///
+    /// ```
+    /// use axioms::policy::Rule;
+    /// const RULE: Rule = Rule::AnyOf(&[Rule::Issuer(&["partner"]), Rule::Owner]);
+    /// assert_eq!(RULE.issuers(), ["partner"]);
+    /// ```
+    pub fn issuers(&self) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        self.visit(&mut |rule| {
+            if let Rule::Issuer(names) = rule {
+                for name in *names {
+                    if !out.contains(name) {
+                        out.push(*name);
+                    }
+                }
+            }
+        });
+        out
+    }
+
+    /// Calls `f` on the rule and every clause inside it.
+    fn visit(&self, f: &mut impl FnMut(&Rule)) {
+        f(self);
+        if let Rule::AllOf(rules) | Rule::AnyOf(rules) = self {
+            for rule in *rules {
+                rule.visit(f);
+            }
         }
     }
 
@@ -406,6 +495,7 @@ mod tests {
         Ctx {
             matcher: &Exact,
             clock: Box::leak(Box::new(crate::clock::ManualClock::new(1_000))),
+            policy: "extended",
         }
     }
 
@@ -476,6 +566,63 @@ mod tests {
         assert_eq!(either.challenge_scopes(), (vec!["mod"], Mode::All));
         assert_eq!(two.scopes(), ["a", "b", "c"]);
         assert!(Rule::Authenticated.challenge_scopes().0.is_empty());
+    }
+
+    /// Claims vouched for by the trusted issuer `name` of `directory`, extended to the
+    /// policies `policies`.
+    fn vouched(name: &str, directory: &str, policies: &[&str], v: serde_json::Value) -> Claims {
+        let voucher = std::sync::Arc::new(crate::claims::Voucher::new(
+            1,
+            name,
+            directory,
+            policies.iter().map(|p| Box::from(*p)),
+        ));
+        claims(v).vouch(&voucher)
+    }
+
+    #[test]
+    fn a_partner_satisfies_only_what_names_it_or_is_extended_to_it() {
+        let admin = json!({"sub": "alice", "roles": ["admin"], "scope": "notes:read"});
+        let partner = vouched("partner", "partner", &[], admin.clone());
+        let extended = vouched("partner", "partner", &["extended"], admin.clone());
+        let migrated = vouched("keycloak", "primary", &[], admin.clone());
+        let ours = vouched("primary", "primary", &[], admin);
+        let roles = Rule::AllOf(&[Rule::Roles(Mode::Any, &["admin"])]);
+        let named = Rule::AllOf(&[
+            Rule::Issuer(&["partner"]),
+            Rule::Roles(Mode::Any, &["admin"]),
+        ]);
+        let either = Rule::AnyOf(&[
+            Rule::AllOf(&[Rule::Issuer(&["partner"]), Rule::Owner]),
+            Rule::Roles(Mode::Any, &["admin"]),
+        ]);
+        let other = Ctx {
+            policy: "other",
+            ..ctx()
+        };
+        // Not named, not extended: nothing, not even a bare valid token.
+        for rule in [&roles, &Rule::Authenticated, &Rule::Dpop] {
+            assert_eq!(rule.eval(&partner, None, &other), Tri::No, "{rule}");
+        }
+        assert_eq!(
+            roles.denial(&partner, None, &other).0,
+            Reason::IssuerNotAccepted
+        );
+        // Named: its clauses beside the name read the partner's claims.
+        assert_eq!(named.eval(&partner, None, &other), Tri::Yes);
+        assert_eq!(named.eval(&ours, None, &other), Tri::No);
+        // Named in one branch only: the other branch still refuses its roles.
+        assert_eq!(either.eval(&partner, Some(false), &other), Tri::No);
+        assert_eq!(either.eval(&partner, Some(true), &other), Tri::Yes);
+        assert_eq!(either.eval(&ours, Some(false), &other), Tri::Yes);
+        // Extended by the operator to this policy (the context's name is `extended`).
+        assert_eq!(roles.eval(&extended, None, &ctx()), Tri::Yes);
+        assert_eq!(roles.eval(&extended, None, &other), Tri::No);
+        // The primary directory: trusted everywhere.
+        for c in [&ours, &migrated] {
+            assert_eq!(roles.eval(c, None, &other), Tri::Yes);
+        }
+        assert_eq!(named.issuers(), ["partner"]);
     }
 
     #[test]

@@ -25,7 +25,7 @@ use url::Url;
 
 use super::verify::{self, Failure};
 use crate::claims::Claims;
-use crate::config::Config;
+use crate::config::Issuer;
 use crate::config::introspection::{Endpoint, Introspection};
 use crate::jwks::fetch::{FetchError, Fetcher};
 use crate::rejection::Reason;
@@ -46,10 +46,8 @@ type Flight = Shared<BoxFuture<'static, Result<Answer, Reason>>>;
 pub(crate) struct Introspector {
     fetcher: Fetcher,
     settings: Introspection,
-    /// The issuer's configuration: how answers are read and checked.
-    config: Config,
-    /// Who vouches for the answers: the issuer's slot in the trust registry, and its name.
-    vouch: (usize, Option<Arc<str>>),
+    /// The issuer's settings (how answers are read and checked), and who vouches for them.
+    config: Issuer,
     /// The endpoint, once discovered.
     resolved: ArcSwapOption<Url>,
     cache: Mutex<Cache>,
@@ -84,11 +82,7 @@ struct Entry {
 const ENTRY_OVERHEAD: usize = 160;
 
 impl Introspector {
-    pub(crate) fn new(
-        config: &Config,
-        settings: Introspection,
-        vouch: (usize, Option<Arc<str>>),
-    ) -> Result<Self, FetchError> {
+    pub(crate) fn new(config: &Issuer, settings: Introspection) -> Result<Self, FetchError> {
         let resolved = ArcSwapOption::empty();
         if let Endpoint::Fixed(url) = &settings.endpoint {
             resolved.store(Some(Arc::new(url.clone())));
@@ -97,7 +91,6 @@ impl Introspector {
             fetcher: Fetcher::new(&config.http)?,
             settings,
             config: config.clone(),
-            vouch,
             resolved,
             cache: Mutex::new(Cache::default()),
             flights: Mutex::new(HashMap::new()),
@@ -291,10 +284,7 @@ impl Introspector {
             return Err(Reason::IntrospectionUnavailable);
         };
         Ok(match interpret(&self.config, body)? {
-            Answer::Active(claims) => {
-                let (slot, name) = &self.vouch;
-                Answer::Active(claims.vouch(*slot, name.as_ref()))
-            }
+            Answer::Active(claims) => Answer::Active(claims.vouch(&self.config.voucher)),
             inactive => inactive,
         })
     }
@@ -317,11 +307,7 @@ impl Introspector {
         }
         let url = self
             .fetcher
-            .discover_endpoint(
-                discovery,
-                self.config.validation.issuer.as_deref(),
-                "introspection_endpoint",
-            )
+            .discover_endpoint(discovery, self.config.issuer(), "introspection_endpoint")
             .await
             .map_err(|err| {
                 tracing::warn!(
@@ -343,7 +329,7 @@ impl Introspector {
 /// An introspection answer as claims, or why the token is refused; `Err` when the answer is
 /// not one (RFC 7662 §2.2 makes `active` a required boolean): that says nothing about the
 /// token, so it is a 503, and not cached.
-fn interpret(config: &Config, mut body: Map<String, Value>) -> Result<Answer, Reason> {
+fn interpret(config: &Issuer, mut body: Map<String, Value>) -> Result<Answer, Reason> {
     match body.remove("active") {
         Some(Value::Bool(true)) => {}
         Some(Value::Bool(false)) => return Ok(Answer::Inactive(Reason::TokenInactive)),
@@ -368,11 +354,7 @@ fn interpret(config: &Config, mut body: Map<String, Value>) -> Result<Answer, Re
     // The endpoint is the issuer's: an answer without `iss` is the issuer's word, and its
     // claims say so like a JWT's do (a multi-tenant template names no one issuer).
     if !body.contains_key("iss")
-        && let Some(issuer) = config
-            .validation
-            .issuer
-            .as_deref()
-            .filter(|i| !i.contains(verify::TENANT_PLACEHOLDER))
+        && let Some(issuer) = config.validation.issuer.as_ref().and_then(|i| i.exact())
     {
         body.insert("iss".into(), Value::String(issuer.to_owned()));
     }
@@ -436,14 +418,17 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn config() -> Config {
-        Config::builder()
+    fn config() -> Issuer {
+        let issuer = Issuer::builder()
             .issuer("https://issuer.example/")
             .audience("api")
             .introspection("rs", "secret")
-            .introspection_endpoint("http://127.0.0.1:9/introspect")
+            .introspection_endpoint("http://127.0.0.1:9/introspect");
+        crate::Config::builder(issuer)
             .build()
             .unwrap_or_else(|e| panic!("{e}"))
+            .primary()
+            .clone()
     }
 
     fn answer(body: serde_json::Value) -> Result<Answer, Reason> {
@@ -539,8 +524,7 @@ mod tests {
     fn re_introspected_tokens_do_not_grow_the_cache() {
         let config = config();
         let settings = config.introspection.clone().unwrap_or_else(|| panic!("on"));
-        let introspector =
-            Introspector::new(&config, settings, (0, None)).unwrap_or_else(|e| panic!("{e}"));
+        let introspector = Introspector::new(&config, settings).unwrap_or_else(|e| panic!("{e}"));
         for round in 0..1000 {
             for token in 0..3u8 {
                 let answer = Answer::Inactive(Reason::TokenInactive);

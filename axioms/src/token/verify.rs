@@ -10,7 +10,8 @@ use serde_json::{Map, Value};
 use super::json::{JsonError, parse_object};
 use crate::algorithm::Algorithm;
 use crate::claims::Claims;
-use crate::config::{AudienceClaim, Config, TokenType, Validation};
+use crate::config::{AudienceClaim, Issuer, TokenType, Validation};
+use crate::issuer_id::IssuerId;
 use crate::jwks::cache::KeyCache;
 use crate::jwks::key::{MAX_KID_BYTES, VerifyingKey};
 use crate::jwks::set::escape_kid;
@@ -110,14 +111,14 @@ impl HeaderMemo {
 /// that verified it; `payload` is the payload already decoded when the issuer was chosen by
 /// it.
 pub(crate) async fn verify_with(
-    config: &Config,
+    issuer: &Issuer,
     keys: &Arc<KeyCache>,
     headers: &HeaderMemo,
     token: &str,
     payload: Option<Map<String, Value>>,
 ) -> Result<(Claims, Arc<VerifyingKey>), Failure> {
-    let validation = &config.validation;
-    let parts = parse(validation, &config.keys.algorithms, Some(headers), token)?;
+    let validation = &issuer.validation;
+    let parts = parse(validation, &issuer.keys.algorithms, Some(headers), token)?;
     let key = keys.lookup(parts.kid.as_deref()).await?;
     check_signature(&parts, &key).map_err(|reason| Failure {
         reason,
@@ -138,7 +139,10 @@ pub(crate) async fn verify_with(
         None => decode_json(parts.payload_b64, Reason::InvalidPayload)?,
     };
     let claims = Claims::build(payload, &validation.claim_names).map_err(|_| Reason::ClaimType)?;
-    check_claims(validation, &claims, parts.typed_access_token)?;
+    check_claims(validation, &claims, parts.typed_access_token).map_err(|reason| Failure {
+        reason,
+        detail: (reason == Reason::TenantNotAllowed).then(|| tenant_detail(&claims)),
+    })?;
     Ok((claims, key))
 }
 
@@ -154,7 +158,7 @@ pub(crate) fn choose_issuer<'a, I>(
     token: &str,
 ) -> Result<(usize, Map<String, Value>), Reason>
 where
-    I: IntoIterator<Item = Option<&'a str>>,
+    I: IntoIterator<Item = Option<&'a IssuerId>>,
 {
     if token.len() > max_token_bytes {
         return Err(Reason::TokenTooLarge);
@@ -169,7 +173,7 @@ where
     let tid = payload.get("tid").and_then(Value::as_str);
     let index = issuers
         .into_iter()
-        .position(|configured| configured.is_some_and(|c| issuer_matches_tid(c, iss, tid)))
+        .position(|configured| configured.is_some_and(|c| c.matches(iss, tid)))
         .ok_or(Reason::IssuerMismatch)?;
     Ok((index, payload))
 }
@@ -309,7 +313,7 @@ fn parse_header(
     }
     let alg = if alg.starts_with("HS") {
         // Only an issuer whose HMAC secret is configured locally lists its one HS algorithm
-        // (`ConfigBuilder::hmac_secret`); for every other issuer HS* is refused outright.
+        // (`IssuerBuilder::hmac_secret`); for every other issuer HS* is refused outright.
         Algorithm::from_hmac_name(alg)
             .filter(|a| algorithms.contains(a))
             .ok_or(Reason::SymmetricAlgorithm)?
@@ -442,10 +446,13 @@ fn check_claims(
     if let Some(issuer) = &config.issuer {
         match claims.issuer() {
             None => return Err(Reason::MissingIssuer),
-            Some(iss) if !issuer_matches(issuer, iss, claims) => {
+            Some(iss) if !issuer.matches(iss, tid(claims)) => {
                 return Err(Reason::IssuerMismatch);
             }
             Some(_) => {}
+        }
+        if !config.tenants.accepts(tid(claims)) {
+            return Err(Reason::TenantNotAllowed);
         }
     }
     check_audience(config, claims)?;
@@ -476,9 +483,12 @@ pub(crate) fn check_introspected(
     typed: bool,
 ) -> Result<(), Reason> {
     if let (Some(issuer), Some(iss)) = (&config.issuer, claims.issuer())
-        && !issuer_matches(issuer, iss, claims)
+        && !issuer.matches(iss, tid(claims))
     {
         return Err(Reason::IssuerMismatch);
+    }
+    if !config.tenants.accepts(tid(claims)) {
+        return Err(Reason::TenantNotAllowed);
     }
     check_audience(config, claims)?;
     check_times_given(config, claims)?;
@@ -517,60 +527,15 @@ fn check_audience(config: &Validation, claims: &Claims) -> Result<(), Reason> {
     Ok(())
 }
 
-/// The placeholder of Microsoft Entra ID's multi-tenant issuer template.
-pub(crate) const TENANT_PLACEHOLDER: &str = "{tenantid}";
-
-/// `iss` equals the configured issuer exactly; for a multi-tenant template
-/// (`https://login.microsoftonline.com/{tenantid}/v2.0`), `{tenantid}` is the token's own
-/// `tid` claim, which must be a GUID, and the rest must match exactly.
-fn issuer_matches(configured: &str, iss: &str, claims: &Claims) -> bool {
-    issuer_matches_tid(
-        configured,
-        iss,
-        claims.value("tid").and_then(serde_json::Value::as_str),
-    )
+/// The token's `tid` (Entra's tenant), when it is a string.
+fn tid(claims: &Claims) -> Option<&str> {
+    claims.value("tid").and_then(Value::as_str)
 }
 
-/// [`issuer_matches`] with the token's `tid` given.
-fn issuer_matches_tid(configured: &str, iss: &str, tid: Option<&str>) -> bool {
-    // Most issuers are no template: one byte search instead of a substring search, which
-    // is what choosing among several issuers costs per issuer.
-    if !configured.as_bytes().contains(&b'{') {
-        return iss == configured;
-    }
-    let Some((prefix, suffix)) = configured.split_once(TENANT_PLACEHOLDER) else {
-        return iss == configured;
-    };
-    let Some(tid) = tid else {
-        return false;
-    };
-    is_guid(tid)
-        && iss.len() == prefix.len() + tid.len() + suffix.len()
-        && iss.starts_with(prefix)
-        && iss.ends_with(suffix)
-        && iss.get(prefix.len()..prefix.len() + tid.len()) == Some(tid)
-}
-
-/// Whether the multi-tenant template `configured` could match the exact issuer `exact` (for
-/// the order of a trust registry).
-pub(crate) fn template_matches(configured: &str, exact: &str) -> bool {
-    configured
-        .split_once(TENANT_PLACEHOLDER)
-        .is_some_and(|(prefix, suffix)| {
-            exact.len() > prefix.len() + suffix.len()
-                && exact.starts_with(prefix)
-                && exact.ends_with(suffix)
-        })
-}
-
-/// `8-4-4-4-12` hexadecimal digits.
-fn is_guid(s: &str) -> bool {
-    let groups: Vec<&str> = s.split('-').collect();
-    groups.len() == 5
-        && groups
-            .iter()
-            .zip([8, 4, 4, 4, 12])
-            .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
+/// Which tenant was refused, and the setting that decides it.
+fn tenant_detail(claims: &Claims) -> String {
+    let tid = tid(claims).map_or_else(|| "(none)".to_owned(), escape_kid);
+    format!("tid={tid} is not an accepted tenant (AXIOMS_TENANTS, IssuerBuilder::tenants)")
 }
 
 /// The time rules: `now < exp + leeway`, `nbf - leeway <= now`, `iat - leeway <= now`.

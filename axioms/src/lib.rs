@@ -138,10 +138,10 @@ pub use config::{
 pub use jwks::FetchError;
 pub use layer::{AxiomsLayer, AxiomsService, ResponseFuture};
 pub use pipeline::Authentication;
-pub use rejection::{AuthError, AuthErrorKind, ErrorCode, ErrorRenderer, Reason, Rejection};
+pub use rejection::{AuthError, AuthErrorKind, ErrorRenderer, Reason, Rejection};
 pub use resource_metadata::ResourceMetadata;
 pub use token::cache::TokenCacheStats;
-pub use www_authenticate::BearerChallenge;
+pub use www_authenticate::{BearerChallenge, ErrorCode};
 
 #[cfg(feature = "macros")]
 #[cfg_attr(docsrs, doc(cfg(feature = "macros")))]

@@ -22,8 +22,6 @@
 
 #[cfg(feature = "metrics")]
 mod on {
-    use crate::rejection::Reason;
-
     pub(crate) fn authentication(outcome: &'static str, credential: &'static str) {
         ::metrics::counter!(
             "axioms_authentications_total",
@@ -33,11 +31,12 @@ mod on {
         .increment(1);
     }
 
-    pub(crate) fn rejection(status: u16, reason: Reason) {
+    /// A rejection: its status and its reason's label (`Reason::label`).
+    pub(crate) fn rejection(status: u16, reason: &'static str) {
         ::metrics::counter!(
             "axioms_rejections_total",
             "status" => status_label(status),
-            "reason" => reason.label()
+            "reason" => reason
         )
         .increment(1);
     }
@@ -99,10 +98,8 @@ mod on {
 
 #[cfg(not(feature = "metrics"))]
 mod on {
-    use crate::rejection::Reason;
-
     pub(crate) fn authentication(_: &'static str, _: &'static str) {}
-    pub(crate) fn rejection(_: u16, _: Reason) {}
+    pub(crate) fn rejection(_: u16, _: &'static str) {}
     pub(crate) fn verification(_: f64) {}
     pub(crate) fn token_cache(_: bool) {}
     pub(crate) fn token_cache_evictions(_: u64) {}

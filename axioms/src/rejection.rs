@@ -13,55 +13,7 @@ use axum::response::{IntoResponse, Response};
 use http::{HeaderName, HeaderValue, StatusCode, header};
 
 use crate::check::Mode;
-use crate::www_authenticate::BearerChallenge;
-
-/// The RFC 6750 §3.1 error codes.
-///
-/// # Example
-///
-/// ```
-/// use axioms::ErrorCode;
-/// assert_eq!(ErrorCode::InsufficientScope.as_str(), "insufficient_scope");
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ErrorCode {
-    /// `invalid_request` (400): the request is malformed, e.g. two `Authorization` headers.
-    InvalidRequest,
-    /// `invalid_token` (401): the token is malformed, expired, revoked or not for us.
-    InvalidToken,
-    /// `insufficient_scope` (403): the token is valid but does not grant enough.
-    InsufficientScope,
-    /// `insufficient_user_authentication` (401, RFC 9470): the user's authentication is too
-    /// weak or too old for this request; the challenge's `acr_values` / `max_age` say what
-    /// would do.
-    InsufficientUserAuthentication,
-    /// `invalid_dpop_proof` (401, RFC 9449 §7.1): the DPoP proof is missing or fails a check
-    /// of RFC 9449 §4.3.
-    InvalidDpopProof,
-    /// `use_dpop_nonce` (401, RFC 9449 §9): the proof must carry the nonce of the response's
-    /// `DPoP-Nonce` header.
-    UseDpopNonce,
-}
-
-impl ErrorCode {
-    /// The code as it appears on the wire.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::InvalidRequest => "invalid_request",
-            Self::InvalidToken => "invalid_token",
-            Self::InsufficientScope => "insufficient_scope",
-            Self::InsufficientUserAuthentication => "insufficient_user_authentication",
-            Self::InvalidDpopProof => "invalid_dpop_proof",
-            Self::UseDpopNonce => "use_dpop_nonce",
-        }
-    }
-}
-
-impl fmt::Display for ErrorCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+use crate::www_authenticate::{BearerChallenge, ErrorCode};
 
 /// The class of an [`AuthError`]; decides the status code and the challenge.
 ///
@@ -106,471 +58,349 @@ pub enum AuthErrorKind {
     NotFound,
 }
 
-/// The precise, internal reason for a rejection. Logged, never sent to the client.
-///
-/// No variant carries data from the token, so a `Reason` can be logged as-is.
-///
-/// # Example
-///
-/// ```
-/// use axioms::{AuthError, AuthErrorKind, Reason};
-/// let err = AuthError::new(Reason::Expired);
-/// assert_eq!(err.kind(), AuthErrorKind::InvalidToken);
-/// assert_eq!(err.reason().to_string(), "token expired (exp + leeway <= now)");
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Reason {
-    // --- transport (RFC 6750 §2.1) ---
-    /// No `Authorization` header.
-    MissingToken,
-    /// An `Authorization` header with a scheme other than `Bearer`.
-    NotBearer,
-    /// More than one `Authorization` header.
-    MultipleAuthorizationHeaders,
-    /// `Bearer` followed by something that is not `1*SP b64token`.
-    MalformedAuthorization,
-    // --- compact serialization ---
-    /// The token is longer than the configured maximum.
-    TokenTooLarge,
-    /// Not three dot-separated segments.
-    MalformedToken,
-    /// Five segments: a JWE, which access tokens for axioms never are.
-    EncryptedToken,
-    /// A segment is not strict unpadded base64url.
-    InvalidBase64,
-    /// The JOSE header is not a JSON object of the expected shape.
-    InvalidHeader,
-    /// A JSON object in the header or payload repeats a member name.
-    DuplicateMember,
-    /// The payload is not a JSON object.
-    InvalidPayload,
-    // --- JOSE header ---
-    /// `alg` is `none`.
-    AlgNone,
-    /// `alg` is symmetric (HS*): never accepted.
-    SymmetricAlgorithm,
-    /// `alg` is unknown or not in the configured allow-list.
-    AlgorithmNotAllowed,
-    /// `typ` is not an accepted access-token type.
-    InvalidType,
-    /// `crit` is present: axioms understands no JWS extension.
-    CriticalHeader,
-    /// `cty` is present: nested JWTs are not accepted.
-    NestedToken,
-    /// `b64`, `enc` or `zip` is present: not a plain JWS.
-    ForbiddenHeader,
-    /// `kid` is longer than 256 bytes.
-    KidTooLong,
-    /// No `kid` while the key set holds more than one usable key.
-    MissingKid,
-    /// `kid` names no key of the issuer, even after a refetch.
-    UnknownKid,
-    /// `kid` names two different keys in the key set.
-    AmbiguousKid,
-    /// The header's `alg` differs from the one the key is pinned to.
-    AlgorithmKeyMismatch,
-    /// The signature does not verify.
-    InvalidSignature,
-    // --- claims ---
-    /// `iss` is absent.
-    MissingIssuer,
-    /// `iss` is not the configured issuer.
-    IssuerMismatch,
-    /// `tid` names an Entra tenant the multi-tenant issuer does not accept
-    /// (`AXIOMS_TENANTS`).
-    TenantNotAllowed,
-    /// `aud` is absent or empty.
-    MissingAudience,
-    /// `aud` names none of the configured audiences.
-    AudienceMismatch,
-    /// `exp` is absent.
-    MissingExpiry,
-    /// `exp + leeway <= now`.
-    Expired,
-    /// `nbf - leeway > now`.
-    NotYetValid,
-    /// `iat - leeway > now`.
-    IssuedInFuture,
-    /// A registered claim has the wrong JSON type (e.g. a numeric `aud`, a string `exp`).
-    ClaimType,
-    /// A claim required by the strict RFC 9068 profile is absent.
-    MissingRequiredClaim,
-    /// `sub` is absent (RFC 9068 §2.2 requires it).
-    MissingSubject,
-    /// The token is an ID, refresh or logout token, not an access token: it carries
-    /// `at_hash`/`c_hash`/`s_hash`, a `nonce` without an access-token type, a Keycloak `typ`
-    /// claim such as `ID`, or a Cognito `token_use` other than `access`.
-    NotAccessToken,
-    /// The token is sender-constrained (`cnf`) in a way that cannot be checked here: a
-    /// confirmation method other than `jkt` (DPoP) and `x5t#S256` (mTLS), or a token passed to
-    /// [`Axioms::verify`](crate::Axioms::verify), which sees no request to check the proof of
-    /// possession against.
-    SenderConstrained,
-    // --- sender-constrained tokens (RFC 9449 DPoP, RFC 8705 mTLS) ---
-    /// A DPoP-bound token (`cnf.jkt`) sent with the `Bearer` scheme (RFC 9449 §7.2).
-    BoundTokenAsBearer,
-    /// `Authorization: DPoP` with a token that is not DPoP-bound.
-    TokenNotDpopBound,
-    /// The configuration or the route's policy (`dpop = required`) requires DPoP-bound
-    /// tokens, and this one is not.
-    DpopRequired,
-    /// A DPoP-bound token, and DPoP is off: this server has no canonical URL to check a
-    /// proof's `htu` against.
-    DpopNotConfigured,
-    /// `Authorization: DPoP` without a `DPoP` header.
-    MissingDpopProof,
-    /// More than one `DPoP` header.
-    MultipleDpopProofs,
-    /// The proof is not a well-formed JWS of the expected shape (size, segments, base64url,
-    /// JSON, required members and their types).
-    MalformedDpopProof,
-    /// The proof's `typ` is not `dpop+jwt`.
-    DpopProofType,
-    /// The proof's `alg` is `none`, symmetric, or not in the DPoP allow-list.
-    DpopProofAlgorithm,
-    /// The proof's `jwk` is missing, private, weak, unsupported or does not fit `alg`.
-    DpopProofKey,
-    /// The proof's signature does not verify with its `jwk`.
-    DpopProofSignature,
-    /// The proof's `htm` is not the request's method.
-    DpopMethodMismatch,
-    /// The proof's `htu` is not this resource's URL for the request.
-    DpopUriMismatch,
-    /// The proof's `iat` is outside the accepted window.
-    DpopProofStale,
-    /// The proof's `ath` is absent or not the hash of the access token.
-    DpopTokenHashMismatch,
-    /// The proof's `jti` was seen before within the window: a replay.
-    DpopProofReplayed,
-    /// The proof lacks the server's current nonce (or carries an old or foreign one).
-    DpopNonceRequired,
-    /// The proof's key is not the key the token is bound to (`cnf.jkt`).
-    DpopKeyMismatch,
-    /// The DPoP replay store could not be reached in time (fails closed).
-    ReplayStoreUnavailable,
-    /// The in-memory DPoP replay store is full of unexpired proofs (fails closed).
-    ReplayStoreFull,
-    /// A certificate-bound token (`cnf["x5t#S256"]`) on a request without a client
-    /// certificate.
-    MissingClientCertificate,
-    /// The client certificate is not the one the token is bound to.
-    ClientCertificateMismatch,
-    /// The trusted client-certificate header is malformed or repeated.
-    MalformedClientCertificate,
-    // --- API keys ---
-    /// The API key is not one of the configured keys.
-    InvalidApiKey,
-    /// The API-key header is repeated, empty, too long or not visible ASCII.
-    MalformedApiKey,
-    /// Both an `Authorization` credential and an API key: one credential per request.
-    MultipleCredentials,
-    /// The API-key store could not answer.
-    ApiKeyStoreUnavailable,
-    /// The route's policy does not accept this kind of credential (`credentials = …`).
-    CredentialNotAccepted,
-    /// The route's policy does not accept tokens of the issuer that vouched for this one
-    /// (`issuer = …`).
-    IssuerNotAccepted,
-    // --- token sources ---
-    /// The configured token header or cookie is repeated, or not a token.
-    MalformedTokenSource,
-    /// A token from a cookie on a method that changes state, without an allowed `Origin`
-    /// (cross-site request forgery).
-    CrossSiteRequest,
-    // --- keys ---
-    /// The JWKS has never been loaded (the issuer is unreachable).
-    KeysUnavailable,
-    // --- opaque tokens (RFC 7662) ---
-    /// The issuer's introspection endpoint says the token is not active (expired, revoked,
-    /// unknown).
-    TokenInactive,
-    /// The introspection endpoint could not be asked, or did not answer usably.
-    IntrospectionUnavailable,
-    // --- authorization ---
-    /// A required scope is missing.
-    MissingScope,
-    /// A required role is missing.
-    MissingRole,
-    /// A required permission is missing.
-    MissingPermission,
-    /// The caller does not own the object.
-    NotOwner,
-    /// The caller does not own the object, and the policy hides its existence
-    /// (`mismatch = 404`).
-    NotOwnerHidden,
-    /// A policy denied the request.
-    PolicyDenied,
-    /// The user's authentication does not meet the policy's `acr` or `max_age` (step-up).
-    InsufficientUserAuthentication,
+/// Declares [`Reason`] from one table: each reason with its documentation, its kind (which
+/// decides the status and the challenge), its stable label, the operator's message and,
+/// where the client may be told precisely, the client's description.
+macro_rules! reasons {
+    (
+        $(#[$attr:meta])*
+        pub enum Reason {
+            $(
+                $(#[$doc:meta])*
+                $variant:ident => $kind:ident, $label:literal, $message:literal
+                    $(, client = $client:literal)?;
+            )*
+        }
+    ) => {
+        $(#[$attr])*
+        pub enum Reason {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl Reason {
+            /// A stable `snake_case` name for the reason, for metrics labels and log queries
+            /// (`invalid_signature`, `missing_scope`…).
+            ///
+            /// ```
+            /// assert_eq!(axioms::Reason::InvalidSignature.label(), "invalid_signature");
+            /// ```
+            pub const fn label(self) -> &'static str {
+                match self {
+                    $( Self::$variant => $label, )*
+                }
+            }
+
+            /// The class of rejection this reason belongs to.
+            pub const fn kind(self) -> AuthErrorKind {
+                match self {
+                    $( Self::$variant => AuthErrorKind::$kind, )*
+                }
+            }
+
+            /// What the operator reads in the log line.
+            const fn message(self) -> &'static str {
+                match self {
+                    $( Self::$variant => $message, )*
+                }
+            }
+
+            /// What the client may be told of this reason precisely (how a token must be
+            /// presented is no secret of the token); `None`: the description of its kind.
+            const fn client_description(self) -> Option<&'static str> {
+                match self {
+                    $( Self::$variant => reasons!(@client $($client)?), )*
+                }
+            }
+        }
+    };
+    (@client) => { None };
+    (@client $client:literal) => { Some($client) };
 }
 
-impl Reason {
-    /// A stable `snake_case` name for the reason, for metrics labels and log queries
-    /// (`invalid_signature`, `missing_scope`…).
+reasons! {
+    /// The precise, internal reason for a rejection. Logged, never sent to the client.
+    ///
+    /// No variant carries data from the token, so a `Reason` can be logged as-is.
+    ///
+    /// # Example
     ///
     /// ```
-    /// assert_eq!(axioms::Reason::InvalidSignature.label(), "invalid_signature");
+    /// use axioms::{AuthError, AuthErrorKind, Reason};
+    /// let err = AuthError::new(Reason::Expired);
+    /// assert_eq!(err.kind(), AuthErrorKind::InvalidToken);
+    /// assert_eq!(err.reason().to_string(), "token expired (exp + leeway <= now)");
     /// ```
-    pub const fn label(self) -> &'static str {
-        use Reason::*;
-        match self {
-            MissingToken => "missing_token",
-            NotBearer => "not_bearer",
-            MultipleAuthorizationHeaders => "multiple_authorization_headers",
-            MalformedAuthorization => "malformed_authorization",
-            TokenTooLarge => "token_too_large",
-            MalformedToken => "malformed_token",
-            EncryptedToken => "encrypted_token",
-            InvalidBase64 => "invalid_base64",
-            InvalidHeader => "invalid_header",
-            DuplicateMember => "duplicate_member",
-            InvalidPayload => "invalid_payload",
-            AlgNone => "alg_none",
-            SymmetricAlgorithm => "symmetric_algorithm",
-            AlgorithmNotAllowed => "algorithm_not_allowed",
-            InvalidType => "invalid_type",
-            CriticalHeader => "critical_header",
-            NestedToken => "nested_token",
-            ForbiddenHeader => "forbidden_header",
-            KidTooLong => "kid_too_long",
-            MissingKid => "missing_kid",
-            UnknownKid => "unknown_kid",
-            AmbiguousKid => "ambiguous_kid",
-            AlgorithmKeyMismatch => "algorithm_key_mismatch",
-            InvalidSignature => "invalid_signature",
-            MissingIssuer => "missing_issuer",
-            IssuerMismatch => "issuer_mismatch",
-            TenantNotAllowed => "tenant_not_allowed",
-            MissingAudience => "missing_audience",
-            AudienceMismatch => "audience_mismatch",
-            MissingExpiry => "missing_expiry",
-            Expired => "expired",
-            NotYetValid => "not_yet_valid",
-            IssuedInFuture => "issued_in_future",
-            ClaimType => "claim_type",
-            MissingRequiredClaim => "missing_required_claim",
-            MissingSubject => "missing_subject",
-            NotAccessToken => "not_access_token",
-            SenderConstrained => "sender_constrained",
-            BoundTokenAsBearer => "bound_token_as_bearer",
-            TokenNotDpopBound => "token_not_dpop_bound",
-            DpopRequired => "dpop_required",
-            DpopNotConfigured => "dpop_not_configured",
-            MissingDpopProof => "missing_dpop_proof",
-            MultipleDpopProofs => "multiple_dpop_proofs",
-            MalformedDpopProof => "malformed_dpop_proof",
-            DpopProofType => "dpop_proof_type",
-            DpopProofAlgorithm => "dpop_proof_algorithm",
-            DpopProofKey => "dpop_proof_key",
-            DpopProofSignature => "dpop_proof_signature",
-            DpopMethodMismatch => "dpop_method_mismatch",
-            DpopUriMismatch => "dpop_uri_mismatch",
-            DpopProofStale => "dpop_proof_stale",
-            DpopTokenHashMismatch => "dpop_token_hash_mismatch",
-            DpopProofReplayed => "dpop_proof_replayed",
-            DpopNonceRequired => "dpop_nonce_required",
-            DpopKeyMismatch => "dpop_key_mismatch",
-            ReplayStoreUnavailable => "replay_store_unavailable",
-            ReplayStoreFull => "replay_store_full",
-            MissingClientCertificate => "missing_client_certificate",
-            ClientCertificateMismatch => "client_certificate_mismatch",
-            MalformedClientCertificate => "malformed_client_certificate",
-            InvalidApiKey => "invalid_api_key",
-            MalformedApiKey => "malformed_api_key",
-            MultipleCredentials => "multiple_credentials",
-            ApiKeyStoreUnavailable => "api_key_store_unavailable",
-            CredentialNotAccepted => "credential_not_accepted",
-            IssuerNotAccepted => "issuer_not_accepted",
-            MalformedTokenSource => "malformed_token_source",
-            CrossSiteRequest => "cross_site_request",
-            KeysUnavailable => "keys_unavailable",
-            TokenInactive => "token_inactive",
-            IntrospectionUnavailable => "introspection_unavailable",
-            MissingScope => "missing_scope",
-            MissingRole => "missing_role",
-            MissingPermission => "missing_permission",
-            NotOwner => "not_owner",
-            NotOwnerHidden => "not_owner_hidden",
-            PolicyDenied => "policy_denied",
-            InsufficientUserAuthentication => "insufficient_user_authentication",
-        }
-    }
-
-    /// The class of rejection this reason belongs to.
-    pub const fn kind(self) -> AuthErrorKind {
-        use Reason::*;
-        match self {
-            MissingToken | NotBearer => AuthErrorKind::MissingToken,
-            MultipleAuthorizationHeaders | MalformedAuthorization => AuthErrorKind::InvalidRequest,
-            KeysUnavailable
-            | ReplayStoreUnavailable
-            | ReplayStoreFull
-            | ApiKeyStoreUnavailable
-            | IntrospectionUnavailable => AuthErrorKind::Unavailable,
-            MissingDpopProof
-            | MultipleDpopProofs
-            | MalformedDpopProof
-            | DpopProofType
-            | DpopProofAlgorithm
-            | DpopProofKey
-            | DpopProofSignature
-            | DpopMethodMismatch
-            | DpopUriMismatch
-            | DpopProofStale
-            | DpopTokenHashMismatch
-            | DpopProofReplayed => AuthErrorKind::InvalidDpopProof,
-            DpopNonceRequired => AuthErrorKind::UseDpopNonce,
-            MalformedClientCertificate
-            | MalformedApiKey
-            | MultipleCredentials
-            | MalformedTokenSource
-            | CrossSiteRequest => AuthErrorKind::InvalidRequest,
-            TokenTooLarge => AuthErrorKind::TokenTooLarge,
-            NotOwnerHidden => AuthErrorKind::NotFound,
-            MissingScope
-            | MissingRole
-            | MissingPermission
-            | NotOwner
-            | PolicyDenied
-            | CredentialNotAccepted
-            | IssuerNotAccepted => AuthErrorKind::InsufficientScope,
-            InsufficientUserAuthentication => AuthErrorKind::InsufficientUserAuthentication,
-            _ => AuthErrorKind::InvalidToken,
-        }
-    }
-
-    const fn message(self) -> &'static str {
-        use Reason::*;
-        match self {
-            MissingToken => "no Authorization header",
-            NotBearer => "Authorization scheme is not Bearer",
-            MultipleAuthorizationHeaders => "more than one Authorization header",
-            MalformedAuthorization => {
-                "Authorization header is not `Bearer <b64token>` or `DPoP <b64token>`"
-            }
-            TokenTooLarge => {
-                "token longer than the configured maximum; raise AXIOMS_MAX_TOKEN_BYTES (at most \
-                 65536) or make the IdP issue smaller tokens"
-            }
-            MalformedToken => "token is not three dot-separated segments",
-            EncryptedToken => "token is a JWE (five segments); only JWS is accepted",
-            InvalidBase64 => "token segment is not unpadded base64url",
-            InvalidHeader => "JOSE header is not a valid JSON object",
-            DuplicateMember => "JSON object repeats a member name",
-            InvalidPayload => "payload is not a JSON object",
-            AlgNone => "alg is none",
-            SymmetricAlgorithm => "alg is symmetric (HS*), never accepted",
-            AlgorithmNotAllowed => "alg is unknown or not allowed",
-            InvalidType => "typ is not an accepted access-token type",
-            CriticalHeader => "crit header present; no extension is understood",
-            NestedToken => "cty header present; nested tokens are not accepted",
-            ForbiddenHeader => "b64, enc or zip header present",
-            KidTooLong => "kid longer than 256 bytes",
-            MissingKid => "no kid and the key set has several keys",
-            UnknownKid => "kid not found in the issuer's key set",
-            AmbiguousKid => "kid names several different keys",
-            AlgorithmKeyMismatch => {
-                "alg differs from the algorithm the key is pinned to (its JWK `alg`; for an RSA \
-                 key without `alg`, AXIOMS_RSA_KEY_ALG, default RS256)"
-            }
-            InvalidSignature => "signature does not verify",
-            MissingIssuer => "iss claim absent",
-            IssuerMismatch => "iss is not the configured issuer",
-            TenantNotAllowed => "tid is not an accepted tenant",
-            MissingAudience => "audience claim (aud, or client_id) absent or empty",
-            AudienceMismatch => "aud names no configured audience",
-            MissingExpiry => "exp claim absent",
-            Expired => "token expired (exp + leeway <= now)",
-            NotYetValid => "token not yet valid (nbf - leeway > now)",
-            IssuedInFuture => "token issued in the future (iat - leeway > now)",
-            ClaimType => "a claim has the wrong JSON type",
-            MissingRequiredClaim => "a claim required by RFC 9068 is absent",
-            MissingSubject => {
-                "sub claim absent (RFC 9068 §2.2 requires it); fix the IdP (Keycloak 25+: add the \
-                 `basic` client scope, or turn off lightweight access tokens), or set \
-                 AXIOMS_ALLOW_TOKENS_WITHOUT_SUB=true"
-            }
-            NotAccessToken => {
-                "not an access token: at_hash/c_hash/s_hash, nonce, typ or token_use mark an ID, \
-                 refresh or logout token"
-            }
-            SenderConstrained => {
-                "token is sender-constrained (cnf) and its proof of possession cannot be checked \
-                 here; it cannot be used as a bearer token"
-            }
-            BoundTokenAsBearer => {
-                "DPoP-bound token (cnf.jkt) sent as a Bearer token (RFC 9449 §7.2)"
-            }
-            TokenNotDpopBound => "Authorization: DPoP with a token that is not DPoP-bound",
-            DpopRequired => {
-                "DPoP-bound tokens are required (AXIOMS_DPOP_REQUIRED, or the route's `dpop = \
-                 required`) and this token is not"
-            }
-            DpopNotConfigured => {
-                "a DPoP-bound token, and DPoP is off: set AXIOMS_RESOURCE (or AXIOMS_DPOP_ORIGIN) \
-                 to this server's public URL to accept DPoP"
-            }
-            MissingDpopProof => "Authorization: DPoP without a DPoP header",
-            MultipleDpopProofs => "more than one DPoP header",
-            MalformedDpopProof => "DPoP proof is not a well-formed JWS with the required members",
-            DpopProofType => "DPoP proof typ is not dpop+jwt",
-            DpopProofAlgorithm => {
-                "DPoP proof alg is none, symmetric or not allowed (AXIOMS_DPOP_ALGORITHMS)"
-            }
-            DpopProofKey => "DPoP proof jwk is missing, private, weak, unsupported or not for alg",
-            DpopProofSignature => "DPoP proof signature does not verify with its jwk",
-            DpopMethodMismatch => "DPoP proof htm is not the request method",
-            DpopUriMismatch => {
-                "DPoP proof htu is not this resource's URL for the request (origin from \
-                 AXIOMS_DPOP_ORIGIN or AXIOMS_RESOURCE, path from the request)"
-            }
-            DpopProofStale => {
-                "DPoP proof iat outside the accepted window (AXIOMS_DPOP_PROOF_LIFETIME_SECS, \
-                 plus the leeway)"
-            }
-            DpopTokenHashMismatch => "DPoP proof ath absent or not the hash of the access token",
-            DpopProofReplayed => "DPoP proof jti seen before: a replayed proof",
-            DpopNonceRequired => "DPoP proof lacks the server's current nonce",
-            DpopKeyMismatch => "DPoP proof key is not the key the token is bound to (cnf.jkt)",
-            ReplayStoreUnavailable => {
-                "the DPoP replay store did not answer in time; refusing rather than risk a replay"
-            }
-            ReplayStoreFull => {
-                "the in-memory DPoP replay store is full of unexpired proofs; refusing rather than \
-                 forget one (raise the capacity, or use the Redis store)"
-            }
-            MissingClientCertificate => {
-                "certificate-bound token (cnf x5t#S256) without a client certificate on the request"
-            }
-            ClientCertificateMismatch => {
-                "the client certificate is not the one the token is bound to (cnf x5t#S256)"
-            }
-            MalformedClientCertificate => "the trusted client-certificate header is malformed",
-            InvalidApiKey => "the API key is not one of the configured keys",
-            MalformedApiKey => "the API-key header is repeated, empty, too long or not ASCII",
-            MultipleCredentials => "both an Authorization credential and an API key",
-            ApiKeyStoreUnavailable => "the API-key store did not answer",
-            CredentialNotAccepted => "the route does not accept this kind of credential",
-            IssuerNotAccepted => "the route does not accept tokens of this issuer (issuer = …)",
-            MalformedTokenSource => "the token header or cookie is repeated or not a token",
-            CrossSiteRequest => {
-                "a state-changing request with the token cookie, without an allowed Origin"
-            }
-            KeysUnavailable => "no signing keys have been loaded from the issuer",
-            TokenInactive => "the introspection endpoint says the token is not active",
-            IntrospectionUnavailable => "the introspection endpoint did not answer usably",
-            MissingScope => "required scope missing",
-            MissingRole => "required role missing",
-            MissingPermission => "required permission missing",
-            NotOwner => "caller does not own the object",
-            NotOwnerHidden => "caller does not own the object (answered 404: mismatch = 404)",
-            PolicyDenied => "policy denied the request",
-            InsufficientUserAuthentication => {
-                "the user's authentication is too weak (acr) or too old (auth_time) for the \
-                 policy's acr / max_age"
-            }
-        }
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
+    pub enum Reason {
+        // --- transport (RFC 6750 §2.1) ---
+        /// No `Authorization` header.
+        MissingToken => MissingToken, "missing_token", "no Authorization header";
+        /// An `Authorization` header with a scheme other than `Bearer`.
+        NotBearer => MissingToken, "not_bearer", "Authorization scheme is not Bearer";
+        /// More than one `Authorization` header.
+        MultipleAuthorizationHeaders => InvalidRequest, "multiple_authorization_headers",
+            "more than one Authorization header";
+        /// `Bearer` followed by something that is not `1*SP b64token`.
+        MalformedAuthorization => InvalidRequest, "malformed_authorization",
+            "Authorization header is not `Bearer <b64token>` or `DPoP <b64token>`";
+        // --- compact serialization ---
+        /// The token is longer than the configured maximum.
+        TokenTooLarge => TokenTooLarge, "token_too_large",
+            "token longer than the configured maximum; raise AXIOMS_MAX_TOKEN_BYTES (at most \
+             65536) or make the IdP issue smaller tokens";
+        /// Not three dot-separated segments.
+        MalformedToken => InvalidToken, "malformed_token",
+            "token is not three dot-separated segments";
+        /// Five segments: a JWE, which access tokens for axioms never are.
+        EncryptedToken => InvalidToken, "encrypted_token",
+            "token is a JWE (five segments); only JWS is accepted";
+        /// A segment is not strict unpadded base64url.
+        InvalidBase64 => InvalidToken, "invalid_base64", "token segment is not unpadded base64url";
+        /// The JOSE header is not a JSON object of the expected shape.
+        InvalidHeader => InvalidToken, "invalid_header", "JOSE header is not a valid JSON object";
+        /// A JSON object in the header or payload repeats a member name.
+        DuplicateMember => InvalidToken, "duplicate_member", "JSON object repeats a member name";
+        /// The payload is not a JSON object.
+        InvalidPayload => InvalidToken, "invalid_payload", "payload is not a JSON object";
+        // --- JOSE header ---
+        /// `alg` is `none`.
+        AlgNone => InvalidToken, "alg_none", "alg is none";
+        /// `alg` is symmetric (HS*): never accepted.
+        SymmetricAlgorithm => InvalidToken, "symmetric_algorithm",
+            "alg is symmetric (HS*), never accepted";
+        /// `alg` is unknown or not in the configured allow-list.
+        AlgorithmNotAllowed => InvalidToken, "algorithm_not_allowed",
+            "alg is unknown or not allowed";
+        /// `typ` is not an accepted access-token type.
+        InvalidType => InvalidToken, "invalid_type", "typ is not an accepted access-token type";
+        /// `crit` is present: axioms understands no JWS extension.
+        CriticalHeader => InvalidToken, "critical_header",
+            "crit header present; no extension is understood";
+        /// `cty` is present: nested JWTs are not accepted.
+        NestedToken => InvalidToken, "nested_token",
+            "cty header present; nested tokens are not accepted";
+        /// `b64`, `enc` or `zip` is present: not a plain JWS.
+        ForbiddenHeader => InvalidToken, "forbidden_header", "b64, enc or zip header present";
+        /// `kid` is longer than 256 bytes.
+        KidTooLong => InvalidToken, "kid_too_long", "kid longer than 256 bytes";
+        /// No `kid` while the key set holds more than one usable key.
+        MissingKid => InvalidToken, "missing_kid", "no kid and the key set has several keys";
+        /// `kid` names no key of the issuer, even after a refetch.
+        UnknownKid => InvalidToken, "unknown_kid", "kid not found in the issuer's key set";
+        /// `kid` names two different keys in the key set.
+        AmbiguousKid => InvalidToken, "ambiguous_kid", "kid names several different keys";
+        /// The header's `alg` differs from the one the key is pinned to.
+        AlgorithmKeyMismatch => InvalidToken, "algorithm_key_mismatch",
+            "alg differs from the algorithm the key is pinned to (its JWK `alg`; for an RSA key \
+             without `alg`, AXIOMS_RSA_KEY_ALG, default RS256)";
+        /// The signature does not verify.
+        InvalidSignature => InvalidToken, "invalid_signature", "signature does not verify";
+        // --- claims ---
+        /// `iss` is absent.
+        MissingIssuer => InvalidToken, "missing_issuer", "iss claim absent";
+        /// `iss` is not the configured issuer.
+        IssuerMismatch => InvalidToken, "issuer_mismatch", "iss is not the configured issuer";
+        /// `tid` names an Entra tenant the multi-tenant issuer does not accept
+        /// (`AXIOMS_TENANTS`).
+        TenantNotAllowed => InvalidToken, "tenant_not_allowed", "tid is not an accepted tenant";
+        /// `aud` is absent or empty.
+        MissingAudience => InvalidToken, "missing_audience",
+            "audience claim (aud, or client_id) absent or empty";
+        /// `aud` names none of the configured audiences.
+        AudienceMismatch => InvalidToken, "audience_mismatch", "aud names no configured audience";
+        /// `exp` is absent.
+        MissingExpiry => InvalidToken, "missing_expiry", "exp claim absent";
+        /// `exp + leeway <= now`.
+        Expired => InvalidToken, "expired", "token expired (exp + leeway <= now)";
+        /// `nbf - leeway > now`.
+        NotYetValid => InvalidToken, "not_yet_valid", "token not yet valid (nbf - leeway > now)";
+        /// `iat - leeway > now`.
+        IssuedInFuture => InvalidToken, "issued_in_future",
+            "token issued in the future (iat - leeway > now)";
+        /// A registered claim has the wrong JSON type (e.g. a numeric `aud`, a string `exp`).
+        ClaimType => InvalidToken, "claim_type", "a claim has the wrong JSON type";
+        /// A claim required by the strict RFC 9068 profile is absent.
+        MissingRequiredClaim => InvalidToken, "missing_required_claim",
+            "a claim required by RFC 9068 is absent";
+        /// `sub` is absent (RFC 9068 §2.2 requires it).
+        MissingSubject => InvalidToken, "missing_subject",
+            "sub claim absent (RFC 9068 §2.2 requires it); fix the IdP (Keycloak 25+: add the \
+             `basic` client scope, or turn off lightweight access tokens), or set \
+             AXIOMS_ALLOW_TOKENS_WITHOUT_SUB=true";
+        /// The token is an ID, refresh or logout token, not an access token: it carries
+        /// `at_hash`/`c_hash`/`s_hash`, a `nonce` without an access-token type, a Keycloak `typ`
+        /// claim such as `ID`, or a Cognito `token_use` other than `access`.
+        NotAccessToken => InvalidToken, "not_access_token",
+            "not an access token: at_hash/c_hash/s_hash, nonce, typ or token_use mark an ID, \
+             refresh or logout token";
+        /// The token is sender-constrained (`cnf`) in a way that cannot be checked here: a
+        /// confirmation method other than `jkt` (DPoP) and `x5t#S256` (mTLS), or a token passed to
+        /// [`Axioms::verify`](crate::Axioms::verify), which sees no request to check the proof of
+        /// possession against.
+        SenderConstrained => InvalidToken, "sender_constrained",
+            "token is sender-constrained (cnf) and its proof of possession cannot be checked \
+             here; it cannot be used as a bearer token";
+        // --- sender-constrained tokens (RFC 9449 DPoP, RFC 8705 mTLS) ---
+        /// A DPoP-bound token (`cnf.jkt`) sent with the `Bearer` scheme (RFC 9449 §7.2).
+        BoundTokenAsBearer => InvalidToken, "bound_token_as_bearer",
+            "DPoP-bound token (cnf.jkt) sent as a Bearer token (RFC 9449 §7.2)",
+            client = "the access token is DPoP-bound: send it as `Authorization: DPoP` with a \
+             DPoP proof";
+        /// `Authorization: DPoP` with a token that is not DPoP-bound.
+        TokenNotDpopBound => InvalidToken, "token_not_dpop_bound",
+            "Authorization: DPoP with a token that is not DPoP-bound",
+            client = "the access token is not DPoP-bound: send it as a Bearer token";
+        /// The configuration or the route's policy (`dpop = required`) requires DPoP-bound
+        /// tokens, and this one is not.
+        DpopRequired => InvalidToken, "dpop_required",
+            "DPoP-bound tokens are required (AXIOMS_DPOP_REQUIRED, or the route's `dpop = \
+             required`) and this token is not",
+            client = "this resource requires a DPoP-bound access token";
+        /// A DPoP-bound token, and DPoP is off: this server has no canonical URL to check a
+        /// proof's `htu` against.
+        DpopNotConfigured => InvalidToken, "dpop_not_configured",
+            "a DPoP-bound token, and DPoP is off: set AXIOMS_RESOURCE (or AXIOMS_DPOP_ORIGIN) to \
+             this server's public URL to accept DPoP";
+        /// `Authorization: DPoP` without a `DPoP` header.
+        MissingDpopProof => InvalidDpopProof, "missing_dpop_proof",
+            "Authorization: DPoP without a DPoP header";
+        /// More than one `DPoP` header.
+        MultipleDpopProofs => InvalidDpopProof, "multiple_dpop_proofs", "more than one DPoP header";
+        /// The proof is not a well-formed JWS of the expected shape (size, segments, base64url,
+        /// JSON, required members and their types).
+        MalformedDpopProof => InvalidDpopProof, "malformed_dpop_proof",
+            "DPoP proof is not a well-formed JWS with the required members";
+        /// The proof's `typ` is not `dpop+jwt`.
+        DpopProofType => InvalidDpopProof, "dpop_proof_type", "DPoP proof typ is not dpop+jwt";
+        /// The proof's `alg` is `none`, symmetric, or not in the DPoP allow-list.
+        DpopProofAlgorithm => InvalidDpopProof, "dpop_proof_algorithm",
+            "DPoP proof alg is none, symmetric or not allowed (AXIOMS_DPOP_ALGORITHMS)";
+        /// The proof's `jwk` is missing, private, weak, unsupported or does not fit `alg`.
+        DpopProofKey => InvalidDpopProof, "dpop_proof_key",
+            "DPoP proof jwk is missing, private, weak, unsupported or not for alg";
+        /// The proof's signature does not verify with its `jwk`.
+        DpopProofSignature => InvalidDpopProof, "dpop_proof_signature",
+            "DPoP proof signature does not verify with its jwk";
+        /// The proof's `htm` is not the request's method.
+        DpopMethodMismatch => InvalidDpopProof, "dpop_method_mismatch",
+            "DPoP proof htm is not the request method";
+        /// The proof's `htu` is not this resource's URL for the request.
+        DpopUriMismatch => InvalidDpopProof, "dpop_uri_mismatch",
+            "DPoP proof htu is not this resource's URL for the request (origin from \
+             AXIOMS_DPOP_ORIGIN or AXIOMS_RESOURCE, path from the request)";
+        /// The proof's `iat` is outside the accepted window.
+        DpopProofStale => InvalidDpopProof, "dpop_proof_stale",
+            "DPoP proof iat outside the accepted window (AXIOMS_DPOP_PROOF_LIFETIME_SECS, plus \
+             the leeway)";
+        /// The proof's `ath` is absent or not the hash of the access token.
+        DpopTokenHashMismatch => InvalidDpopProof, "dpop_token_hash_mismatch",
+            "DPoP proof ath absent or not the hash of the access token";
+        /// The proof's `jti` was seen before within the window: a replay.
+        DpopProofReplayed => InvalidDpopProof, "dpop_proof_replayed",
+            "DPoP proof jti seen before: a replayed proof";
+        /// The proof lacks the server's current nonce (or carries an old or foreign one).
+        DpopNonceRequired => UseDpopNonce, "dpop_nonce_required",
+            "DPoP proof lacks the server's current nonce";
+        /// The proof's key is not the key the token is bound to (`cnf.jkt`).
+        DpopKeyMismatch => InvalidToken, "dpop_key_mismatch",
+            "DPoP proof key is not the key the token is bound to (cnf.jkt)",
+            client = "the DPoP proof is not signed with the key the access token is bound to";
+        /// The DPoP replay store could not be reached in time (fails closed).
+        ReplayStoreUnavailable => Unavailable, "replay_store_unavailable",
+            "the DPoP replay store did not answer in time; refusing rather than risk a replay",
+            client = "the DPoP replay check is unavailable; retry later";
+        /// The in-memory DPoP replay store is full of unexpired proofs (fails closed).
+        ReplayStoreFull => Unavailable, "replay_store_full",
+            "the in-memory DPoP replay store is full of unexpired proofs; refusing rather than \
+             forget one (raise the capacity, or use the Redis store)",
+            client = "the DPoP replay check is unavailable; retry later";
+        /// A certificate-bound token (`cnf["x5t#S256"]`) on a request without a client
+        /// certificate.
+        MissingClientCertificate => InvalidToken, "missing_client_certificate",
+            "certificate-bound token (cnf x5t#S256) without a client certificate on the request",
+            client = "the access token is bound to a client certificate this request does not \
+             present";
+        /// The client certificate is not the one the token is bound to.
+        ClientCertificateMismatch => InvalidToken, "client_certificate_mismatch",
+            "the client certificate is not the one the token is bound to (cnf x5t#S256)",
+            client = "the access token is bound to a client certificate this request does not \
+             present";
+        /// The trusted client-certificate header is malformed or repeated.
+        MalformedClientCertificate => InvalidRequest, "malformed_client_certificate",
+            "the trusted client-certificate header is malformed",
+            client = "the client certificate could not be read";
+        // --- API keys ---
+        /// The API key is not one of the configured keys.
+        InvalidApiKey => InvalidToken, "invalid_api_key",
+            "the API key is not one of the configured keys",
+            client = "the API key is not valid";
+        /// The API-key header is repeated, empty, too long or not visible ASCII.
+        MalformedApiKey => InvalidRequest, "malformed_api_key",
+            "the API-key header is repeated, empty, too long or not ASCII",
+            client = "the API-key header is malformed";
+        /// Both an `Authorization` credential and an API key: one credential per request.
+        MultipleCredentials => InvalidRequest, "multiple_credentials",
+            "both an Authorization credential and an API key",
+            client = "send one credential: an Authorization header or an API key, not both";
+        /// The API-key store could not answer.
+        ApiKeyStoreUnavailable => Unavailable, "api_key_store_unavailable",
+            "the API-key store did not answer",
+            client = "API keys cannot be checked now; retry later";
+        /// The route's policy does not accept this kind of credential (`credentials = …`).
+        CredentialNotAccepted => InsufficientScope, "credential_not_accepted",
+            "the route does not accept this kind of credential",
+            client = "this resource does not accept this kind of credential";
+        /// The route's policy does not accept tokens of the issuer that vouched for this one
+        /// (`issuer = …`).
+        IssuerNotAccepted => InsufficientScope, "issuer_not_accepted",
+            "the route does not accept tokens of this issuer (issuer = …)",
+            client = "this resource does not accept tokens of this issuer";
+        // --- token sources ---
+        /// The configured token header or cookie is repeated, or not a token.
+        MalformedTokenSource => InvalidRequest, "malformed_token_source",
+            "the token header or cookie is repeated or not a token",
+            client = "the access token header or cookie is malformed";
+        /// A token from a cookie on a method that changes state, without an allowed `Origin`
+        /// (cross-site request forgery).
+        CrossSiteRequest => InvalidRequest, "cross_site_request",
+            "a state-changing request with the token cookie, without an allowed Origin",
+            client = "a request that changes state with the token cookie must come from an \
+             allowed Origin";
+        // --- keys ---
+        /// The JWKS has never been loaded (the issuer is unreachable).
+        KeysUnavailable => Unavailable, "keys_unavailable",
+            "no signing keys have been loaded from the issuer";
+        // --- opaque tokens (RFC 7662) ---
+        /// The issuer's introspection endpoint says the token is not active (expired, revoked,
+        /// unknown).
+        TokenInactive => InvalidToken, "token_inactive",
+            "the introspection endpoint says the token is not active",
+            client = "the access token is not active";
+        /// The introspection endpoint could not be asked, or did not answer usably.
+        IntrospectionUnavailable => Unavailable, "introspection_unavailable",
+            "the introspection endpoint did not answer usably",
+            client = "the access token cannot be checked now; retry later";
+        // --- authorization ---
+        /// A required scope is missing.
+        MissingScope => InsufficientScope, "missing_scope", "required scope missing";
+        /// A required role is missing.
+        MissingRole => InsufficientScope, "missing_role", "required role missing";
+        /// A required permission is missing.
+        MissingPermission => InsufficientScope, "missing_permission", "required permission missing";
+        /// The caller does not own the object.
+        NotOwner => InsufficientScope, "not_owner", "caller does not own the object";
+        /// The caller does not own the object, and the policy hides its existence
+        /// (`mismatch = 404`).
+        NotOwnerHidden => NotFound, "not_owner_hidden",
+            "caller does not own the object (answered 404: mismatch = 404)";
+        /// A policy denied the request.
+        PolicyDenied => InsufficientScope, "policy_denied", "policy denied the request";
+        /// The user's authentication does not meet the policy's `acr` or `max_age` (step-up).
+        InsufficientUserAuthentication => InsufficientUserAuthentication,
+            "insufficient_user_authentication",
+            "the user's authentication is too weak (acr) or too old (auth_time) for the policy's \
+             acr / max_age";
     }
 }
 
@@ -830,51 +660,8 @@ impl AuthError {
     /// missing privilege, on how the listed scopes combine), so it cannot leak why a token
     /// failed (that is [`reason`](Self::reason), for the logs).
     pub fn description(&self) -> &'static str {
-        // How a token must be presented is no secret of the token: say it precisely.
-        match self.0.reason {
-            Reason::BoundTokenAsBearer => {
-                return "the access token is DPoP-bound: send it as `Authorization: DPoP` with a \
-                        DPoP proof";
-            }
-            Reason::TokenNotDpopBound => {
-                return "the access token is not DPoP-bound: send it as a Bearer token";
-            }
-            Reason::DpopRequired => return "this resource requires a DPoP-bound access token",
-            Reason::DpopKeyMismatch => {
-                return "the DPoP proof is not signed with the key the access token is bound to";
-            }
-            Reason::MissingClientCertificate | Reason::ClientCertificateMismatch => {
-                return "the access token is bound to a client certificate this request does not \
-                        present";
-            }
-            Reason::MalformedClientCertificate => {
-                return "the client certificate could not be read";
-            }
-            Reason::ReplayStoreUnavailable | Reason::ReplayStoreFull => {
-                return "the DPoP replay check is unavailable; retry later";
-            }
-            Reason::InvalidApiKey => return "the API key is not valid",
-            Reason::MalformedApiKey => return "the API-key header is malformed",
-            Reason::MultipleCredentials => {
-                return "send one credential: an Authorization header or an API key, not both";
-            }
-            Reason::ApiKeyStoreUnavailable => return "API keys cannot be checked now; retry later",
-            Reason::IntrospectionUnavailable => {
-                return "the access token cannot be checked now; retry later";
-            }
-            Reason::TokenInactive => return "the access token is not active",
-            Reason::CredentialNotAccepted => {
-                return "this resource does not accept this kind of credential";
-            }
-            Reason::IssuerNotAccepted => {
-                return "this resource does not accept tokens of this issuer";
-            }
-            Reason::MalformedTokenSource => return "the access token header or cookie is malformed",
-            Reason::CrossSiteRequest => {
-                return "a request that changes state with the token cookie must come from an \
-                        allowed Origin";
-            }
-            _ => {}
+        if let Some(precise) = self.0.reason.client_description() {
+            return precise;
         }
         match self.kind() {
             AuthErrorKind::MissingToken => "a bearer access token is required",
@@ -971,7 +758,7 @@ impl AuthError {
     pub fn log(&self) {
         let reason = self.0.reason;
         let status = self.status().as_u16();
-        crate::metrics::rejection(status, reason);
+        crate::metrics::rejection(status, reason.label());
         let detail = self.0.detail.as_deref().unwrap_or("");
         match self.kind() {
             AuthErrorKind::MissingToken

@@ -5,9 +5,57 @@
 //! anything outside printable ASCII everywhere) are dropped rather than escaped, so a hostile
 //! value can never break out of its quotes or smuggle a header line.
 
+use std::fmt;
+
 use http::HeaderValue;
 
-use crate::rejection::ErrorCode;
+/// The RFC 6750 §3.1 error codes.
+///
+/// # Example
+///
+/// ```
+/// use axioms::ErrorCode;
+/// assert_eq!(ErrorCode::InsufficientScope.as_str(), "insufficient_scope");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    /// `invalid_request` (400): the request is malformed, e.g. two `Authorization` headers.
+    InvalidRequest,
+    /// `invalid_token` (401): the token is malformed, expired, revoked or not for us.
+    InvalidToken,
+    /// `insufficient_scope` (403): the token is valid but does not grant enough.
+    InsufficientScope,
+    /// `insufficient_user_authentication` (401, RFC 9470): the user's authentication is too
+    /// weak or too old for this request; the challenge's `acr_values` / `max_age` say what
+    /// would do.
+    InsufficientUserAuthentication,
+    /// `invalid_dpop_proof` (401, RFC 9449 §7.1): the DPoP proof is missing or fails a check
+    /// of RFC 9449 §4.3.
+    InvalidDpopProof,
+    /// `use_dpop_nonce` (401, RFC 9449 §9): the proof must carry the nonce of the response's
+    /// `DPoP-Nonce` header.
+    UseDpopNonce,
+}
+
+impl ErrorCode {
+    /// The code as it appears on the wire.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidRequest => "invalid_request",
+            Self::InvalidToken => "invalid_token",
+            Self::InsufficientScope => "insufficient_scope",
+            Self::InsufficientUserAuthentication => "insufficient_user_authentication",
+            Self::InvalidDpopProof => "invalid_dpop_proof",
+            Self::UseDpopNonce => "use_dpop_nonce",
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// Builds the value of a `WWW-Authenticate: Bearer` challenge (RFC 6750 §3).
 ///

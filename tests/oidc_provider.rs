@@ -1336,7 +1336,7 @@ async fn two_real_issuers_in_one_verifier() {
     let fresh_b = b.token(RS_CLIENT, RESOURCE, "read:data").await;
     let r = app.send(req("GET", "/data").bearer(&fresh_b)).await;
     assert_eq!(r.status, 200, "{r:?}");
-    assert!(r.body.starts_with(&b.issuer()), "{r:?}");
+    assert!(r.body.starts_with(b.issuer()), "{r:?}");
 }
 
 /// Opaque access tokens through oidc-provider's real introspection endpoint (RFC 7662).

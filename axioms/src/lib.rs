@@ -94,13 +94,13 @@
 
 mod algorithm;
 pub mod api_key;
-mod authorizer;
 mod claims;
 mod clock;
 mod config;
 pub mod dpop;
 mod extract;
 mod issuer_id;
+mod jose;
 mod jwks;
 mod layer;
 #[cfg(feature = "mcp")]
@@ -116,7 +116,9 @@ pub mod policy;
 mod providers;
 mod rejection;
 mod resource_metadata;
+mod safe;
 mod token;
+mod verifier;
 mod www_authenticate;
 
 #[cfg(feature = "testing")]
@@ -127,7 +129,6 @@ pub mod testing;
 pub mod __private;
 
 pub use algorithm::{Algorithm, UnsupportedAlgorithm};
-pub use authorizer::{Axioms, InitError};
 pub use claims::check;
 pub use claims::{ClaimName, Claims, InvalidClaimName, InvalidPrincipal, Principal};
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -141,6 +142,7 @@ pub use pipeline::Authentication;
 pub use rejection::{AuthError, AuthErrorKind, ErrorRenderer, Reason, Rejection};
 pub use resource_metadata::ResourceMetadata;
 pub use token::cache::TokenCacheStats;
+pub use verifier::{Axioms, InitError};
 pub use www_authenticate::{BearerChallenge, ErrorCode};
 
 #[cfg(feature = "macros")]

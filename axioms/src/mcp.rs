@@ -61,14 +61,15 @@ use serde_json::{Map, Value};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::authorizer::Axioms;
 use crate::check::Mode;
 use crate::claims::Claims;
 use crate::layer::ResponseFuture;
-use crate::pipeline::{self, Admission, Demand, SafeMethods};
+use crate::pipeline::{self, Admission, Demand};
 use crate::policy::{LayerPolicy, Rule, registered_scopes};
 use crate::rejection::{AuthError, Reason};
+use crate::safe::SafeMethods;
 use crate::token::json::parse_value;
+use crate::verifier::Axioms;
 
 /// Largest JSON-RPC request body read by default: 1 MiB.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;

@@ -47,11 +47,11 @@ use utoipa::openapi::security::{
     OAuth2, OpenIdConnect, Scopes, SecurityRequirement, SecurityScheme,
 };
 
-use crate::authorizer::Axioms;
 use crate::check::Mode;
 use crate::config::Config;
-use crate::pipeline::SafeMethods;
 use crate::policy::{Credential, LayerPolicy, Rule, policy_of, registered_scopes};
+use crate::safe::SafeMethods;
+use crate::verifier::Axioms;
 
 /// How many alternatives a requirement list may hold before it is collapsed (the cross
 /// product of many `any(…)` clauses grows fast).

@@ -937,7 +937,7 @@ pub struct ProofBuilder<'a> {
 impl ProofBuilder<'_> {
     /// Sets `ath`, the hash of the access token the proof goes with.
     pub fn access_token(self, token: &str) -> Self {
-        let ath = crate::dpop::proof::token_hash(token.as_bytes());
+        let ath = crate::jose::token_hash(token.as_bytes());
         self.claim("ath", json!(ath))
     }
 

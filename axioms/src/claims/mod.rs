@@ -1,11 +1,13 @@
 //! Claims: the verified claim set, claim names, owner values, and the authorization checks.
 
 pub mod check;
+mod credential;
 mod model;
 mod name;
 mod owner;
 mod principal;
 
+pub use credential::Credential;
 pub use model::Claims;
 pub(crate) use model::{ClaimNames, Granted};
 pub use name::{ClaimName, InvalidClaimName};

@@ -321,7 +321,7 @@ impl Claims {
     pub(crate) fn token_hash(&self, token: &[u8]) -> &str {
         self.0
             .token_hash
-            .get_or_init(|| crate::dpop::proof::token_hash(token).into_boxed_str())
+            .get_or_init(|| crate::jose::token_hash(token).into_boxed_str())
     }
 
     /// Whether the claim set has a `cnf` member (RFC 7800).

@@ -36,7 +36,7 @@ use crate::algorithm::Algorithm;
 use crate::check::ScopeMatcher;
 use crate::claims::{PRIMARY, is_issuer_name};
 use crate::clock::{Clock, SystemClock};
-use crate::pipeline::SafeMethods;
+use crate::safe::SafeMethods;
 
 pub use issuer::{Issuer, IssuerBuilder, Trust};
 pub(crate) use keys::{KeySource, Keys};

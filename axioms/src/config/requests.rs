@@ -7,7 +7,7 @@ use http::Method;
 
 use super::ConfigError;
 use crate::check::{Exact, ScopeMatcher};
-use crate::pipeline::SafeMethods;
+use crate::safe::SafeMethods;
 
 /// Verified tokens kept in the token cache: 4096 (0 turns the cache off).
 pub const TOKEN_CACHE_ENTRIES: usize = 4096;

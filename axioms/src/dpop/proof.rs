@@ -14,12 +14,12 @@ use serde_json::{Map, Value};
 use url::Url;
 
 use crate::algorithm::Algorithm;
-use crate::config::defaults::MAX_DPOP_PROOF_BYTES;
 use crate::config::dpop::Dpop;
+use crate::config::dpop::MAX_DPOP_PROOF_BYTES;
+use crate::jose::is_strict_base64url;
 use crate::jwks::key::{self, Skip, VerifyingKey};
 use crate::rejection::Reason;
 use crate::token::json::{JsonError, parse_object};
-use crate::token::verify::is_strict_base64url;
 
 use super::nonce;
 
@@ -296,11 +296,6 @@ fn has_dot_segment(path: &str) -> bool {
     })
 }
 
-/// `ath`: base64url of the SHA-256 of the token's ASCII (RFC 9449 §4.2).
-pub(crate) fn token_hash(token: &[u8]) -> String {
-    URL_SAFE_NO_PAD.encode(digest(&SHA256, token))
-}
-
 /// The RFC 7638 SHA-256 thumbprint of a public JWK, base64url: what a DPoP-bound token
 /// carries in `cnf.jkt`. Its required members in lexicographic order, no whitespace; `None`
 /// for a key type other than RSA, EC and OKP, or a missing member.
@@ -439,14 +434,6 @@ mod tests {
         assert_eq!(
             thumbprint(&jwk).as_deref(),
             Some("NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs")
-        );
-    }
-
-    #[test]
-    fn ath_of_rfc_9449_figure_14() {
-        assert_eq!(
-            token_hash(b"Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU"),
-            "fUHyO2r2Z3DZ53EsNrWBb0xWXoaNy59IiKCAqksmQEo"
         );
     }
 

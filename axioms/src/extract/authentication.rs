@@ -5,8 +5,8 @@ use std::convert::Infallible;
 use axum::extract::{FromRef, FromRequestParts};
 use http::request::Parts;
 
-use crate::authorizer::Axioms;
 use crate::pipeline::{self, Authentication};
+use crate::verifier::Axioms;
 
 /// The request's verdict for the state's [`Axioms`]; never rejects. See [`Authentication`].
 ///

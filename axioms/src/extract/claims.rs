@@ -3,10 +3,11 @@
 use axum::extract::{FromRef, FromRequestParts, OptionalFromRequestParts};
 use http::request::Parts;
 
-use crate::authorizer::Axioms;
 use crate::claims::Claims;
-use crate::pipeline::{self, Admission, Demand, SafeMethods};
+use crate::pipeline::{self, Admission, Demand};
 use crate::rejection::Rejection;
+use crate::safe::SafeMethods;
+use crate::verifier::Axioms;
 
 /// Requires a valid bearer token and yields its claims, on every method: safe methods do not
 /// apply to it (take `Option<Claims>` on routes that also serve anonymous callers).

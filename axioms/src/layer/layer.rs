@@ -1,8 +1,8 @@
 use tower_layer::Layer;
 
 use super::AxiomsService;
-use crate::authorizer::Axioms;
 use crate::pipeline::Demand;
+use crate::verifier::Axioms;
 
 /// Authenticates every request of a router through the one pipeline, and records the
 /// verdict for the extractors and guards below it.

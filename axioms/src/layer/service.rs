@@ -5,8 +5,8 @@ use http::Request;
 use tower_service::Service;
 
 use super::ResponseFuture;
-use crate::authorizer::Axioms;
 use crate::pipeline::{self, Demand};
+use crate::verifier::Axioms;
 
 /// The service of an [`AxiomsLayer`](super::AxiomsLayer).
 ///

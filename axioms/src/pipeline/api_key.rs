@@ -4,10 +4,10 @@ use http::HeaderMap;
 
 use super::Authentication;
 use crate::api_key::{MAX_API_KEY_BYTES, hash};
-use crate::authorizer::Axioms;
 use crate::claims::Claims;
 use crate::config::ApiKeySource;
 use crate::rejection::Reason;
+use crate::verifier::Axioms;
 
 /// The API key of the request: `Ok(None)` when API keys are off or the header is absent;
 /// `Err` when it is repeated, empty, longer than [`MAX_API_KEY_BYTES`] or not visible ASCII.

@@ -10,13 +10,13 @@
 use http::request::Parts;
 use serde_json::Value;
 
-use crate::authorizer::Axioms;
 use crate::claims::Claims;
 use crate::dpop::ReplayKey;
 use crate::dpop::{nonce, proof};
 use crate::mtls::{self, ClientCertificate};
 use crate::pipeline::Authentication;
 use crate::rejection::{AuthError, Reason, Scheme};
+use crate::verifier::Axioms;
 
 /// What a token is bound to.
 enum Binding<'a> {

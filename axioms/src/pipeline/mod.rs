@@ -30,18 +30,15 @@
 
 mod api_key;
 mod bind;
-mod safe;
 mod source;
-
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use http::request::Parts;
 
-use crate::authorizer::Axioms;
 use crate::claims::Claims;
 use crate::rejection::{AuthError, Reason};
+use crate::verifier::{Axioms, VerifierId};
 
-pub use safe::{SafeMethods, UnsafeMethod};
+pub(crate) use crate::safe::SafeMethods;
 
 /// The authentication verdict of a request, as the pipeline recorded it.
 ///
@@ -79,18 +76,6 @@ pub enum Authentication {
     Rejected(AuthError),
 }
 
-/// Identifies one [`Axioms`] instance (clones share it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct VerifierId(u64);
-
-impl VerifierId {
-    /// A new identity, never given out before in this process.
-    pub(crate) fn next() -> Self {
-        static NEXT: AtomicU64 = AtomicU64::new(1);
-        Self(NEXT.fetch_add(1, Ordering::Relaxed))
-    }
-}
-
 /// The verdict in the request extensions, with the verifier that produced it. Crate-private:
 /// only the pipeline can write one.
 #[derive(Clone)]
@@ -121,6 +106,27 @@ fn trusted_here(axioms: &Axioms, parts: &Parts, claims: &Claims) -> bool {
             .extensions
             .get::<Admitted>()
             .is_some_and(|admitted| admitted.0 == axioms.id())
+}
+
+impl Axioms {
+    /// Authenticates a request through the one pipeline every extractor, guard and layer
+    /// uses: a verdict this verifier already recorded for the request is reused; otherwise the
+    /// credentials are read and verified, and the verdict recorded (and a rejection logged).
+    ///
+    /// For front ends of your own (a tonic interceptor, a custom middleware).
+    ///
+    /// ```no_run
+    /// # async fn f(axioms: axioms::Axioms, request: http::Request<()>) {
+    /// let (mut parts, _body) = request.into_parts();
+    /// match axioms.authenticate(&mut parts).await {
+    ///     axioms::Authentication::Verified(claims) => println!("{:?}", claims.subject()),
+    ///     other => println!("{other:?}"),
+    /// }
+    /// # }
+    /// ```
+    pub async fn authenticate(&self, parts: &mut Parts) -> Authentication {
+        authenticate(self, parts).await
+    }
 }
 
 /// Steps 1–4: the request's verdict for `axioms`, recorded for later entry points.
@@ -167,7 +173,7 @@ pub(crate) async fn authenticate(axioms: &Axioms, parts: &mut Parts) -> Authenti
         }
         Authentication::Verified(claims) => crate::metrics::authentication(
             "verified",
-            crate::policy::Credential::of(claims).as_str(),
+            crate::claims::Credential::of(claims).as_str(),
         ),
         Authentication::Anonymous => crate::metrics::authentication("anonymous", "none"),
     }

@@ -8,11 +8,11 @@ use http::request::Parts;
 
 use super::rule::{Ctx, Tri};
 use super::{Mismatch, Policy};
-use crate::authorizer::Axioms;
 use crate::check::Mode;
 use crate::claims::Claims;
 use crate::pipeline::{self, Admission, Demand};
 use crate::rejection::Reason;
+use crate::verifier::Axioms;
 
 /// Enforces the policy `P` before any other extractor of the handler runs.
 ///

@@ -10,8 +10,8 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use super::{LayerPolicy, Policy, guard};
-use crate::authorizer::Axioms;
 use crate::layer::ResponseFuture;
+use crate::verifier::Axioms;
 
 /// Enforces the named policy `P` (from [`policy!`](crate::policy!)) on every request of a
 /// router; rejected requests never reach it.

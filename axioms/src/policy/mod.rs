@@ -19,12 +19,12 @@ use http::request::Parts;
 
 use crate::claims::Claims;
 
-pub use crate::claims::OwnerValue;
-pub use crate::pipeline::{SafeMethods, UnsafeMethod};
+pub use crate::claims::{Credential, OwnerValue};
+pub use crate::safe::{SafeMethods, UnsafeMethod};
 pub use guard::Guard;
 pub use layer::{PolicyLayer, PolicyService};
 pub use owner::{Fetch, FetchOutput, Owned};
-pub use rule::{Credential, Rule};
+pub use rule::Rule;
 #[cfg(feature = "mcp")]
 pub(crate) use rule::{Ctx, Tri};
 

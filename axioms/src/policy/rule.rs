@@ -1,7 +1,7 @@
 //! Policies as constant data, and their three-valued evaluation.
 
 use crate::check::{Mode, ScopeMatcher, satisfies_with};
-use crate::claims::{Claims, Granted};
+use crate::claims::{Claims, Credential, Granted};
 use crate::rejection::Reason;
 
 /// One clause of a policy. `#[protected]` and [`policy!`](crate::policy!) write these as
@@ -56,41 +56,6 @@ pub enum Rule {
     /// the named issuers' tokens, while everywhere else only issuers of the primary directory
     /// (and partners the operator extends the policy to) count.
     Issuer(&'static [&'static str]),
-}
-
-/// A kind of credential a request can authenticate with, for `credentials = …` in a policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Credential {
-    /// An access token (`Authorization: Bearer` or `DPoP`): `"token"`.
-    Token,
-    /// An API key ([`crate::api_key`]): `"api_key"`.
-    ApiKey,
-}
-
-impl Credential {
-    /// The kind of credential `claims` came from.
-    ///
-    /// ```
-    /// use axioms::{Claims, policy::Credential};
-    /// let claims = Claims::from_json_unverified(serde_json::json!({"sub": "a"})).unwrap();
-    /// assert_eq!(Credential::of(&claims), Credential::Token);
-    /// ```
-    pub fn of(claims: &Claims) -> Self {
-        if claims.api_key_id().is_some() {
-            Self::ApiKey
-        } else {
-            Self::Token
-        }
-    }
-
-    /// Its name in a policy: `"token"`, `"api_key"`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Token => "token",
-            Self::ApiKey => "api_key",
-        }
-    }
 }
 
 /// What a rule is evaluated with besides the claims: how scopes match, the clock, and the

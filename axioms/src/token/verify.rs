@@ -264,31 +264,6 @@ fn split(token: &str) -> Result<(&str, &str, &str), Reason> {
     }
 }
 
-/// Strict unpadded base64url, canonical trailing bits included, without allocating.
-pub(crate) fn is_strict_base64url(segment: &str) -> bool {
-    let bytes = segment.as_bytes();
-    if bytes.len() % 4 == 1 {
-        return false;
-    }
-    let value = |b: u8| match b {
-        b'A'..=b'Z' => Some(b - b'A'),
-        b'a'..=b'z' => Some(b - b'a' + 26),
-        b'0'..=b'9' => Some(b - b'0' + 52),
-        b'-' => Some(62),
-        b'_' => Some(63),
-        _ => None,
-    };
-    if !bytes.iter().all(|&b| value(b).is_some()) {
-        return false;
-    }
-    // The unused low bits of the last character must be zero.
-    match (bytes.len() % 4, bytes.last().and_then(|&b| value(b))) {
-        (2, Some(last)) => last & 0x0f == 0,
-        (3, Some(last)) => last & 0x03 == 0,
-        _ => true,
-    }
-}
-
 fn decode_json(segment: &str, invalid: Reason) -> Result<Map<String, Value>, Reason> {
     let bytes = URL_SAFE_NO_PAD
         .decode(segment)
@@ -575,6 +550,7 @@ pub(crate) fn check_times_given(config: &Validation, claims: &Claims) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::jose::is_strict_base64url;
 
     #[test]
     fn the_header_memo_is_bounded_oldest_out() {

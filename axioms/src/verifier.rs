@@ -1,17 +1,15 @@
-//! [`Axioms`]: the verifier handle shared by extractors, the layer and your own code.
+//! [`Axioms`], the verifier: the handle shared by extractors, guards, layers and your own code.
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
-
-use http::request::Parts;
 
 use crate::claims::Claims;
 use crate::config::{Config, Issuer};
 use crate::dpop::{MemoryReplayStore, ReplayStore};
 use crate::jwks::FetchError;
 use crate::jwks::cache::KeyCache;
-use crate::pipeline::{self, Authentication, VerifierId};
 use crate::rejection::{AuthError, ErrorRenderer, Reason, Rejection};
 use crate::token::cache::{TokenCache, TokenCacheStats};
 use crate::token::introspect::{self, Introspector};
@@ -55,6 +53,18 @@ struct Inner {
     tokens: Option<TokenCache>,
     /// DPoP proof headers already checked (their keys and thumbprints).
     dpop_headers: crate::dpop::proof::HeaderCache,
+}
+
+/// Identifies one [`Axioms`] instance (clones share it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct VerifierId(u64);
+
+impl VerifierId {
+    /// A new identity, never given out before in this process.
+    pub(crate) fn next() -> Self {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        Self(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
 }
 
 /// One trusted issuer: its settings, its own key cache and refresher. Keys never cross
@@ -352,25 +362,6 @@ impl Axioms {
             .as_ref()
             .map(TokenCache::stats)
             .unwrap_or_default()
-    }
-
-    /// Authenticates a request through the one pipeline every extractor, guard and layer
-    /// uses: a verdict this verifier already recorded for the request is reused; otherwise the
-    /// credentials are read and verified, and the verdict recorded (and a rejection logged).
-    ///
-    /// For front ends of your own (a tonic interceptor, a custom middleware).
-    ///
-    /// ```no_run
-    /// # async fn f(axioms: axioms::Axioms, request: http::Request<()>) {
-    /// let (mut parts, _body) = request.into_parts();
-    /// match axioms.authenticate(&mut parts).await {
-    ///     axioms::Authentication::Verified(claims) => println!("{:?}", claims.subject()),
-    ///     other => println!("{other:?}"),
-    /// }
-    /// # }
-    /// ```
-    pub async fn authenticate(&self, parts: &mut Parts) -> Authentication {
-        pipeline::authenticate(self, parts).await
     }
 
     /// The issuer's OpenID Connect / OAuth metadata (its discovery document), read with the

@@ -94,10 +94,14 @@ fn caller(ctx: &RequestContext<RoleServer>) -> Option<&axioms::Claims> {
 
 #[tool_router]
 impl Notes {
-    fn new(notes: Arc<Mutex<BTreeMap<u32, String>>>, hide_tools: bool) -> Self {
+    fn new(
+        notes: Arc<Mutex<BTreeMap<u32, String>>>,
+        policies: Arc<ToolPolicies>,
+        hide_tools: bool,
+    ) -> Self {
         Self {
             notes,
-            policies: Arc::new(tool_policies()),
+            policies,
             hide_tools,
             tool_router: Self::tool_router(),
         }
@@ -241,19 +245,25 @@ async fn main() -> Result<(), Box<dyn Error>> {
     // rmcp answers only requests whose Host is the resource's (DNS rebinding protection).
     let notes = Arc::new(Mutex::new(BTreeMap::new()));
     let hide_tools = var("HIDE_TOOLS").is_some_and(|v| v == "true" || v == "1");
+    // The layer enforces the tools' policies; the server lists tools with the same ones.
+    let layer = McpLayer::new(axioms.clone(), tool_policies()).endpoint_policy::<NotesRead>();
+    let policies = Arc::new(layer.tools().clone());
     let mcp = StreamableHttpService::new(
-        move || Ok(Notes::new(Arc::clone(&notes), hide_tools)),
+        move || {
+            Ok(Notes::new(
+                Arc::clone(&notes),
+                Arc::clone(&policies),
+                hide_tools,
+            ))
+        },
         LocalSessionManager::default().into(),
         StreamableHttpServerConfig::default().with_allowed_hosts([resource_host]),
     );
-    let app = Router::new()
-        .nest_service("/mcp", mcp)
-        .layer(McpLayer::new(axioms.clone(), tool_policies()).endpoint_policy::<NotesRead>())
-        .merge(
-            ResourceMetadata::of(&axioms)?
-                .resource_name("axioms notes (MCP)")
-                .router(),
-        );
+    let app = Router::new().nest_service("/mcp", mcp).layer(layer).merge(
+        ResourceMetadata::of(&axioms)?
+            .resource_name("axioms notes (MCP)")
+            .router(),
+    );
 
     println!("MCP endpoint: {resource}");
     println!(

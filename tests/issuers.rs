@@ -518,7 +518,10 @@ async fn one_binary_serves_staging_and_production() {
 #[tokio::test]
 async fn a_policy_naming_an_issuer_that_is_not_trusted_is_a_startup_error() {
     let staff = issuer_named(STAFF, Algorithm::RS256).await;
-    let err = staff.config("api").build().unwrap_err();
+    let err = Axioms::new(staff.config("api").build().unwrap()).unwrap_err();
+    let axioms::InitError::Config(err) = err else {
+        panic!("{err}")
+    };
     assert_eq!(err.setting(), "AXIOMS_TRUST");
     let message = err.to_string();
     assert!(message.contains("the issuer `partner`"), "{message}");
@@ -531,7 +534,7 @@ async fn a_policy_naming_an_issuer_that_is_not_trusted_is_a_startup_error() {
     );
     // An extension to a policy the binary does not have is one too.
     let partner = issuer_named(PARTNER, Algorithm::ES256).await;
-    let err = staff
+    let config = staff
         .config("api")
         .trust(
             "partner",
@@ -539,7 +542,8 @@ async fn a_policy_naming_an_issuer_that_is_not_trusted_is_a_startup_error() {
             Trust::partner_for(["delete_notes"]),
         )
         .build()
-        .unwrap_err();
+        .unwrap();
+    let err = Axioms::new(config).unwrap_err();
     assert!(err.to_string().contains("`delete_notes`"), "{err}");
 }
 

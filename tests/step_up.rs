@@ -11,10 +11,13 @@
 
 mod common;
 
+use std::sync::Arc;
+
+use axioms::mcp::{McpLayer, ToolPolicies};
 use axioms::testing::TestIssuer;
-use axioms::{Axioms, protected};
+use axioms::{Algorithm, Axioms, ManualClock, protected};
 use axum::Router;
-use axum::routing::post;
+use axum::routing::{get, post};
 use common::{Want, challenge, req, send};
 use serde_json::{Value, json};
 
@@ -93,4 +96,59 @@ async fn acr_and_auth_time_are_checked_and_challenged() {
     let bad = admin(json!({"acr": "urn:example:mfa", "auth_time": "yesterday"}));
     let r = send(&app, req("POST", "/admin/keys").bearer(&bad)).await;
     common::expect(&r, Want::InvalidToken);
+}
+
+axioms::policy!(pub Fresh: max_age = 60);
+
+#[protected(policy = Fresh)]
+async fn fresh_handler() -> &'static str {
+    "fresh"
+}
+
+/// A `max_age` policy on the verifier's clock (here a `ManualClock`), whichever entry point
+/// enforces it: a handler, an MCP tool call, and `ToolPolicies::allows` decide alike.
+#[tokio::test]
+async fn max_age_decides_on_the_verifier_s_clock_for_handlers_and_mcp_tools() {
+    const LOGIN: i64 = 1_700_000_000;
+    let clock = ManualClock::new(LOGIN + 30);
+    let issuer = TestIssuer::start_with_clock(&[Algorithm::ES256], Arc::new(clock.clone())).await;
+    let config = issuer.config("api").clock(clock.clone()).token_cache(0);
+    let axioms = Axioms::new(config.build().unwrap()).unwrap();
+    let layer = McpLayer::new(axioms.clone(), ToolPolicies::new().tool::<Fresh>("purge"));
+    let tools = layer.tools().clone();
+    let mcp: Router = Router::new()
+        .route("/mcp", post(|| async { "the tool ran" }))
+        .layer(layer);
+    let app = Router::new()
+        .route("/fresh", get(fresh_handler))
+        .with_state(axioms.clone());
+    let call = r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"purge"}}"#;
+    let token = issuer
+        .token()
+        .audience("api")
+        .claim("auth_time", json!(LOGIN))
+        .expires_in(24 * 3600)
+        .sign();
+    // 30 s after the login (the manual clock; the system clock is years later): both allow.
+    let r = send(&app, req("GET", "/fresh").bearer(&token)).await;
+    assert_eq!(r.status, 200, "{r:?}");
+    let r = send(&mcp, req("POST", "/mcp").bearer(&token).json(call)).await;
+    assert_eq!((r.status.as_u16(), r.body.as_str()), (200, "the tool ran"));
+    let claims = axioms.verify(&token).await.unwrap();
+    assert!(tools.allows(&claims, "purge"));
+    // 90 s after: both refuse, as step-up.
+    clock.advance(60);
+    let r = send(&app, req("GET", "/fresh").bearer(&token)).await;
+    assert_eq!(r.status, 401, "{r:?}");
+    assert_eq!(
+        r.error().as_deref(),
+        Some("insufficient_user_authentication")
+    );
+    let r = send(&mcp, req("POST", "/mcp").bearer(&token).json(call)).await;
+    assert_eq!(
+        r.error().as_deref(),
+        Some("insufficient_user_authentication"),
+        "{r:?}"
+    );
+    assert!(!tools.allows(&claims, "purge"));
 }

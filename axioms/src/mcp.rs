@@ -94,7 +94,10 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 pub struct ToolPolicies {
     tools: HashMap<Box<str>, Named>,
     otherwise: Option<Named>,
+    /// The verifier's scope matcher and clock, once the policies protect an endpoint
+    /// ([`McpLayer::new`]): [`allows`](ToolPolicies::allows) decides as the layer does.
     scope_matcher: Option<Arc<dyn crate::check::ScopeMatcher>>,
+    clock: Option<Arc<dyn crate::clock::Clock>>,
 }
 
 /// A named policy's name (what the operator extends to a partner issuer) and rule.
@@ -165,6 +168,10 @@ impl ToolPolicies {
     }
 
     /// Whether `claims` may call tool `name` (for a `list_tools` that hides the others).
+    ///
+    /// Take the policies from the layer that enforces them ([`McpLayer::tools`]): they then
+    /// decide exactly as it does, with the verifier's scope matcher and clock. Policies that no
+    /// layer enforces match scopes exactly, on the system clock.
     pub fn allows(&self, claims: &Claims, name: &str) -> bool {
         let exact = crate::check::Exact;
         self.policy(name).is_some_and(|policy| {
@@ -173,7 +180,10 @@ impl ToolPolicies {
                     Some(m) => &**m,
                     None => &exact,
                 },
-                clock: &crate::clock::SystemClock,
+                clock: match &self.clock {
+                    Some(clock) => &**clock,
+                    None => &crate::clock::SystemClock,
+                },
                 policy: policy.name,
             };
             policy.rule.eval(claims, Some(false), &ctx) == crate::policy::Tri::Yes
@@ -226,6 +236,7 @@ impl McpLayer {
     pub fn new(axioms: Axioms, tools: ToolPolicies) -> Self {
         let mut tools = tools;
         tools.scope_matcher = Some(Arc::clone(&axioms.config().requests.scope_matcher));
+        tools.clock = Some(Arc::clone(&axioms.config().clock));
         let mut known = tools.scopes();
         known.extend(registered_scopes());
         known.sort_unstable();
@@ -274,6 +285,23 @@ impl McpLayer {
     #[must_use]
     pub fn max_body_bytes(self, bytes: usize) -> Self {
         self.with(|c| c.max_body = bytes)
+    }
+
+    /// The tools' policies as this layer enforces them (with its verifier's scope matcher
+    /// and clock): what the MCP server's `list_tools` asks with
+    /// [`ToolPolicies::allows`].
+    ///
+    /// ```no_run
+    /// # fn f(axioms: axioms::Axioms) {
+    /// use axioms::mcp::{McpLayer, ToolPolicies};
+    /// axioms::policy!(pub Reader: scopes = "notes:read");
+    /// let layer = McpLayer::new(axioms, ToolPolicies::new().tool::<Reader>("list_notes"));
+    /// let for_the_server = layer.tools().clone();
+    /// # let _ = for_the_server;
+    /// # }
+    /// ```
+    pub fn tools(&self) -> &ToolPolicies {
+        &self.inner.tools
     }
 }
 
@@ -355,7 +383,7 @@ async fn guard(config: &McpConfig, parts: &mut Parts, body: Body) -> Result<Body
         }
         Err(err) => return Err(reject(axioms, err)),
     };
-    let ctx = &crate::policy::Ctx::of(axioms.config(), endpoint.name);
+    let ctx = &crate::policy::context(axioms, endpoint.name);
     if endpoint.rule.eval(&claims, Some(false), ctx) != crate::policy::Tri::Yes {
         let (reason, scopes, mode) = endpoint.rule.denial(&claims, Some(false), ctx);
         return Err(deny(config, reason, &claims, scopes, mode));
@@ -386,10 +414,7 @@ async fn guard(config: &McpConfig, parts: &mut Parts, body: Body) -> Result<Body
             );
             return Err(deny(config, Reason::PolicyDenied, &claims, &[], Mode::All));
         };
-        let (rule, ctx) = (
-            policy.rule,
-            &crate::policy::Ctx::of(axioms.config(), policy.name),
-        );
+        let (rule, ctx) = (policy.rule, &crate::policy::context(axioms, policy.name));
         if rule.eval(&claims, Some(false), ctx) != crate::policy::Tri::Yes {
             let (reason, scopes, mode) = rule.denial(&claims, Some(false), ctx);
             let scopes = if scopes.is_empty() && reason != Reason::IssuerNotAccepted {

@@ -131,8 +131,16 @@ impl Axioms {
     /// a token's issuer is chosen by its `iss` before any key is looked up; a token is
     /// verified only with its issuer's keys, and one issuer being down leaves the others
     /// working.
+    ///
+    /// # Errors
+    ///
+    /// [`InitError::Config`] when a policy of the binary names an issuer that is not trusted
+    /// (`issuer = "partner"` without a `partner`), or a partner is trusted for a policy the
+    /// binary does not have; [`InitError::NoRuntime`] outside a Tokio runtime; the others
+    /// when the crypto backend, the HTTP client or the Redis replay store cannot start.
     pub fn new(config: Config) -> Result<Self, InitError> {
         crypto_self_test()?;
+        check_policies(&config)?;
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| InitError::NoRuntime)?;
         let mut issuers = Vec::with_capacity(1 + config.others.len());
         for issuer in config.issuers() {
@@ -490,6 +498,45 @@ impl fmt::Debug for Axioms {
             .field("keys", &self.key_count())
             .finish_non_exhaustive()
     }
+}
+
+/// What the binary's policies say of the trusted issuers: every issuer a policy names
+/// (`issuer = "partner"`) is trusted, and every policy the operator extends to a partner
+/// (`Trust::partner_for`, `AXIOMS_<NAME>_TRUSTED_FOR`) exists — a startup error naming both,
+/// rather than a route that silently refuses everyone or an extension that does nothing.
+fn check_policies(config: &Config) -> Result<(), crate::ConfigError> {
+    let error = |problem: String, fix: &str| crate::ConfigError::new("AXIOMS_TRUST", problem, fix);
+    for (policy, name) in crate::policy::registered_issuers() {
+        if config.issuer(name).is_none() {
+            let trusted: Vec<&str> = config.issuers().map(Issuer::name).collect();
+            return Err(error(
+                format!(
+                    "the policy `{policy}` names the issuer `{name}`, which is not trusted \
+                     (trusted: {})",
+                    trusted.join(", ")
+                ),
+                "trust it (AXIOMS_TRUST=<NAME> with AXIOMS_<NAME>_ISS_URL…, or \
+                 ConfigBuilder::trust), or remove it from the policy",
+            ));
+        }
+    }
+    for issuer in config.issuers() {
+        if let Some(policy) = issuer
+            .trusted_for()
+            .find(|p| !crate::policy::is_registered(p))
+        {
+            return Err(error(
+                format!(
+                    "the issuer `{}` is trusted for the policy `{policy}`, which this binary does \
+                     not have",
+                    issuer.name()
+                ),
+                "name a `#[protected]` handler or a `policy!` (AXIOMS_<NAME>_TRUSTED_FOR), \
+                 exactly as written in the code",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Checks the signature verifier on a known answer before the first token reaches it: the

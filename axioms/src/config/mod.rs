@@ -441,9 +441,13 @@ impl ConfigBuilder {
     ///     // A customer's IdP: only where a policy names it, and for `list_notes`.
     ///     .trust("acme", Issuer::okta("acme.okta.com", "default", "https://api.example.com"),
     ///         Trust::partner_for(["list_notes"]))
-    ///     .build();
-    /// // No policy of this binary is called `list_notes`: a startup error, not a silent no-op.
-    /// assert_eq!(config.unwrap_err().setting(), "AXIOMS_TRUST");
+    ///     .build()?;
+    /// let names: Vec<&str> = config.issuers().map(|i| i.name()).collect();
+    /// assert_eq!(names, ["primary", "keycloak", "acme"]);
+    /// // `Axioms::new(config)` checks the binary's policies against it: a `list_notes` that
+    /// // no handler or `policy!` is called is a startup error, not an extension that does
+    /// // nothing; so is a policy naming an issuer that is not trusted.
+    /// # Ok::<(), axioms::ConfigError>(())
     /// ```
     pub fn trust(mut self, name: impl Into<String>, issuer: IssuerBuilder, trust: Trust) -> Self {
         self.others.push((name.into(), issuer, trust));
@@ -691,8 +695,8 @@ impl ConfigBuilder {
         self
     }
 
-    /// Validates everything — the service, every trusted issuer, and what the binary's
-    /// policies say about issuers — and returns the [`Config`].
+    /// Validates the service and every trusted issuer, and returns the [`Config`]. What the
+    /// binary's policies say about issuers is checked by [`Axioms::new`](crate::Axioms::new).
     pub fn build(self) -> Result<Config, ConfigError> {
         let allow_http = self.allow_http;
         if !(1024..=64 * 1024).contains(&self.max_token_bytes) {
@@ -788,9 +792,8 @@ impl ConfigBuilder {
 }
 
 /// What a list of trusted issuers must be: with several, each has an issuer (the `iss` is
-/// how a token finds its keys) and is trusted once, only the primary introspects, no exact
-/// issuer comes after a template that matches it; and every issuer the binary's policies
-/// name, and every policy extended to a partner, exists.
+/// how a token finds its keys) and is trusted once, only the primary introspects, and no
+/// exact issuer comes after a template that matches it.
 fn check_registry(primary: &Issuer, others: &[Issuer]) -> Result<(), ConfigError> {
     let error = |problem: String, fix: &str| ConfigError::new("AXIOMS_TRUST", problem, fix);
     let issuers: Vec<&Issuer> = std::iter::once(primary).chain(others).collect();
@@ -848,42 +851,7 @@ fn check_registry(primary: &Issuer, others: &[Issuer]) -> Result<(), ConfigError
             }
         }
     }
-    for (policy, name) in crate::policy::registered_issuers() {
-        if !issuers.iter().any(|i| i.name() == name) {
-            return Err(error(
-                format!(
-                    "the policy `{policy}` names the issuer `{name}`, which is not trusted \
-                     (trusted: {})",
-                    names(issuers)
-                ),
-                "trust it (AXIOMS_TRUST=<NAME> with AXIOMS_<NAME>_ISS_URL…, or \
-                 ConfigBuilder::trust), or remove it from the policy",
-            ));
-        }
-    }
-    for issuer in issuers {
-        if let Some(policy) = issuer
-            .trusted_for()
-            .find(|p| !crate::policy::is_registered(p))
-        {
-            return Err(error(
-                format!(
-                    "the issuer `{}` is trusted for the policy `{policy}`, which this binary does \
-                     not have",
-                    issuer.name()
-                ),
-                "name a `#[protected]` handler or a `policy!` (AXIOMS_<NAME>_TRUSTED_FOR), \
-                 exactly as written in the code",
-            ));
-        }
-    }
     Ok(())
-}
-
-/// The trusted issuers' names, for a message.
-fn names(issuers: &[&Issuer]) -> String {
-    let names: Vec<&str> = issuers.iter().map(|i| i.name()).collect();
-    names.join(", ")
 }
 
 /// `true` for `localhost` and loopback IP literals.

@@ -65,7 +65,7 @@ pub(crate) async fn enforce<S, P: Policy<S>>(
         // stays small (the handler's future is allocated per request, and its size decides
         // which allocator path it takes).
         Ok(Admission::Authenticated(claims)) if const { !P::RULE.has_owner() } => {
-            match P::RULE.eval(&claims, None, &Ctx::of(axioms.config(), P::NAME)) {
+            match P::RULE.eval(&claims, None, &context(axioms, P::NAME)) {
                 Tri::Yes => {
                     pipeline::record_admission(axioms, parts, &claims);
                     Ok(())
@@ -91,6 +91,17 @@ pub(crate) async fn enforce<S, P: Policy<S>>(
     }
 }
 
+/// What the policy named `policy` is evaluated with under `axioms`: its scope matcher and
+/// its clock.
+pub(crate) fn context<'a>(axioms: &'a Axioms, policy: &'a str) -> Ctx<'a> {
+    let config = axioms.config();
+    Ctx {
+        matcher: config.scope_matcher(),
+        clock: &*config.clock,
+        policy,
+    }
+}
+
 /// Evaluates the policy for verified claims, fetching the object only if the answer can
 /// still depend on ownership — or if the policy allows and the handler should receive it.
 /// Whether the rule needs the object follows from the rule itself, so a policy cannot skip
@@ -101,7 +112,7 @@ async fn decide<S, P: Policy<S>>(
     state: &S,
     claims: &Claims,
 ) -> Result<(), Response> {
-    let matcher = &Ctx::of(axioms.config(), P::NAME);
+    let matcher = &context(axioms, P::NAME);
     let rule = &P::RULE;
     match rule.eval(claims, None, matcher) {
         Tri::No => return Err(deny::<S, P>(axioms, claims, None)),
@@ -117,7 +128,7 @@ async fn decide<S, P: Policy<S>>(
 }
 
 fn deny<S, P: Policy<S>>(axioms: &Axioms, claims: &Claims, owner: Option<bool>) -> Response {
-    let (reason, scopes, mode) = P::RULE.denial(claims, owner, &Ctx::of(axioms.config(), P::NAME));
+    let (reason, scopes, mode) = P::RULE.denial(claims, owner, &context(axioms, P::NAME));
     let reason = match (P::MISMATCH, owner) {
         // The object was fetched and the answer depends on it: hide that it exists.
         (Mismatch::NotFound, Some(_)) => Reason::NotOwnerHidden,

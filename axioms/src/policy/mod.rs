@@ -22,6 +22,8 @@ use crate::claims::Claims;
 pub use crate::claims::{Credential, OwnerValue};
 pub use crate::safe::{SafeMethods, UnsafeMethod};
 pub use guard::Guard;
+#[cfg(feature = "mcp")]
+pub(crate) use guard::context;
 pub use layer::{PolicyLayer, PolicyService};
 pub use owner::{Fetch, FetchOutput, Owned};
 pub use rule::Rule;

@@ -68,17 +68,6 @@ pub(crate) struct Ctx<'a> {
     pub(crate) policy: &'a str,
 }
 
-impl<'a> Ctx<'a> {
-    /// The context of the policy `policy` under a verifier's configuration.
-    pub(crate) fn of(config: &'a crate::config::Config, policy: &'a str) -> Self {
-        Self {
-            matcher: config.scope_matcher(),
-            clock: &*config.clock,
-            policy,
-        }
-    }
-}
-
 const fn any_has_owner(rules: &[Rule]) -> bool {
     match rules {
         [] => false,

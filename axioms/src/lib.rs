@@ -99,6 +99,7 @@ mod clock;
 mod config;
 pub mod dpop;
 mod extract;
+mod fetch;
 mod issuer_id;
 mod jose;
 mod jwks;
@@ -136,7 +137,7 @@ pub use config::{
     AudienceClaim, Config, ConfigBuilder, ConfigError, Issuer, IssuerBuilder, TokenType, Trust,
     defaults,
 };
-pub use jwks::FetchError;
+pub use fetch::FetchError;
 pub use layer::{AxiomsLayer, AxiomsService, ResponseFuture};
 pub use pipeline::Authentication;
 pub use rejection::{AuthError, AuthErrorKind, ErrorRenderer, Reason, Rejection};

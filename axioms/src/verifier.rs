@@ -8,7 +8,6 @@ use std::time::Duration;
 use crate::claims::Claims;
 use crate::config::{Config, Issuer};
 use crate::dpop::{MemoryReplayStore, ReplayStore};
-use crate::jwks::FetchError;
 use crate::jwks::cache::KeyCache;
 use crate::rejection::{AuthError, ErrorRenderer, Reason, Rejection};
 use crate::token::cache::{TokenCache, TokenCacheStats};
@@ -113,13 +112,20 @@ pub enum InitError {
     /// The crypto backend failed its known-answer self-test.
     #[error("axioms: the crypto backend failed its startup self-test: {0}")]
     CryptoSelfTest(&'static str),
-    /// The HTTP client could not be built.
+    /// The HTTP client of key fetches and introspection could not be built (its TLS
+    /// backend failed to start).
     #[error("axioms: could not build the HTTP client: {0}")]
-    Http(#[from] FetchError),
+    HttpClient(String),
     /// The Redis replay store could not be set up (`AXIOMS_DPOP_REDIS_URL`).
     #[cfg(feature = "redis")]
     #[error("axioms: AXIOMS_DPOP_REDIS_URL: {0}")]
     Redis(#[from] redis::RedisError),
+}
+
+impl From<crate::fetch::ClientError> for InitError {
+    fn from(err: crate::fetch::ClientError) -> Self {
+        Self::HttpClient(err.0)
+    }
 }
 
 impl Axioms {
@@ -144,10 +150,15 @@ impl Axioms {
         let runtime = tokio::runtime::Handle::try_current().map_err(|_| InitError::NoRuntime)?;
         let mut issuers = Vec::with_capacity(1 + config.others.len());
         for issuer in config.issuers() {
-            let keys = Arc::new(KeyCache::new(issuer)?);
+            let keys = Arc::new(KeyCache::new(&issuer.keys, &issuer.http, issuer.issuer())?);
             let refresher = runtime.spawn(KeyCache::run(Arc::downgrade(&keys)));
             let introspector = match &issuer.introspection {
-                Some(settings) => Some(Arc::new(Introspector::new(issuer, settings.clone())?)),
+                Some(settings) => Some(Arc::new(Introspector::new(
+                    settings.clone(),
+                    &issuer.http,
+                    issuer.validation.clone(),
+                    Arc::clone(&issuer.voucher),
+                )?)),
                 None => None,
             };
             issuers.push(Trusted {
@@ -328,7 +339,8 @@ impl Axioms {
             .ok_or_else(|| self.error(Reason::IssuerMismatch))?;
         let started = crate::metrics::TIMED.then(std::time::Instant::now);
         let verified = verify::verify_with(
-            &trusted.issuer,
+            &trusted.issuer.validation,
+            &trusted.issuer.keys.algorithms,
             &trusted.keys,
             &trusted.headers,
             token,

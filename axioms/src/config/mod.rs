@@ -25,7 +25,6 @@ pub(crate) mod requests;
 pub(crate) mod validation;
 
 use std::fmt;
-use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -36,11 +35,10 @@ use crate::algorithm::Algorithm;
 use crate::check::ScopeMatcher;
 use crate::claims::{PRIMARY, is_issuer_name};
 use crate::clock::{Clock, SystemClock};
+use crate::fetch::check_url_scheme;
 use crate::safe::SafeMethods;
 
 pub use issuer::{Issuer, IssuerBuilder, Trust};
-pub(crate) use keys::{KeySource, Keys};
-pub(crate) use validation::Validation;
 pub use validation::{AudienceClaim, TokenType};
 
 /// The defaults, in one place (documented in the README's configuration table).
@@ -852,25 +850,6 @@ fn check_registry(primary: &Issuer, others: &[Issuer]) -> Result<(), ConfigError
         }
     }
     Ok(())
-}
-
-/// `true` for `localhost` and loopback IP literals.
-pub(crate) fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        None => false,
-    }
-}
-
-/// Whether a URL is `https`, or `http` on loopback (or anywhere if allowed).
-pub(crate) fn check_url_scheme(url: &Url, allow_http: bool) -> bool {
-    match url.scheme() {
-        "https" => true,
-        "http" => allow_http || is_loopback(url),
-        _ => false,
-    }
 }
 
 /// The token header and cookie, checked.

@@ -24,10 +24,11 @@ use futures_util::FutureExt as _;
 use futures_util::future::{BoxFuture, Shared};
 use url::Url;
 
-use super::fetch::{FetchError, Fetcher};
 use super::key::VerifyingKey;
 use super::set::KeySet;
-use crate::config::{Issuer, KeySource, Keys};
+use crate::config::http::Http;
+use crate::config::keys::{KeySource, Keys};
+use crate::fetch::{ClientError, FetchError, Fetcher};
 use crate::rejection::Reason;
 
 /// One published state of the cache.
@@ -51,8 +52,9 @@ pub(crate) struct KeyCache {
     next_attempt: Mutex<Option<Instant>>,
     resolved_jwks: ArcSwapOption<Url>,
     fetcher: Fetcher,
-    /// The key settings, shared with the [`Issuer`].
+    /// The key settings, shared with the issuer's configuration.
     config: Arc<Keys>,
+    /// The issuer a discovery document must name, and the metrics' label.
     issuer: Option<String>,
     /// How long a request waits for a fetch in flight.
     wait: Duration,
@@ -68,9 +70,14 @@ impl Drop for Landed {
 }
 
 impl KeyCache {
-    pub(crate) fn new(config: &Issuer) -> Result<Self, FetchError> {
+    /// The cache of the keys `keys` describes, fetched as `http` says, of `issuer`.
+    pub(crate) fn new(
+        keys: &Arc<Keys>,
+        http: &Http,
+        issuer: Option<&str>,
+    ) -> Result<Self, ClientError> {
         // Local keys are loaded once, here, and never fetched.
-        let snapshot = match &config.keys.source {
+        let snapshot = match &keys.source {
             KeySource::Local(set) => Snapshot {
                 keys: Some(Arc::clone(set)),
                 last_success: Some(Instant::now()),
@@ -84,10 +91,10 @@ impl KeyCache {
             last_miss_fetch: Mutex::new(None),
             next_attempt: Mutex::new(None),
             resolved_jwks: ArcSwapOption::empty(),
-            fetcher: Fetcher::new(&config.http)?,
-            config: Arc::clone(&config.keys),
-            issuer: config.issuer().map(str::to_owned),
-            wait: config.http.request_timeout,
+            fetcher: Fetcher::new(http)?,
+            config: Arc::clone(keys),
+            issuer: issuer.map(str::to_owned),
+            wait: http.request_timeout,
         })
     }
 

@@ -1,8 +1,5 @@
-//! JSON Web Key Sets: admission of keys, hardened fetching, and the cache.
+//! JSON Web Key Sets: admission of keys, and the cache that fetches and refreshes them.
 
 pub(crate) mod cache;
-pub(crate) mod fetch;
 pub(crate) mod key;
 pub(crate) mod set;
-
-pub use fetch::FetchError;

@@ -24,10 +24,11 @@ use serde_json::{Map, Value};
 use url::Url;
 
 use super::verify::{self, Failure};
-use crate::claims::Claims;
-use crate::config::Issuer;
+use crate::claims::{Claims, Voucher};
+use crate::config::http::Http;
 use crate::config::introspection::{Endpoint, Introspection};
-use crate::jwks::fetch::{FetchError, Fetcher};
+use crate::config::validation::Validation;
+use crate::fetch::{ClientError, Fetcher};
 use crate::rejection::Reason;
 
 /// SHA-256 of a token.
@@ -46,8 +47,10 @@ type Flight = Shared<BoxFuture<'static, Result<Answer, Reason>>>;
 pub(crate) struct Introspector {
     fetcher: Fetcher,
     settings: Introspection,
-    /// The issuer's settings (how answers are read and checked), and who vouches for them.
-    config: Issuer,
+    /// How the issuer's answers are read and checked.
+    validation: Validation,
+    /// Who vouches for the answers: the issuer.
+    voucher: Arc<Voucher>,
     /// The endpoint, once discovered.
     resolved: ArcSwapOption<Url>,
     cache: Mutex<Cache>,
@@ -82,15 +85,23 @@ struct Entry {
 const ENTRY_OVERHEAD: usize = 160;
 
 impl Introspector {
-    pub(crate) fn new(config: &Issuer, settings: Introspection) -> Result<Self, FetchError> {
+    /// The introspection client of the issuer whose tokens `validation` checks and `voucher`
+    /// vouches for, reached as `http` says.
+    pub(crate) fn new(
+        settings: Introspection,
+        http: &Http,
+        validation: Validation,
+        voucher: Arc<Voucher>,
+    ) -> Result<Self, ClientError> {
         let resolved = ArcSwapOption::empty();
         if let Endpoint::Fixed(url) = &settings.endpoint {
             resolved.store(Some(Arc::new(url.clone())));
         }
         Ok(Self {
-            fetcher: Fetcher::new(&config.http)?,
+            fetcher: Fetcher::new(http)?,
             settings,
-            config: config.clone(),
+            validation,
+            voucher,
             resolved,
             cache: Mutex::new(Cache::default()),
             flights: Mutex::new(HashMap::new()),
@@ -109,7 +120,7 @@ impl Introspector {
         match answer {
             Answer::Active(claims) => {
                 // The cache never outlives `exp`, but the clock is the configured one.
-                verify::check_times_given(&self.config.validation, &claims)?;
+                verify::check_times_given(&self.validation, &claims)?;
                 Ok(claims)
             }
             Answer::Inactive(reason) => Err(reason.into()),
@@ -190,7 +201,7 @@ impl Introspector {
         };
         let ttl = match answer {
             Answer::Active(claims) => {
-                let now = self.config.validation.clock.now();
+                let now = self.validation.clock.now();
                 let left = claims.expires_at().map_or(self.settings.cache, |exp| {
                     Duration::from_secs(u64::try_from(exp.saturating_sub(now)).unwrap_or(0))
                 });
@@ -283,8 +294,8 @@ impl Introspector {
         let Value::Object(body) = fetched.body else {
             return Err(Reason::IntrospectionUnavailable);
         };
-        Ok(match interpret(&self.config, body)? {
-            Answer::Active(claims) => Answer::Active(claims.vouch(&self.config.voucher)),
+        Ok(match interpret(&self.validation, body)? {
+            Answer::Active(claims) => Answer::Active(claims.vouch(&self.voucher)),
             inactive => inactive,
         })
     }
@@ -307,7 +318,11 @@ impl Introspector {
         }
         let url = self
             .fetcher
-            .discover_endpoint(discovery, self.config.issuer(), "introspection_endpoint")
+            .discover_endpoint(
+                discovery,
+                self.validation.issuer.as_ref().map(|i| i.as_str()),
+                "introspection_endpoint",
+            )
             .await
             .map_err(|err| {
                 tracing::warn!(
@@ -329,7 +344,7 @@ impl Introspector {
 /// An introspection answer as claims, or why the token is refused; `Err` when the answer is
 /// not one (RFC 7662 §2.2 makes `active` a required boolean): that says nothing about the
 /// token, so it is a 503, and not cached.
-fn interpret(config: &Issuer, mut body: Map<String, Value>) -> Result<Answer, Reason> {
+fn interpret(validation: &Validation, mut body: Map<String, Value>) -> Result<Answer, Reason> {
     match body.remove("active") {
         Some(Value::Bool(true)) => {}
         Some(Value::Bool(false)) => return Ok(Answer::Inactive(Reason::TokenInactive)),
@@ -354,7 +369,7 @@ fn interpret(config: &Issuer, mut body: Map<String, Value>) -> Result<Answer, Re
     // The endpoint is the issuer's: an answer without `iss` is the issuer's word, and its
     // claims say so like a JWT's do (a multi-tenant template names no one issuer).
     if !body.contains_key("iss")
-        && let Some(issuer) = config.validation.issuer.as_ref().and_then(|i| i.exact())
+        && let Some(issuer) = validation.issuer.as_ref().and_then(|i| i.exact())
     {
         body.insert("iss".into(), Value::String(issuer.to_owned()));
     }
@@ -365,7 +380,6 @@ fn interpret(config: &Issuer, mut body: Map<String, Value>) -> Result<Answer, Re
         let client = client.to_owned();
         body.insert("sub".into(), Value::String(client));
     }
-    let validation = &config.validation;
     let claims = match Claims::build(body, &validation.claim_names) {
         Ok(claims) => claims,
         Err(_) => return Ok(Answer::Inactive(Reason::ClaimType)),
@@ -418,8 +432,8 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn config() -> Issuer {
-        let issuer = Issuer::builder()
+    fn config() -> crate::Issuer {
+        let issuer = crate::Issuer::builder()
             .issuer("https://issuer.example/")
             .audience("api")
             .introspection("rs", "secret")
@@ -433,7 +447,7 @@ mod tests {
 
     fn answer(body: serde_json::Value) -> Result<Answer, Reason> {
         match body {
-            Value::Object(map) => interpret(&config(), map),
+            Value::Object(map) => interpret(&config().validation, map),
             _ => panic!("not an object"),
         }
     }
@@ -524,7 +538,13 @@ mod tests {
     fn re_introspected_tokens_do_not_grow_the_cache() {
         let config = config();
         let settings = config.introspection.clone().unwrap_or_else(|| panic!("on"));
-        let introspector = Introspector::new(&config, settings).unwrap_or_else(|e| panic!("{e}"));
+        let introspector = Introspector::new(
+            settings,
+            &config.http,
+            config.validation.clone(),
+            Arc::clone(&config.voucher),
+        )
+        .unwrap_or_else(|e| panic!("{e:?}"));
         for round in 0..1000 {
             for token in 0..3u8 {
                 let answer = Answer::Inactive(Reason::TokenInactive);

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use super::json::{JsonError, parse_object};
 use crate::algorithm::Algorithm;
 use crate::claims::Claims;
-use crate::config::{AudienceClaim, Issuer, TokenType, Validation};
+use crate::config::validation::{AudienceClaim, TokenType, Validation};
 use crate::issuer_id::IssuerId;
 use crate::jwks::cache::KeyCache;
 use crate::jwks::key::{MAX_KID_BYTES, VerifyingKey};
@@ -111,14 +111,14 @@ impl HeaderMemo {
 /// that verified it; `payload` is the payload already decoded when the issuer was chosen by
 /// it.
 pub(crate) async fn verify_with(
-    issuer: &Issuer,
+    validation: &Validation,
+    algorithms: &[Algorithm],
     keys: &Arc<KeyCache>,
     headers: &HeaderMemo,
     token: &str,
     payload: Option<Map<String, Value>>,
 ) -> Result<(Claims, Arc<VerifyingKey>), Failure> {
-    let validation = &issuer.validation;
-    let parts = parse(validation, &issuer.keys.algorithms, Some(headers), token)?;
+    let parts = parse(validation, algorithms, Some(headers), token)?;
     let key = keys.lookup(parts.kid.as_deref()).await?;
     check_signature(&parts, &key).map_err(|reason| Failure {
         reason,

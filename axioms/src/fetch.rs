@@ -1,9 +1,11 @@
-//! Hardened HTTP fetches of JWKS and discovery documents.
+//! Hardened HTTP fetches of JWKS, discovery and introspection documents, and the rule every
+//! URL axioms is configured with obeys (https, or http on loopback).
 //!
 //! Connect and whole-request timeouts, a streamed body cap, no cookies, redirects followed
 //! only within the same origin, `https` only (or loopback), and nothing from any token in the
 //! request.
 
+use std::net::IpAddr;
 use std::time::Duration;
 
 use http::header::CACHE_CONTROL;
@@ -11,7 +13,6 @@ use reqwest::redirect;
 use serde_json::Value;
 use url::Url;
 
-use crate::config::check_url_scheme;
 use crate::config::http::Http;
 use crate::token::json::parse_object;
 
@@ -52,6 +53,30 @@ pub enum FetchError {
     Internal(&'static str),
 }
 
+/// The HTTP client could not be built (a TLS backend that fails to start): a startup error,
+/// [`InitError::HttpClient`](crate::InitError::HttpClient).
+#[derive(Debug)]
+pub(crate) struct ClientError(pub(crate) String);
+
+/// `true` for `localhost` and loopback IP literals.
+pub(crate) fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+/// Whether a URL is `https`, or `http` on loopback (or anywhere if allowed).
+pub(crate) fn check_url_scheme(url: &Url, allow_http: bool) -> bool {
+    match url.scheme() {
+        "https" => true,
+        "http" => allow_http || is_loopback(url),
+        _ => false,
+    }
+}
+
 /// A fetched JSON document and how long it may be cached.
 pub(crate) struct Fetched {
     pub(crate) body: Value,
@@ -67,7 +92,7 @@ pub(crate) struct Fetcher {
 }
 
 impl Fetcher {
-    pub(crate) fn new(config: &Http) -> Result<Self, FetchError> {
+    pub(crate) fn new(config: &Http) -> Result<Self, ClientError> {
         let client = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
             .timeout(config.request_timeout)
@@ -86,7 +111,7 @@ impl Fetcher {
             }))
             .user_agent(concat!("axioms/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| FetchError::Network(e.to_string()))?;
+            .map_err(|e| ClientError(e.to_string()))?;
         Ok(Self {
             client,
             max_bytes: config.max_body_bytes,

@@ -138,7 +138,7 @@ pub use config::{
     defaults,
 };
 pub use fetch::FetchError;
-pub use layer::{AxiomsLayer, AxiomsService, ResponseFuture};
+pub use layer::{AxiomsLayer, AxiomsService, Decision, Gate, ResponseFuture};
 pub use pipeline::Authentication;
 pub use rejection::{AuthError, AuthErrorKind, ErrorRenderer, Reason, Rejection};
 pub use resource_metadata::ResourceMetadata;

@@ -51,19 +51,17 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
 use http::request::Parts;
-use http::{Method, Request, StatusCode};
+use http::{Method, StatusCode};
 use serde_json::{Map, Value};
 use tower_layer::Layer;
-use tower_service::Service;
 
 use crate::check::Mode;
 use crate::claims::Claims;
-use crate::layer::ResponseFuture;
+use crate::layer::{Decision, Gate, Sealed};
 use crate::pipeline::{self, Admission, Demand};
 use crate::policy::{LayerPolicy, Rule, registered_scopes};
 use crate::rejection::{AuthError, Reason};
@@ -309,14 +307,11 @@ impl<S> Layer<S> for McpLayer {
     type Service = McpService<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        McpService {
-            inner,
-            config: Arc::clone(&self.inner),
-        }
+        Gate::new(inner, self.clone())
     }
 }
 
-/// The service of an [`McpLayer`].
+/// The service of an [`McpLayer`]: the [`Gate`] with its decision.
 ///
 /// ```
 /// use axioms::mcp::{McpLayer, McpService};
@@ -325,43 +320,13 @@ impl<S> Layer<S> for McpLayer {
 ///     layer.layer(inner)
 /// }
 /// ```
-#[derive(Clone)]
-pub struct McpService<S> {
-    inner: S,
-    config: Arc<McpConfig>,
-}
+pub type McpService<S> = Gate<S, McpLayer>;
 
-impl<S> fmt::Debug for McpService<S> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("McpService").finish_non_exhaustive()
-    }
-}
+impl Sealed for McpLayer {}
 
-impl<S> Service<Request<Body>> for McpService<S>
-where
-    S: Service<Request<Body>, Response = Response> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-{
-    type Response = Response;
-    type Error = S::Error;
-    type Future = ResponseFuture<S::Error>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, request: Request<Body>) -> Self::Future {
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
-        let config = Arc::clone(&self.config);
-        ResponseFuture::new(async move {
-            let (mut parts, body) = request.into_parts();
-            let body = match guard(&config, &mut parts, body).await {
-                Ok(body) => body,
-                Err(response) => return Ok(response),
-            };
-            inner.call(Request::from_parts(parts, body)).await
-        })
+impl Decision<Body> for McpLayer {
+    async fn decide(&self, parts: &mut Parts, body: Body) -> Result<Body, Response> {
+        guard(&self.inner, parts, body).await
     }
 }
 
@@ -379,7 +344,7 @@ async fn guard(config: &McpConfig, parts: &mut Parts, body: Body) -> Result<Body
         }
         Err(err) if err.status() == StatusCode::UNAUTHORIZED => {
             let (scopes, mode) = endpoint.rule.challenge_scopes();
-            return Err(reject(axioms, with_scopes(err, scopes, mode)));
+            return Err(reject(axioms, err.with_scope_requirement(scopes, mode)));
         }
         Err(err) => return Err(reject(axioms, err)),
     };
@@ -426,13 +391,6 @@ async fn guard(config: &McpConfig, parts: &mut Parts, body: Body) -> Result<Body
         }
     }
     Ok(Body::from(bytes))
-}
-
-fn with_scopes(err: AuthError, scopes: Vec<&'static str>, mode: Mode) -> AuthError {
-    match mode {
-        Mode::Any => err.with_alternative_scopes(scopes),
-        Mode::All => err.with_scopes(scopes),
-    }
 }
 
 /// 403 `insufficient_scope`. The challenge's `scope` is what the token already has that this

@@ -535,6 +535,21 @@ impl AuthError {
         err
     }
 
+    /// Names the scopes a policy requires, combined as `mode` says: all of them
+    /// ([`with_scopes`](Self::with_scopes)), or one of them
+    /// ([`with_alternative_scopes`](Self::with_alternative_scopes)).
+    #[must_use]
+    pub(crate) fn with_scope_requirement<I, S>(self, scopes: I, mode: Mode) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        match mode {
+            Mode::Any => self.with_alternative_scopes(scopes),
+            Mode::All => self.with_scopes(scopes),
+        }
+    }
+
     /// Points the challenge at the resource's metadata document (`resource_metadata`,
     /// RFC 9728 §5.1). [`Axioms`](crate::Axioms) sets it on every error when a resource is
     /// configured.

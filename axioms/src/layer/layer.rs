@@ -1,8 +1,21 @@
+use axum::response::{IntoResponse, Response};
+use http::request::Parts;
 use tower_layer::Layer;
 
-use super::AxiomsService;
-use crate::pipeline::Demand;
+use super::{Decision, Gate, Sealed};
+use crate::pipeline::{self, Demand};
 use crate::verifier::Axioms;
+
+/// The service of an [`AxiomsLayer`]: the [`Gate`] with its decision.
+///
+/// ```
+/// use axioms::{Axioms, AxiomsLayer, AxiomsService};
+/// use tower_layer::Layer;
+/// fn wrap<S>(axioms: Axioms, inner: S) -> AxiomsService<S> {
+///     AxiomsLayer::require(axioms).layer(inner)
+/// }
+/// ```
+pub type AxiomsService<S> = Gate<S, AxiomsLayer>;
 
 /// Authenticates every request of a router through the one pipeline, and records the
 /// verdict for the extractors and guards below it.
@@ -79,6 +92,17 @@ impl<S> Layer<S> for AxiomsLayer {
     type Service = AxiomsService<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        AxiomsService::new(inner, self.axioms.clone(), self.demand)
+        Gate::new(inner, self.clone())
+    }
+}
+
+impl Sealed for AxiomsLayer {}
+
+impl<B: Send + 'static> Decision<B> for AxiomsLayer {
+    async fn decide(&self, parts: &mut Parts, body: B) -> Result<B, Response> {
+        match pipeline::admit(&self.axioms, parts, self.demand).await {
+            Ok(_) => Ok(body),
+            Err(err) => Err(self.axioms.reject(err).into_response()),
+        }
     }
 }

@@ -1,10 +1,12 @@
-//! A tower layer that authenticates every request of a router.
+//! The tower layers: one gate service, and the layer that authenticates every request of a
+//! router.
 
 mod future;
+mod gate;
 #[allow(clippy::module_inception)]
 mod layer;
-mod service;
 
 pub use future::ResponseFuture;
-pub use layer::AxiomsLayer;
-pub use service::AxiomsService;
+pub(crate) use gate::sealed::Sealed;
+pub use gate::{Decision, Gate};
+pub use layer::{AxiomsLayer, AxiomsService};

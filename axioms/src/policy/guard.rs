@@ -8,7 +8,6 @@ use http::request::Parts;
 
 use super::rule::{Ctx, Tri};
 use super::{Mismatch, Policy};
-use crate::check::Mode;
 use crate::claims::Claims;
 use crate::pipeline::{self, Admission, Demand};
 use crate::rejection::Reason;
@@ -81,11 +80,9 @@ pub(crate) async fn enforce<S, P: Policy<S>>(
         // A 401 says which scopes the route needs, so that a client knows what to ask for.
         Err(err) if err.status() == http::StatusCode::UNAUTHORIZED => {
             let (scopes, mode) = P::RULE.challenge_scopes();
-            let err = match mode {
-                Mode::Any => err.with_alternative_scopes(scopes),
-                Mode::All => err.with_scopes(scopes),
-            };
-            Err(axioms.reject(err).into_response())
+            Err(axioms
+                .reject(err.with_scope_requirement(scopes, mode))
+                .into_response())
         }
         Err(err) => Err(axioms.reject(err).into_response()),
     }
@@ -134,12 +131,9 @@ fn deny<S, P: Policy<S>>(axioms: &Axioms, claims: &Claims, owner: Option<bool>) 
         (Mismatch::NotFound, Some(_)) => Reason::NotOwnerHidden,
         _ => reason,
     };
-    let err = match mode {
-        Mode::Any => axioms
-            .denial(reason, claims)
-            .with_alternative_scopes(scopes),
-        Mode::All => axioms.denial(reason, claims).with_scopes(scopes),
-    };
+    let err = axioms
+        .denial(reason, claims)
+        .with_scope_requirement(scopes, mode);
     let err = if reason == Reason::InsufficientUserAuthentication {
         let (acr, max_age) = P::RULE.step_up();
         err.with_step_up(acr, max_age)

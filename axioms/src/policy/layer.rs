@@ -1,16 +1,13 @@
 //! A named policy as a tower layer: protect every route under a prefix.
 
 use std::marker::PhantomData;
-use std::task::{Context, Poll};
 
 use axum::response::Response;
-use http::Request;
 use http::request::Parts;
 use tower_layer::Layer;
-use tower_service::Service;
 
-use super::{LayerPolicy, Policy, guard};
-use crate::layer::ResponseFuture;
+use super::{LayerPolicy, guard};
+use crate::layer::{Decision, Gate, Sealed};
 use crate::verifier::Axioms;
 
 /// Enforces the named policy `P` (from [`policy!`](crate::policy!)) on every request of a
@@ -73,15 +70,11 @@ impl<S, P> Layer<S> for PolicyLayer<P> {
     type Service = PolicyService<S, P>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        PolicyService {
-            inner,
-            axioms: self.axioms.clone(),
-            policy: PhantomData,
-        }
+        Gate::new(inner, self.clone())
     }
 }
 
-/// The service of a [`PolicyLayer`].
+/// The service of a [`PolicyLayer`]: the [`Gate`] with its decision.
 ///
 /// ```
 /// use axioms::policy::{PolicyLayer, PolicyService};
@@ -91,59 +84,13 @@ impl<S, P> Layer<S> for PolicyLayer<P> {
 ///     layer.layer(inner)
 /// }
 /// ```
-pub struct PolicyService<S, P> {
-    inner: S,
-    axioms: Axioms,
-    policy: PhantomData<fn() -> P>,
-}
+pub type PolicyService<S, P> = Gate<S, PolicyLayer<P>>;
 
-impl<S: Clone, P> Clone for PolicyService<S, P> {
-    fn clone(&self) -> Self {
-        Self {
-            inner: self.inner.clone(),
-            axioms: self.axioms.clone(),
-            policy: PhantomData,
-        }
+impl<P> Sealed for PolicyLayer<P> {}
+
+impl<P: LayerPolicy, B: Send + 'static> Decision<B> for PolicyLayer<P> {
+    async fn decide(&self, parts: &mut Parts, body: B) -> Result<B, Response> {
+        guard::enforce::<(), P>(&self.axioms, parts, &()).await?;
+        Ok(body)
     }
-}
-
-impl<S, P> std::fmt::Debug for PolicyService<S, P> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PolicyService")
-            .field("policy", &std::any::type_name::<P>())
-            .finish_non_exhaustive()
-    }
-}
-
-impl<S, P, B> Service<Request<B>> for PolicyService<S, P>
-where
-    S: Service<Request<B>, Response = Response> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-    B: Send + 'static,
-    P: LayerPolicy,
-{
-    type Response = Response;
-    type Error = S::Error;
-    type Future = ResponseFuture<S::Error>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, request: Request<B>) -> Self::Future {
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
-        let axioms = self.axioms.clone();
-        ResponseFuture::new(async move {
-            let (mut parts, body) = request.into_parts();
-            if let Err(response) = enforce::<P>(&axioms, &mut parts).await {
-                return Ok(response);
-            }
-            inner.call(Request::from_parts(parts, body)).await
-        })
-    }
-}
-
-async fn enforce<P: Policy<()>>(axioms: &Axioms, parts: &mut Parts) -> Result<(), Response> {
-    guard::enforce::<(), P>(axioms, parts, &()).await
 }

@@ -16,7 +16,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use axioms::testing::{TestIssuer, bearer_token, verify_jws_signature};
+use axioms::__private::{bearer_token, verify_jws_signature};
+use axioms::testing::TestIssuer;
 use axioms::{Axioms, Claims, Config, Issuer, ManualClock, Reason};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

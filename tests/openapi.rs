@@ -222,7 +222,7 @@ fn the_document_follows_the_policy_in_either_attribute_order() {
     assert!(operation(&doc, "get", "/notes")["responses"]["403"].is_object());
 
     // One statement: the requirement is the policy's own rule, transcribed.
-    let rule = |name: &str| axioms::policy::policy_of(name).unwrap().unwrap().0;
+    let rule = |name: &str| axioms::__private::policy_of(name).unwrap().unwrap().0;
     for (name, method, path) in [
         ("list_notes", "get", "/notes"),
         ("delete_note", "delete", "/notes/{id}"),

@@ -14,8 +14,9 @@ mod common;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
+use axioms::__private::Guard;
 use axioms::check::Mode;
-use axioms::policy::{Guard, Owned, Policy, PolicyLayer, Rule};
+use axioms::policy::{Owned, Policy, PolicyLayer, Rule};
 use axioms::testing::TestIssuer;
 use axioms::{
     Algorithm, AudienceClaim, AuthErrorKind, Authentication, Axioms, AxiomsLayer, Claims, Config,

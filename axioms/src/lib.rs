@@ -97,6 +97,7 @@ pub mod api_key;
 mod claims;
 mod clock;
 mod config;
+pub mod defaults;
 pub mod dpop;
 mod extract;
 mod fetch;
@@ -135,7 +136,6 @@ pub use claims::{ClaimName, Claims, InvalidClaimName, InvalidPrincipal, Principa
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{
     AudienceClaim, Config, ConfigBuilder, ConfigError, Issuer, IssuerBuilder, TokenType, Trust,
-    defaults,
 };
 pub use fetch::FetchError;
 pub use layer::{AxiomsLayer, AxiomsService, Decision, Gate, ResponseFuture};

@@ -48,6 +48,7 @@
 //! # Ok(()) }
 //! ```
 
+use crate::defaults::MCP_MAX_BODY_BYTES;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
@@ -68,9 +69,6 @@ use crate::rejection::{AuthError, Reason};
 use crate::safe::SafeMethods;
 use crate::token::json::parse_value;
 use crate::verifier::Axioms;
-
-/// Largest JSON-RPC request body read by default: 1 MiB.
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// Which policy each tool of an MCP server needs.
 ///
@@ -245,7 +243,7 @@ impl McpLayer {
                 tools,
                 known,
                 endpoint: None,
-                max_body: MAX_BODY_BYTES,
+                max_body: MCP_MAX_BODY_BYTES,
             }),
         }
     }
@@ -279,7 +277,7 @@ impl McpLayer {
         })
     }
 
-    /// The largest request body read (default [`MAX_BODY_BYTES`]); a larger one is `413`.
+    /// The largest request body read (default [`MCP_MAX_BODY_BYTES`]); a larger one is `413`.
     #[must_use]
     pub fn max_body_bytes(self, bytes: usize) -> Self {
         self.with(|c| c.max_body = bytes)

@@ -51,9 +51,6 @@ use serde_json::{Map, Value, json};
 use crate::algorithm::Algorithm;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, ConfigBuilder, Issuer, IssuerBuilder};
-use crate::jwks::set::KeySet;
-use crate::rejection::Reason;
-use crate::token::verify;
 
 /// How the issuer's HTTP endpoints behave.
 ///
@@ -765,74 +762,6 @@ impl TokenBuilder<'_> {
     }
 }
 
-/// Verifies only the signature layer of a compact JWS against a JWKS document: key
-/// admission, header checks, key selection and the signature — no claims. For conformance
-/// suites such as Wycheproof, whose payloads are not claim sets.
-///
-/// # Example
-///
-/// ```
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() {
-/// use axioms::testing::{TestIssuer, verify_jws_signature};
-/// let issuer = TestIssuer::start().await;
-/// let token = issuer.token().sign();
-/// assert!(verify_jws_signature(&issuer.public_jwks(), &token).is_ok());
-/// # }
-/// ```
-pub fn verify_jws_signature(jwks: &Value, token: &str) -> Result<(), Reason> {
-    let config = Config::builder(
-        Issuer::builder()
-            .issuer("https://issuer.invalid")
-            .audience("conformance"),
-    )
-    .max_token_bytes(64 * 1024)
-    .build()
-    .map_err(|_| Reason::InvalidHeader)?;
-    let issuer = config.primary();
-    let keys = &issuer.keys;
-    let set = KeySet::parse(
-        jwks,
-        &keys.algorithms,
-        keys.rsa_key_alg,
-        keys.max_keys,
-        None,
-    )
-    .map_err(|_| Reason::UnknownKid)?;
-    let parts = verify::parse(&issuer.validation, &keys.algorithms, None, token)?;
-    let key = set.find(parts.kid.as_deref())?;
-    verify::check_signature(&parts, key)
-}
-
-/// The bearer token of request headers, per RFC 6750 §2.1: what the pipeline reads. For
-/// fuzzers and conformance tests; applications never need it.
-///
-/// * `Ok(Some(token))`: one well-formed `Authorization: Bearer <b64token>` header;
-/// * `Ok(None)`: no `Authorization` header at all;
-/// * `Err(Reason::NotBearer)`: another scheme (treated as no credentials, RFC 6750 §3.1);
-/// * `Err(Reason::MultipleAuthorizationHeaders | Reason::MalformedAuthorization)`: 400.
-///
-/// ```
-/// use axioms::{Reason, testing::bearer_token};
-/// use http::HeaderMap;
-///
-/// let mut headers = HeaderMap::new();
-/// headers.insert("authorization", "bearer abc.def.ghi".parse().unwrap());
-/// assert_eq!(bearer_token(&headers), Ok(Some("abc.def.ghi")));
-///
-/// headers.insert("authorization", "Bearer\tabc.def.ghi".parse().unwrap());
-/// assert_eq!(bearer_token(&headers), Err(Reason::MalformedAuthorization));
-/// ```
-pub fn bearer_token(headers: &http::HeaderMap) -> Result<Option<&str>, Reason> {
-    match crate::token::bearer::credentials(headers, false)? {
-        None => Ok(None),
-        Some((crate::rejection::Scheme::Bearer, token)) => {
-            crate::token::bearer::b64token(token).map(Some)
-        }
-        Some((crate::rejection::Scheme::DPoP, _)) => Err(Reason::NotBearer),
-    }
-}
-
 /// A DPoP client key for your tests (RFC 9449): it makes proofs, and tokens bound to it.
 ///
 /// # Example
@@ -986,5 +915,86 @@ impl ProofBuilder<'_> {
         );
         let signature = self.key.key.sign(self.key.key.alg, input.as_bytes());
         format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature))
+    }
+}
+
+/// Hooks for fuzzers and conformance tests (re-exported by `axioms::__private`): layers of
+/// the pipeline on their own. Applications never need them.
+pub(crate) mod hooks {
+    use serde_json::Value;
+
+    use crate::config::{Config, Issuer};
+    use crate::jwks::set::KeySet;
+    use crate::rejection::Reason;
+    use crate::token::verify;
+
+    /// Verifies only the signature layer of a compact JWS against a JWKS document: key
+    /// admission, header checks, key selection and the signature — no claims. For conformance
+    /// suites such as Wycheproof, whose payloads are not claim sets.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use axioms::testing::TestIssuer;
+    /// use axioms::__private::verify_jws_signature;
+    /// let issuer = TestIssuer::start().await;
+    /// let token = issuer.token().sign();
+    /// assert!(verify_jws_signature(&issuer.public_jwks(), &token).is_ok());
+    /// # }
+    /// ```
+    pub fn verify_jws_signature(jwks: &Value, token: &str) -> Result<(), Reason> {
+        let config = Config::builder(
+            Issuer::builder()
+                .issuer("https://issuer.invalid")
+                .audience("conformance"),
+        )
+        .max_token_bytes(64 * 1024)
+        .build()
+        .map_err(|_| Reason::InvalidHeader)?;
+        let issuer = config.primary();
+        let keys = &issuer.keys;
+        let set = KeySet::parse(
+            jwks,
+            &keys.algorithms,
+            keys.rsa_key_alg,
+            keys.max_keys,
+            None,
+        )
+        .map_err(|_| Reason::UnknownKid)?;
+        let parts = verify::parse(&issuer.validation, &keys.algorithms, None, token)?;
+        let key = set.find(parts.kid.as_deref())?;
+        verify::check_signature(&parts, key)
+    }
+
+    /// The bearer token of request headers, per RFC 6750 §2.1: what the pipeline reads. For
+    /// fuzzers and conformance tests; applications never need it.
+    ///
+    /// * `Ok(Some(token))`: one well-formed `Authorization: Bearer <b64token>` header;
+    /// * `Ok(None)`: no `Authorization` header at all;
+    /// * `Err(Reason::NotBearer)`: another scheme (treated as no credentials, RFC 6750 §3.1);
+    /// * `Err(Reason::MultipleAuthorizationHeaders | Reason::MalformedAuthorization)`: 400.
+    ///
+    /// ```
+    /// use axioms::Reason;
+    /// use axioms::__private::bearer_token;
+    /// use http::HeaderMap;
+    ///
+    /// let mut headers = HeaderMap::new();
+    /// headers.insert("authorization", "bearer abc.def.ghi".parse().unwrap());
+    /// assert_eq!(bearer_token(&headers), Ok(Some("abc.def.ghi")));
+    ///
+    /// headers.insert("authorization", "Bearer\tabc.def.ghi".parse().unwrap());
+    /// assert_eq!(bearer_token(&headers), Err(Reason::MalformedAuthorization));
+    /// ```
+    pub fn bearer_token(headers: &http::HeaderMap) -> Result<Option<&str>, Reason> {
+        match crate::token::bearer::credentials(headers, false)? {
+            None => Ok(None),
+            Some((crate::rejection::Scheme::Bearer, token)) => {
+                crate::token::bearer::b64token(token).map(Some)
+            }
+            Some((crate::rejection::Scheme::DPoP, _)) => Err(Reason::NotBearer),
+        }
     }
 }

@@ -1,9 +1,9 @@
-//! `axioms::testing::bearer_token` on one or two `Authorization` field values built from the input
+//! `axioms::__private::bearer_token` on one or two `Authorization` field values built from the input
 //! (see `axioms_fuzz::bearer_values`), checked against a direct transcription of the
 //! RFC 6750 §2.1 grammar (`axioms_fuzz::bearer_reference`).
 #![no_main]
 
-use axioms::testing::bearer_token;
+use axioms::__private::bearer_token;
 use axioms_fuzz::{bearer_reference, bearer_values};
 use http::header::AUTHORIZATION;
 use http::{HeaderMap, HeaderValue};

@@ -1,5 +1,5 @@
 //! JWKS parsing and key admission: the input is the key set of
-//! `axioms::testing::verify_jws_signature` (which parses and admits it like a fetched one),
+//! `axioms::__private::verify_jws_signature` (which parses and admits it like a fetched one),
 //! which then verifies a malformed token and one real token per fixed key against it.
 //!
 //! Input: JSON bytes (through `serde_json` first, whatever they are), or a structured input
@@ -11,7 +11,7 @@
 
 use std::sync::LazyLock;
 
-use axioms::testing::verify_jws_signature;
+use axioms::__private::verify_jws_signature;
 use axioms_fuzz::{SignedToken, holds_fixed_key, jwks_from_input, signed_tokens};
 use libfuzzer_sys::fuzz_target;
 

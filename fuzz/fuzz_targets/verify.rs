@@ -1,6 +1,6 @@
 //! The token verifier with a fixed key set (`fixtures/jwks.json`), at two layers:
 //!
-//! * `axioms::testing::verify_jws_signature`: segments, header, key selection, signature;
+//! * `axioms::__private::verify_jws_signature`: segments, header, key selection, signature;
 //! * `axioms::Axioms::verify`, the whole path with claims, against the same keys served by an
 //!   in-process `TestIssuer` on 127.0.0.1 (no network), with a fixed clock — once without the
 //!   verified-token cache and twice with it;
@@ -18,7 +18,8 @@ use std::collections::HashSet;
 use std::sync::LazyLock;
 use std::time::Duration;
 
-use axioms::testing::{TestIssuer, verify_jws_signature};
+use axioms::__private::verify_jws_signature;
+use axioms::testing::TestIssuer;
 use axioms::{AuthError, Axioms, Claims, Config, Issuer, ManualClock};
 use axioms_fuzz::{
     AUDIENCE, ISSUER, VERIFY_AT, jwks, known_signing_inputs, signing_input, token_from_input,

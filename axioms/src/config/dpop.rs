@@ -1,5 +1,6 @@
 //! Sender-constrained tokens: DPoP proofs (RFC 9449) and certificate-bound tokens (RFC 8705).
 
+use crate::defaults::{DPOP_PROOF_LIFETIME, DPOP_REPLAY_ENTRIES, MAX_DPOP_PROOF_LIFETIME};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,16 +12,6 @@ use super::ConfigError;
 use super::requests::Resource;
 use crate::algorithm::Algorithm;
 use crate::rejection::DpopOffer;
-
-/// How long after its `iat` a DPoP proof is accepted: 60 s (plus the leeway). RFC 9449 §11.1
-/// asks for "seconds or minutes"; a proof is made for one request.
-pub const DPOP_PROOF_LIFETIME: Duration = Duration::from_secs(60);
-/// Longest accepted proof lifetime: 5 minutes.
-pub const MAX_DPOP_PROOF_LIFETIME: Duration = Duration::from_secs(300);
-/// Proofs remembered by the in-memory replay store: 100 000 (about 10 MiB).
-pub const DPOP_REPLAY_ENTRIES: usize = 100_000;
-/// Largest accepted `DPoP` header: 8 KiB (an RSA-4096 proof is under 2 KiB).
-pub const MAX_DPOP_PROOF_BYTES: usize = 8 * 1024;
 
 /// The sender-constraint settings as the builder collects them.
 #[derive(Clone, Debug)]

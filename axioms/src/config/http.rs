@@ -1,16 +1,9 @@
 //! Outgoing HTTP: how axioms talks to the authorization server (JWKS and discovery).
 
+use crate::defaults::{CONNECT_TIMEOUT, MAX_JWKS_BYTES, REQUEST_TIMEOUT};
 use std::time::Duration;
 
 use super::ConfigError;
-
-/// TCP + TLS connect timeout of JWKS and discovery fetches: 5 s.
-pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-/// Whole-request timeout of JWKS and discovery fetches: 10 s (at most 60 s). A request waiting
-/// for a key fetch in flight waits at most this long.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
-/// Largest JWKS or discovery body read: 512 KiB.
-pub const MAX_BODY_BYTES: usize = 512 * 1024;
 
 const MAX_TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -28,7 +21,7 @@ impl Default for Http {
         Self {
             connect_timeout: CONNECT_TIMEOUT,
             request_timeout: REQUEST_TIMEOUT,
-            max_body_bytes: MAX_BODY_BYTES,
+            max_body_bytes: MAX_JWKS_BYTES,
             allow_insecure_http: false,
         }
     }

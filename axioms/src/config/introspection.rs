@@ -1,5 +1,9 @@
 //! Opaque tokens: where and how an issuer's introspection endpoint is asked (RFC 7662).
 
+use crate::defaults::{
+    INTROSPECTION_CACHE, INTROSPECTION_CACHE_BYTES, INTROSPECTION_CACHE_ENTRIES,
+    INTROSPECTION_NEGATIVE_CACHE,
+};
 use std::fmt;
 use std::time::Duration;
 
@@ -9,17 +13,6 @@ use http::HeaderValue;
 use url::Url;
 
 use super::{ConfigError, parse_url};
-
-/// Longest an active introspection answer is reused: 60 s (at most 1 h). A revoked token
-/// keeps working at most this long.
-pub const INTROSPECTION_CACHE: Duration = Duration::from_secs(60);
-/// How long an inactive answer is reused: 5 s (at most 60 s), so a flood of one bad token
-/// costs one call per period.
-pub const INTROSPECTION_NEGATIVE_CACHE: Duration = Duration::from_secs(5);
-/// Most introspection answers kept: 10 000.
-pub const INTROSPECTION_CACHE_ENTRIES: usize = 10_000;
-/// Heap the cached answers may hold: 8 MiB.
-pub const INTROSPECTION_CACHE_BYTES: usize = 8 * 1024 * 1024;
 
 /// The introspection settings as the builder collects them.
 #[derive(Clone, Default)]

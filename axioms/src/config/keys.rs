@@ -1,6 +1,10 @@
 //! Signing keys: where they come from, which algorithms they may carry, and how the JWKS cache
 //! refreshes them.
 
+use crate::defaults::{
+    MAX_KEYS, MAX_REFRESH_INTERVAL, MAX_STALE, MIN_REFRESH_INTERVAL, REFRESH_INTERVAL,
+    RETRY_MAX_BACKOFF, RSA_KEY_ALG, UNKNOWN_KID_COOLDOWN,
+};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -9,25 +13,6 @@ use url::Url;
 use super::ConfigError;
 use crate::algorithm::Algorithm;
 use crate::jwks::set::KeySet;
-
-/// Background JWKS refresh period when the IdP sends no `Cache-Control`: 5 min (at most 24 h).
-pub const REFRESH_INTERVAL: Duration = Duration::from_secs(300);
-/// Lower bound on a `Cache-Control: max-age` honoured for refreshes: 60 s.
-pub const MIN_REFRESH_INTERVAL: Duration = Duration::from_secs(60);
-/// Upper bound on a `Cache-Control: max-age` honoured for refreshes: 1 h (at most 24 h).
-pub const MAX_REFRESH_INTERVAL: Duration = Duration::from_secs(3600);
-/// Minimum time between two refetches caused by unknown `kid`s: 10 s (at most 30 s). A key
-/// newly published by the IdP is accepted at most this long after its first use.
-pub const UNKNOWN_KID_COOLDOWN: Duration = Duration::from_secs(10);
-/// Longest wait between retries while the IdP fails: 15 s (retries start at 1 s and double;
-/// at most 30 s).
-pub const RETRY_MAX_BACKOFF: Duration = Duration::from_secs(15);
-/// How long the last good keys keep serving while every refresh fails: 24 h (at most 7 days).
-pub const MAX_STALE: Duration = Duration::from_secs(24 * 3600);
-/// Most keys taken from one JWKS: 100.
-pub const MAX_KEYS: usize = 100;
-/// The algorithm an RSA key without `alg` is pinned to: RS256.
-pub const RSA_KEY_ALG: Algorithm = Algorithm::RS256;
 
 /// The longest any refresh setting may be: beyond a day, rotated keys are missed for too long,
 /// and every later `Instant` computation stays far from overflow.

@@ -41,33 +41,6 @@ use crate::safe::SafeMethods;
 pub use issuer::{Issuer, IssuerBuilder, Trust};
 pub use validation::{AudienceClaim, TokenType};
 
-/// The defaults, in one place (documented in the README's configuration table).
-///
-/// ```
-/// assert_eq!(axioms::defaults::MAX_TOKEN_BYTES, 32 * 1024);
-/// assert!(axioms::defaults::SAFE_METHODS.is_empty());
-/// ```
-pub mod defaults {
-    pub use super::dpop::{
-        DPOP_PROOF_LIFETIME, DPOP_REPLAY_ENTRIES, MAX_DPOP_PROOF_BYTES, MAX_DPOP_PROOF_LIFETIME,
-    };
-    pub use super::http::{CONNECT_TIMEOUT, MAX_BODY_BYTES as MAX_JWKS_BYTES, REQUEST_TIMEOUT};
-    pub use super::introspection::{
-        INTROSPECTION_CACHE, INTROSPECTION_CACHE_BYTES, INTROSPECTION_CACHE_ENTRIES,
-        INTROSPECTION_NEGATIVE_CACHE,
-    };
-    pub use super::keys::{
-        MAX_KEYS, MAX_REFRESH_INTERVAL, MAX_STALE, MIN_REFRESH_INTERVAL, REFRESH_INTERVAL,
-        RETRY_MAX_BACKOFF, RSA_KEY_ALG, UNKNOWN_KID_COOLDOWN,
-    };
-    pub use super::requests::{REALM, TOKEN_CACHE_BYTES, TOKEN_CACHE_ENTRIES};
-    pub use super::validation::{LEEWAY, MAX_TOKEN_BYTES};
-
-    /// Methods that need no token: none. CORS preflight is answered before routing by
-    /// `tower_http::cors::CorsLayer` (see the README), not by skipping authentication.
-    pub const SAFE_METHODS: &[http::Method] = &[];
-}
-
 /// Validated configuration of an [`Axioms`](crate::Axioms) verifier: one resource server and
 /// the issuers it trusts, the primary first.
 ///
@@ -154,7 +127,7 @@ impl Config {
             others: Vec::new(),
             requests: requests::RequestSettings::default(),
             dpop: dpop::DpopSettings::default(),
-            max_token_bytes: validation::MAX_TOKEN_BYTES,
+            max_token_bytes: crate::defaults::MAX_TOKEN_BYTES,
             clock: Arc::new(SystemClock),
             allow_http: false,
             api_key_header: None,

@@ -1,6 +1,7 @@
 //! How requests are answered: the challenge's realm, the methods that need no token, scope
 //! matching, and the verified-token cache.
 
+use crate::defaults::{REALM, TOKEN_CACHE_BYTES, TOKEN_CACHE_ENTRIES};
 use std::sync::Arc;
 
 use http::Method;
@@ -8,13 +9,6 @@ use http::Method;
 use super::ConfigError;
 use crate::check::{Exact, ScopeMatcher};
 use crate::safe::SafeMethods;
-
-/// Verified tokens kept in the token cache: 4096 (0 turns the cache off).
-pub const TOKEN_CACHE_ENTRIES: usize = 4096;
-/// Memory ceiling of the token cache, counting each token and its parsed claims: 8 MiB.
-pub const TOKEN_CACHE_BYTES: usize = 8 * 1024 * 1024;
-/// Realm of the `WWW-Authenticate` challenge: `api`.
-pub const REALM: &str = "api";
 
 /// The protected resource's identity (RFC 9728, RFC 8707): its canonical URI, and the URL
 /// of its metadata document.

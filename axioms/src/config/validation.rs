@@ -1,5 +1,6 @@
 //! Token validation: whose tokens, for whom, of which kind, how old, how large.
 
+use crate::defaults::LEEWAY;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -7,13 +8,6 @@ use super::ConfigError;
 use crate::claims::{ClaimName, ClaimNames};
 use crate::clock::Clock;
 use crate::issuer_id::IssuerId;
-
-/// Clock skew tolerated on `exp`, `nbf` and `iat`: 60 s (at most 300 s).
-pub const LEEWAY: Duration = Duration::from_secs(60);
-/// Largest token accepted, before any decoding: 32 KiB (between 1 KiB and 64 KiB). Fits the
-/// largest tokens real IdPs emit (Keycloak with hundreds of roles and groups); a larger one is
-/// answered `431` so that clients do not loop fetching a same-sized token.
-pub const MAX_TOKEN_BYTES: usize = 32 * 1024;
 
 /// Which `typ` header values are accepted.
 ///

@@ -15,7 +15,7 @@ use url::Url;
 
 use crate::algorithm::Algorithm;
 use crate::config::dpop::Dpop;
-use crate::config::dpop::MAX_DPOP_PROOF_BYTES;
+use crate::defaults::MAX_DPOP_PROOF_BYTES;
 use crate::jose::is_strict_base64url;
 use crate::jwks::key::{self, Skip, VerifyingKey};
 use crate::rejection::Reason;

@@ -3,9 +3,10 @@
 use http::HeaderMap;
 
 use super::Authentication;
-use crate::api_key::{MAX_API_KEY_BYTES, hash};
+use crate::api_key::hash;
 use crate::claims::Claims;
 use crate::config::ApiKeySource;
+use crate::defaults::MAX_API_KEY_BYTES;
 use crate::rejection::Reason;
 use crate::verifier::Axioms;
 

@@ -75,6 +75,24 @@ const fn any_has_owner(rules: &[Rule]) -> bool {
     }
 }
 
+/// Every clause of an `all_of` holds (`Unknown` while one depends on the object).
+fn all_of<const TRUSTED: bool>(
+    rules: &[Rule],
+    claims: &Claims,
+    owner: Option<bool>,
+    m: &Ctx<'_>,
+) -> Tri {
+    let mut unknown = false;
+    for r in rules {
+        match r.eval_in::<TRUSTED>(claims, owner, m) {
+            Tri::No => return Tri::No,
+            Tri::Unknown => unknown = true,
+            Tri::Yes => {}
+        }
+    }
+    if unknown { Tri::Unknown } else { Tri::Yes }
+}
+
 /// Whether the claims' issuer is one of `names` (an API key has none).
 fn vouched_by_one_of(claims: &Claims, names: &[&str]) -> bool {
     claims.vouched_by().is_some_and(|n| names.contains(&n))
@@ -144,18 +162,29 @@ impl Rule {
     /// of an issuer the policy does not trust satisfy only `issuer = …` clauses naming it
     /// (and the clauses those scope).
     pub(crate) fn eval(&self, claims: &Claims, owner: Option<bool>, m: &Ctx<'_>) -> Tri {
-        self.eval_in(claims, owner, m, claims.trusted_by(m.policy))
+        if claims.trusted_by(m.policy) {
+            self.eval_in::<true>(claims, owner, m)
+        } else {
+            self.eval_in::<false>(claims, owner, m)
+        }
     }
 
-    /// [`eval`](Self::eval) where `trusted` says whether the claims' issuer counts here.
-    fn eval_in(&self, claims: &Claims, owner: Option<bool>, m: &Ctx<'_>, trusted: bool) -> Tri {
+    /// [`eval`](Self::eval) where `TRUSTED` says whether the claims' issuer counts here: a
+    /// constant, so that the usual evaluation (claims of the primary directory) carries no
+    /// trust check at all.
+    fn eval_in<const TRUSTED: bool>(
+        &self,
+        claims: &Claims,
+        owner: Option<bool>,
+        m: &Ctx<'_>,
+    ) -> Tri {
         let bool_tri = |b: bool| if b { Tri::Yes } else { Tri::No };
         match self {
             Rule::Issuer(issuers) => bool_tri(vouched_by_one_of(claims, issuers)),
             Rule::AnyOf(rules) => {
                 let mut unknown = false;
                 for r in *rules {
-                    match r.eval_in(claims, owner, m, trusted) {
+                    match r.eval_in::<TRUSTED>(claims, owner, m) {
                         Tri::Yes => return Tri::Yes,
                         Tri::Unknown => unknown = true,
                         Tri::No => {}
@@ -163,20 +192,12 @@ impl Rule {
                 }
                 if unknown { Tri::Unknown } else { Tri::No }
             }
-            Rule::AllOf(rules) => {
-                let trusted = trusted || names_issuer_of(rules, claims);
-                let mut unknown = false;
-                for r in *rules {
-                    match r.eval_in(claims, owner, m, trusted) {
-                        Tri::No => return Tri::No,
-                        Tri::Unknown => unknown = true,
-                        Tri::Yes => {}
-                    }
-                }
-                if unknown { Tri::Unknown } else { Tri::Yes }
+            Rule::AllOf(rules) if !TRUSTED && names_issuer_of(rules, claims) => {
+                all_of::<true>(rules, claims, owner, m)
             }
+            Rule::AllOf(rules) => all_of::<TRUSTED>(rules, claims, owner, m),
             // Every other clause reads what the issuer vouches for.
-            _ if !trusted => Tri::No,
+            _ if !TRUSTED => Tri::No,
             Rule::Acr(classes) => bool_tri(
                 claims
                     .value("acr")
@@ -229,7 +250,13 @@ impl Rule {
             // fetched) is not the reason for a denial.
             Rule::AllOf(rules) => {
                 let trusted = trusted || names_issuer_of(rules, claims);
-                let eval = |r: &Rule| r.eval_in(claims, owner, m, trusted);
+                let eval = |r: &Rule| {
+                    if trusted {
+                        r.eval_in::<true>(claims, owner, m)
+                    } else {
+                        r.eval_in::<false>(claims, owner, m)
+                    }
+                };
                 rules
                     .iter()
                     .find(|r| eval(r) == Tri::No)

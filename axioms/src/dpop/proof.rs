@@ -264,14 +264,14 @@ fn header_alg(dpop: &Dpop, header: &Map<String, Value>) -> Result<Algorithm, Rea
 }
 
 /// `htu` against `origin` + the request path, both normalized (RFC 3986 §6.2.2–6.2.3, as
-/// the `url` crate does: case, default port, dot-segments), query and fragment ignored. A
-/// *request* path with a dot-segment (`..`, `.`, or their percent-encoded forms) is refused:
-/// normalizing would resolve it while the router does not, so a proof for `/admin` would
-/// otherwise fit `/files/%2e%2e/admin`, which routes elsewhere.
+/// the `url` crate does: case, default port, dot-segments), query and fragment ignored.
+///
+/// The router matched the request path byte for byte, so the path must be exactly what a URL
+/// parser reads: a path the WHATWG parser would rewrite is refused — a dot-segment (`..`, `.`,
+/// `%2e%2e`), a backslash (a `/` in an `http(s)` URL), a tab or newline (dropped), a character
+/// it percent-encodes. Otherwise a proof for `/admin` would also fit `/files/%2e%2e/admin` or
+/// `/files/x\..\admin`, which the router sends elsewhere.
 fn check_htu(htu: &str, origin: &str, path: &str) -> Result<(), Reason> {
-    if has_dot_segment(path) {
-        return Err(Reason::DpopUriMismatch);
-    }
     let normalize = |raw: &str| {
         let mut url = Url::parse(raw).ok()?;
         if !matches!(url.scheme(), "https" | "http") {
@@ -282,18 +282,13 @@ fn check_htu(htu: &str, origin: &str, path: &str) -> Result<(), Reason> {
         Some(url)
     };
     let expected = normalize(&format!("{origin}{path}")).ok_or(Reason::DpopUriMismatch)?;
+    if expected.path() != path {
+        return Err(Reason::DpopUriMismatch);
+    }
     match normalize(htu) {
         Some(got) if got == expected => Ok(()),
         _ => Err(Reason::DpopUriMismatch),
     }
-}
-
-/// Whether a path has a `.` or `..` segment, percent-encoded or not.
-fn has_dot_segment(path: &str) -> bool {
-    path.split('/').any(|segment| {
-        let decoded = segment.to_ascii_lowercase().replace("%2e", ".");
-        decoded == "." || decoded == ".."
-    })
 }
 
 /// The RFC 7638 SHA-256 thumbprint of a public JWK, base64url: what a DPoP-bound token
@@ -394,6 +389,8 @@ mod tests {
             ("https://api.example.com/admin", "/files/%2e%2e/admin"),
             ("https://api.example.com/admin", "/files/%2E./admin"),
             ("https://api.example.com/admin/", "/admin/."),
+            ("https://api.example.com/admin", "/files/.%2E/admin"),
+            ("https://api.example.com/admin", "/files/%2e/../admin"),
         ] {
             assert_eq!(
                 check_htu(htu, origin, path),
@@ -406,6 +403,39 @@ mod tests {
             check_htu("https://api.example.com/v1.2/..x", origin, "/v1.2/..x"),
             Ok(())
         );
+    }
+
+    #[test]
+    fn paths_a_url_parser_rewrites_never_match() {
+        let origin = "https://api.example.com";
+        // Each of these routes as written (axum matches the raw path), while the URL parser
+        // would read it as another path: a proof for that path must not fit.
+        for (htu, path) in [
+            ("https://api.example.com/orders", "/files/x\\..\\..\\orders"),
+            ("https://api.example.com/files/x/y", "/files/x\\y"),
+            ("https://api.example.com/orders", "/files\\..\\orders"),
+            ("https://api.example.com/ab", "/a\tb"),
+            ("https://api.example.com/ab", "/a\nb"),
+            ("https://api.example.com/a%7Bb%7D", "/a{b}"),
+            ("https://api.example.com/a%20b", "/a b"),
+        ] {
+            assert_eq!(
+                check_htu(htu, origin, path),
+                Err(Reason::DpopUriMismatch),
+                "{htu} {path:?}"
+            );
+        }
+        // Percent-encoded backslashes and slashes are decoded neither by the parser nor by
+        // the router: the path is one segment for both, and only a proof for it fits.
+        for path in ["/files/x%5c..%5c..%5corders", "/files/x%2f..%2forders", "/a%41"] {
+            let htu = format!("{origin}{path}");
+            assert_eq!(check_htu(&htu, origin, path), Ok(()), "{path}");
+            assert_eq!(
+                check_htu("https://api.example.com/orders", origin, path),
+                Err(Reason::DpopUriMismatch),
+                "{path}"
+            );
+        }
     }
 
     #[test]

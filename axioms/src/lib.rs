@@ -7,6 +7,10 @@
 //! axioms is a **resource server** library: it never sees passwords and never issues
 //! production tokens.
 //!
+//! **New here?** [The guide](guide) takes one concern per page — configuration and providers,
+//! policies, ownership, several issuers, sender-constrained tokens, testing your own API, the
+//! errors a client receives — and every example on it runs as a test.
+//!
 //! ## Quick start
 //!
 //! ```no_run
@@ -101,6 +105,18 @@ pub mod defaults;
 pub mod dpop;
 mod extract;
 mod fetch;
+// Rendered always; its examples are compiled where the features they use are on.
+#[cfg(any(
+    doc,
+    all(
+        feature = "testing",
+        feature = "mcp",
+        feature = "utoipa",
+        feature = "metrics",
+        feature = "macros"
+    )
+))]
+pub mod guide;
 mod issuer_id;
 mod jose;
 mod jwks;

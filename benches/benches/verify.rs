@@ -650,7 +650,7 @@ fn introspection(c: &mut Criterion) {
     group.finish();
 }
 
-/// The peers added in round 2, each configured as its own docs recommend.
+/// Peer crates, each configured as its own docs recommend.
 mod peers {
     use std::hint::black_box;
     use std::sync::Arc;

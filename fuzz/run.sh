@@ -8,7 +8,7 @@
 # The committed seeds in corpus/<target> are read, never written: what the fuzzer finds goes
 # to work/<target> (ignored by git). Crashes land in artifacts/<target>; replay one with
 # `RUSTC_BOOTSTRAP=1 cargo fuzz run <target> artifacts/<target>/crash-…`, shrink it with
-# `cargo fuzz tmin`, then add it to tests/fuzz_regressions.rs.
+# `cargo fuzz tmin`, then add it to tests/it/fuzz_regressions.rs.
 #
 # cargo-fuzz needs nightly `-Z` flags; RUSTC_BOOTSTRAP=1 allows them on the stable toolchain.
 set -euo pipefail

@@ -1,3 +1,5 @@
+//! A binary of its own: it installs the process-global `metrics` recorder.
+//!
 //! Feature `metrics`: the pipeline reports through the `metrics` facade; wired to
 //! `metrics-exporter-prometheus` as the README shows, a scrape over 127.0.0.1 finds every
 //! series with its labels, and no token data in any label.

@@ -1,6 +1,8 @@
+//! A binary of its own: a `#[global_allocator]` (`cap`) measures live heap bytes, which no
+//! other test may allocate meanwhile.
+//!
 //! The token cache's byte budget counts what an entry really holds: a claim-heavy token costs
-//! its claims, not its length. Measured against the allocator itself (live heap bytes), in a
-//! test binary of its own so that nothing else allocates meanwhile.
+//! its claims, not its length. Measured against the allocator itself (live heap bytes).
 #![allow(
     missing_docs,
     clippy::unwrap_used,

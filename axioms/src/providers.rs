@@ -4,7 +4,7 @@
 //! Each preset returns an [`IssuerBuilder`], so anything about the issuer can still be
 //! adjusted before it is given to [`Config::builder`](crate::Config::builder) or
 //! [`ConfigBuilder::trust`](crate::ConfigBuilder::trust). The token shapes behind each preset
-//! are tested in `tests/providers.rs`.
+//! are tested in `tests/it/issuers/providers.rs`.
 
 use crate::config::{AudienceClaim, Issuer, IssuerBuilder};
 

@@ -1,7 +1,7 @@
 //! What the fuzz targets share: the fixed key set and tokens in `fixtures/` (written by
 //! `cargo run --example seed`), the verifier's settings, the input encodings and the oracles.
 //!
-//! `tests/fuzz_regressions.rs` (in the main workspace) includes this file as a module, to
+//! `tests/it/fuzz_regressions.rs` (in the main workspace) includes this file as a module, to
 //! replay crash inputs exactly as the targets decode them: keep it to `std`, `axioms`,
 //! `base64` and `serde_json`.
 #![allow(

@@ -1,5 +1,7 @@
 //! The harness every integration test shares: requests and responses over `oneshot` or real
-//! HTTP on 127.0.0.1, the RFC 6750 expectations, and (in [`process`]) the example and
+//! HTTP on 127.0.0.1, the RFC 6750 expectations, the verifiers under test and captured logs;
+//! [`fixture`] is the standard application with the exact answers RFC 6750 prescribes,
+//! [`apps`] the state and handlers several test modules mount, and [`process`] the example and
 //! Node.js processes. A test file holds cases, not harness.
 #![allow(
     dead_code,
@@ -9,19 +11,54 @@
     clippy::panic
 )]
 
+pub mod apps;
+pub mod fixture;
 pub mod process;
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use std::collections::BTreeMap;
-
+use axioms::testing::TestIssuer;
+use axioms::{Axioms, ConfigBuilder};
 use axum::Router;
 use axum::body::Body;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode, header};
 use http_body_util::BodyExt as _;
 use serde_json::Value;
 use tower::ServiceExt as _;
+
+// ---------------------------------------------------------------------------------------------
+// Verifiers
+
+/// A verifier of `builder`'s configuration, started without waiting for its keys.
+pub fn verifier(builder: ConfigBuilder) -> Axioms {
+    Axioms::new(builder.build().unwrap()).unwrap()
+}
+
+/// A verifier of `builder`'s configuration whose keys are loaded: the test fails if they are not
+/// within 10 s.
+pub async fn ready(builder: ConfigBuilder) -> Axioms {
+    let axioms = verifier(builder);
+    assert!(
+        axioms.ready(Duration::from_secs(10)).await,
+        "the verifier's keys never loaded"
+    );
+    axioms
+}
+
+/// A new test issuer, and a verifier for `audience` that trusts it (its keys not awaited).
+pub async fn issuer_with_verifier(audience: &str) -> (TestIssuer, Axioms) {
+    let issuer = TestIssuer::start().await;
+    let axioms = verifier(issuer.config(audience));
+    (issuer, axioms)
+}
+
+/// A token of `issuer` for `audience`, with `claims` added (or replacing the defaults).
+pub fn token(issuer: &TestIssuer, audience: &str, claims: Value) -> String {
+    issuer.token().audience(audience).claims(claims).sign()
+}
 
 // ---------------------------------------------------------------------------------------------
 // Requests and responses

@@ -1,4 +1,4 @@
-// A DPoP client nobody at axioms wrote (tests/dpop_interop.rs): panva's `dpop` makes the keys
+// A DPoP client nobody at axioms wrote (tests/it/interop/tutorial.rs): panva's `dpop` makes the keys
 // and the proofs, `oidc-provider` binds the tokens to them, and the tutorial must accept the
 // right requests and refuse every forged one. Proofs that `dpop` refuses to make (old `iat`,
 // `alg: none`, HS256, a private `jwk`) are signed with `jose`.

@@ -1,4 +1,4 @@
-// An independent JOSE implementation (`jose`) for cross-checking axioms (tests/oidc_provider.rs).
+// An independent JOSE implementation (`jose`) for cross-checking axioms (tests/it/interop/).
 //
 // Reads a JSON array of operations on stdin, runs them in order, and prints a JSON array of
 // their results on stdout (one element per operation):

@@ -1,5 +1,5 @@
 // The official MCP TypeScript SDK's client, against an MCP server protected by axioms
-// (tests/mcp.rs). It knows only the server's URL and its own client credentials: everything
+// (tests/it/mcp.rs). It knows only the server's URL and its own client credentials: everything
 // else — the authorization server, the scopes — it discovers from the server's answers.
 //
 // Usage: MCP_URL=… CLIENT_ID=… CLIENT_SECRET=… ISSUER=… SDK=v2|v1 node mcp_client.mjs

@@ -1,4 +1,4 @@
-// A real OpenID provider for the axioms integration tests (tests/oidc_provider.rs).
+// A real OpenID provider for the axioms integration tests (tests/it/interop/).
 //
 // `oidc-provider` (a certified OpenID Connect server) on 127.0.0.1, configured as a
 // resource-server test needs it:
@@ -117,7 +117,7 @@ export const CLIENTS = [
     extra: { roles: ['admin'], permissions: ['resource:create'] },
   },
   {
-    // The MCP client of tests/mcp.rs: tokens for the MCP servers on loopback.
+    // The MCP client of tests/it/mcp.rs: tokens for the MCP servers on loopback.
     client_id: 'axioms-mcp',
     client_secret: 'axioms-mcp-secret',
     scope: 'notes:read notes:write',

@@ -1,5 +1,5 @@
 // Drives the tutorial's Swagger UI (/docs) in Debian's headless Chromium with playwright-core
-// (tests/openapi.rs): the lock on protected operations, "Authorize" with a bearer token,
+// (tests/it/openapi/mod.rs): the lock on protected operations, "Authorize" with a bearer token,
 // "Try it out" → "Execute" on GET /api/read — 200 with a token that has the scope, 403 with
 // one that lacks it. Screenshots go to SHOT_DIR.
 //

@@ -1,0 +1,339 @@
+//! The MCP example server (`examples/mcp_server.rs`: rmcp over streamable HTTP, protected by
+//! `axioms::mcp::McpLayer`) against software nobody here wrote: the official MCP TypeScript
+//! SDK's clients (v2 `@modelcontextprotocol/client` and v1 `@modelcontextprotocol/sdk`),
+//! `oauth4webapi` and the SDK's metadata schema, and oidc-provider as the authorization
+//! server. The client knows only the server's URL and its own credentials.
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+use crate::common;
+use crate::common::process::{Process, node_dir};
+use crate::common::{Want, challenge, req};
+
+const PACKAGES: [&str; 5] = [
+    "oidc-provider",
+    "jose",
+    "@modelcontextprotocol/sdk",
+    "@modelcontextprotocol/client",
+    "oauth4webapi",
+];
+
+const CLIENT_ID: &str = "axioms-mcp";
+const CLIENT_SECRET: &str = "axioms-mcp-secret";
+
+/// oidc-provider and the MCP example server, each on its own port.
+struct World {
+    dir: PathBuf,
+    provider: Process,
+    server: Process,
+    mcp_url: String,
+    metadata_url: String,
+    _cwd: tempfile::TempDir,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn world(dir: PathBuf) -> World {
+    let mut command = Command::new("node");
+    command.arg("provider.mjs").arg("0").current_dir(&dir);
+    let provider = Process::spawn("oidc-provider", command);
+    // The resource URI must be known before the server binds: it is in its configuration.
+    let port = free_port();
+    let mcp_url = format!("http://127.0.0.1:{port}/mcp");
+    let cwd = tempfile::tempdir().unwrap();
+    let server = Process::example(
+        "mcp_server",
+        &[
+            ("AXIOMS_ISS_URL", provider.url.clone()),
+            ("AXIOMS_DISCOVERY", "true".to_owned()),
+            ("AXIOMS_RESOURCE", mcp_url.clone()),
+            ("BIND_ADDR", format!("127.0.0.1:{port}")),
+            ("RUST_LOG", "axioms=debug".to_owned()),
+        ],
+        cwd.path(),
+    );
+    World {
+        dir,
+        provider,
+        server,
+        metadata_url: format!("http://127.0.0.1:{port}/.well-known/oauth-protected-resource/mcp"),
+        mcp_url,
+        _cwd: cwd,
+    }
+}
+
+/// Runs `mcp_client.mjs` with SDK `sdk`; its JSON report.
+fn run_client(w: &World, sdk: &str) -> Value {
+    let out = Command::new("node")
+        .arg("mcp_client.mjs")
+        .current_dir(&w.dir)
+        .env("MCP_URL", &w.mcp_url)
+        .env("CLIENT_ID", CLIENT_ID)
+        .env("CLIENT_SECRET", CLIENT_SECRET)
+        .env("ISSUER", &w.provider.url)
+        .env("SDK", sdk)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run node mcp_client.mjs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let report: Value = serde_json::from_str(stdout.trim()).unwrap_or_else(|e| {
+        panic!(
+            "mcp_client.mjs ({sdk}) printed no report ({e}): {stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    assert!(out.status.success(), "{report}");
+    assert!(
+        report["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["fatal"].is_null()),
+        "{sdk}: {}\nserver output:\n{}",
+        report["errors"],
+        w.server.output()
+    );
+    report
+}
+
+/// Every exchange as `(method, url, status, www-authenticate, token request)`.
+fn exchanges(report: &Value) -> Vec<&Value> {
+    report["exchanges"].as_array().unwrap().iter().collect()
+}
+
+/// Every 401 and 403 the server gave parses as an RFC 9110 challenge pointing to the
+/// metadata document.
+fn check_challenges(w: &World, report: &Value) -> usize {
+    let mut seen = 0;
+    for e in exchanges(report) {
+        let status = e["status"].as_u64().unwrap();
+        if e["url"].as_str().unwrap().starts_with(&w.mcp_url) && (status == 401 || status == 403) {
+            let (scheme, params) = challenge(e["www_authenticate"].as_str().unwrap());
+            assert!(scheme.eq_ignore_ascii_case("bearer"), "{e}");
+            assert_eq!(params["resource_metadata"], w.metadata_url, "{e}");
+            assert!(
+                params.contains_key("scope"),
+                "a challenge names the scope: {e}"
+            );
+            if status == 403 {
+                assert_eq!(params["error"], "insufficient_scope", "{e}");
+            }
+            seen += 1;
+        }
+    }
+    seen
+}
+
+fn position(report: &Value, what: impl Fn(&Value) -> bool) -> usize {
+    exchanges(report)
+        .iter()
+        .position(|e| what(e))
+        .unwrap_or_else(|| panic!("no such exchange in {:#}", report["exchanges"]))
+}
+
+fn check_metadata(w: &World, report: &Value) {
+    // Validated by the SDK's own schema and by oauth4webapi (which checks `resource`).
+    let metadata = &report["metadata"];
+    assert_eq!(metadata["resource"], w.mcp_url.as_str());
+    assert_eq!(
+        metadata["authorization_servers"][0],
+        w.provider.url.as_str()
+    );
+    assert_eq!(metadata["bearer_methods_supported"][0], "header");
+    let scopes = metadata["scopes_supported"].as_array().unwrap();
+    for scope in ["notes:read", "notes:write"] {
+        assert!(scopes.iter().any(|s| s == scope), "{scope} in {metadata}");
+    }
+}
+
+#[test]
+fn the_v2_sdk_client_discovers_the_issuer_and_steps_up() {
+    let Some(dir) = node_dir(
+        "oidc",
+        &PACKAGES,
+        "the_v2_sdk_client_discovers_the_issuer_and_steps_up",
+    ) else {
+        return;
+    };
+    let w = world(dir);
+    let report = run_client(&w, "v2");
+    check_metadata(&w, &report);
+    assert!(check_challenges(&w, &report) >= 2);
+
+    // Discovery, in order: 401 → the metadata → the AS's metadata → a token for this resource.
+    let unauthorized = position(&report, |e| e["status"] == 401);
+    let (_, params) = challenge(
+        exchanges(&report)[unauthorized]["www_authenticate"]
+            .as_str()
+            .unwrap(),
+    );
+    assert_eq!(params["scope"], "notes:read", "the endpoint's scope");
+    let metadata = position(&report, |e| e["url"] == w.metadata_url.as_str());
+    let as_metadata = position(&report, |e| {
+        e["url"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{}/.well-known/", w.provider.url))
+    });
+    let first_token = position(&report, |e| e["token_request"].is_object());
+    assert!(unauthorized < metadata && metadata < as_metadata && as_metadata < first_token);
+    let token_request = &exchanges(&report)[first_token]["token_request"];
+    assert_eq!(token_request["resource"], w.mcp_url.as_str(), "RFC 8707");
+    assert_eq!(token_request["scope"], "notes:read");
+
+    let tools = report["tools"].as_array().unwrap();
+    assert_eq!(tools.len(), 4, "{tools:?}");
+    let whoami: Value = serde_json::from_str(report["calls"]["whoami"].as_str().unwrap()).unwrap();
+    assert_eq!(whoami["sub"], CLIENT_ID);
+    assert_eq!(whoami["scopes"], serde_json::json!(["notes:read"]));
+
+    // delete_note: one 403 scope challenge, a token with the wider scope, then success.
+    let forbidden = position(&report, |e| e["status"] == 403);
+    let (_, params) = challenge(
+        exchanges(&report)[forbidden]["www_authenticate"]
+            .as_str()
+            .unwrap(),
+    );
+    assert_eq!(
+        params["scope"], "notes:read notes:write",
+        "granted ∪ needed"
+    );
+    let second_token = exchanges(&report)
+        .iter()
+        .rposition(|e| e["token_request"].is_object())
+        .unwrap();
+    assert!(second_token > forbidden);
+    assert_eq!(
+        exchanges(&report)[second_token]["token_request"]["scope"],
+        "notes:read notes:write"
+    );
+    assert_eq!(report["calls"]["delete_note"], "no note 1");
+    let after: Value =
+        serde_json::from_str(report["calls"]["whoami_after"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        after["scopes"],
+        serde_json::json!(["notes:read", "notes:write"])
+    );
+    // The tool ran once: after the step-up, never for the refused call.
+    assert!(
+        w.server
+            .prints("no note 1", std::time::Duration::from_secs(5))
+    );
+    assert_eq!(w.server.output().matches("no note 1").count(), 1);
+}
+
+#[test]
+fn the_v1_sdk_client_is_refused_then_succeeds_with_the_wider_scope() {
+    let Some(dir) = node_dir(
+        "oidc",
+        &PACKAGES,
+        "the_v1_sdk_client_is_refused_then_succeeds_with_the_wider_scope",
+    ) else {
+        return;
+    };
+    let w = world(dir);
+    let report = run_client(&w, "v1");
+    check_metadata(&w, &report);
+    check_challenges(&w, &report);
+    assert_eq!(report["initial_scope"], "notes:read");
+    assert_eq!(report["tools"].as_array().unwrap().len(), 4);
+    // The first delete_note was refused with the scope challenge; the tool never ran for it.
+    assert!(report["calls"]["delete_note_first"].is_null(), "{report}");
+    assert_eq!(report["errors"][0]["call"], "delete_note", "{report}");
+    assert_eq!(report["wider_scope"], "notes:read notes:write");
+    assert_eq!(report["calls"]["delete_note"], "no note 1");
+    let after: Value =
+        serde_json::from_str(report["calls"]["whoami_after"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        after["scopes"],
+        serde_json::json!(["notes:read", "notes:write"])
+    );
+    assert!(
+        w.server
+            .prints("no note 1", std::time::Duration::from_secs(5))
+    );
+    assert_eq!(w.server.output().matches("no note 1").count(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_for_another_mcp_server_is_refused() {
+    let Some(dir) = node_dir(
+        "oidc",
+        &PACKAGES,
+        "a_token_for_another_mcp_server_is_refused",
+    ) else {
+        return;
+    };
+    let w = world(dir);
+    let http = common::http_client();
+    let token_for = |resource: String, scope: &'static str| {
+        let http = http.clone();
+        let issuer = w.provider.url.clone();
+        async move {
+            let form = format!(
+                "grant_type=client_credentials&scope={}&resource={}",
+                scope.replace(' ', "+"),
+                resource.replace(':', "%3A").replace('/', "%2F")
+            );
+            let answer: Value = http
+                .post(format!("{issuer}/token"))
+                .basic_auth(CLIENT_ID, Some(CLIENT_SECRET))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(form)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            answer["access_token"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{answer}"))
+                .to_owned()
+        }
+    };
+    let base = w.mcp_url.trim_end_matches("/mcp").to_owned();
+    let initialize = r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"0"}}}"#;
+    let post = |token: String| {
+        req("POST", "/mcp")
+            .bearer(&token)
+            .header("accept", "application/json, text/event-stream")
+            .json(initialize)
+    };
+    let ours = token_for(w.mcp_url.clone(), "notes:read").await;
+    let r = common::send_http(&http, &base, post(ours)).await;
+    assert_eq!(r.status, 200, "{r:?}");
+    let theirs = token_for(format!("{base}/other-mcp"), "notes:read notes:write").await;
+    let r = common::send_http(&http, &base, post(theirs)).await;
+    common::expect(&r, Want::InvalidToken);
+    let (_, params) = challenge(r.www().unwrap());
+    assert_eq!(params["resource_metadata"], w.metadata_url);
+    assert!(
+        w.server.prints(
+            "aud names no configured audience",
+            std::time::Duration::from_secs(5)
+        ),
+        "{}",
+        w.server.output()
+    );
+    // A body that cannot be checked never reaches the MCP server.
+    let ours = token_for(w.mcp_url.clone(), "notes:read").await;
+    let r = common::send_http(
+        &http,
+        &base,
+        req("POST", "/mcp")
+            .bearer(&ours)
+            .json(r#"{"method":"tools/call","params":{"name":"whoami","name":"delete_note"}}"#),
+    )
+    .await;
+    assert_eq!(r.status, 400, "{r:?}");
+}

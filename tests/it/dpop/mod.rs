@@ -42,6 +42,13 @@ async fn bound_only() -> &'static str {
     "bound"
 }
 
+/// Any path under `/files/`, as the router reads it: byte for byte, backslashes and
+/// percent-encoded dots included.
+#[protected(scopes = any("read:data"))]
+async fn stored_file(axum::extract::Path(rest): axum::extract::Path<String>) -> String {
+    rest
+}
+
 async fn whoami(claims: Claims) -> String {
     claims.subject().unwrap_or_default().to_owned()
 }
@@ -61,6 +68,7 @@ fn app(axioms: Axioms) -> Router {
     Router::new()
         .route("/orders", get(orders).post(create_order))
         .route("/me", get(whoami))
+        .route("/files/{*rest}", get(stored_file))
         .route("/payouts", get(payouts))
         .route("/bound", get(bound_only))
         .nest("/v1", v1)

@@ -430,6 +430,39 @@ async fn nested_routes_check_htu_against_the_path_as_received() {
 }
 
 #[tokio::test]
+async fn a_proof_never_fits_a_path_that_a_url_parser_reads_otherwise() {
+    let f = fixture(|c| c).await;
+    let key = DpopKey::generate(Algorithm::ES256);
+    let token = f.bound_token(&key, "read:data");
+    let fresh = |path: &str| proof_for(&key, "GET", path, &token);
+    // The router sends each of these to `/files/{*rest}`, while a URL parser resolves it to
+    // `/orders`: a captured, unused proof for `GET /orders` must not open them.
+    for path in [
+        "/files/x\\..\\..\\orders",
+        "/files/x/%2e%2e/%2E%2E/orders",
+        "/files/x\\%2e%2e\\..\\orders",
+        "/files/x/.%2e/./../orders",
+    ] {
+        let r = send(&f.app, dpop("GET", path, &token, &fresh("/orders"))).await;
+        assert_dpop_error(&r, "invalid_dpop_proof", "DpopUriMismatch", path);
+        // Nor does a proof naming the path as sent: the path is read two ways, so no `htu`
+        // can name it unambiguously.
+        let r = send(&f.app, dpop("GET", path, &token, &fresh(path))).await;
+        assert_dpop_error(&r, "invalid_dpop_proof", "DpopUriMismatch", path);
+    }
+    // The route itself takes a DPoP request whose path a parser reads as the router does.
+    let path = "/files/x%5c..%5corders";
+    let r = send(&f.app, dpop("GET", path, &token, &fresh(path))).await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(
+        r.body, "x\\..\\orders",
+        "the router decodes the parameter, not the path"
+    );
+    let r = send(&f.app, dpop("GET", "/orders", &token, &fresh("/orders"))).await;
+    assert_eq!(r.status, 200, "{r:?}");
+}
+
+#[tokio::test]
 async fn the_htu_origin_is_configured_never_taken_from_the_request() {
     let f = fixture(|c| c.dpop_origin("https://public.example.com")).await;
     let key = DpopKey::generate(Algorithm::ES256);

@@ -427,7 +427,11 @@ mod tests {
         }
         // Percent-encoded backslashes and slashes are decoded neither by the parser nor by
         // the router: the path is one segment for both, and only a proof for it fits.
-        for path in ["/files/x%5c..%5c..%5corders", "/files/x%2f..%2forders", "/a%41"] {
+        for path in [
+            "/files/x%5c..%5c..%5corders",
+            "/files/x%2f..%2forders",
+            "/a%41",
+        ] {
             let htu = format!("{origin}{path}");
             assert_eq!(check_htu(&htu, origin, path), Ok(()), "{path}");
             assert_eq!(

@@ -36,6 +36,9 @@ paths! {
     mismatch: [::axioms::__private::Mismatch]
     // The ownership check in one call: state conversion, fetch, comparison, hand-over.
     check_owner: [::axioms::__private::check_owner]
+    // `Owned<T>` in a handler: `T` must be the object its policy's fetch function returns.
+    object_of: [::axioms::__private::object_of]
+    is_fetched: [::axioms::__private::is_fetched]
     submit: [::axioms::__private::inventory::submit]
     registered: [::axioms::__private::Registered]
     owner_value: [::axioms::policy::OwnerValue]

@@ -18,5 +18,9 @@ pub use inventory;
 /// hand-over to `Owned<T>`.
 pub use crate::policy::owner::check_owner;
 
+/// `Owned<T>` in a handler whose policy fetches another type is a compile error at the
+/// argument.
+pub use crate::policy::owner::{IsFetched, is_fetched, object_of};
+
 #[cfg(feature = "testing")]
 pub use crate::testing::hooks::{bearer_token, verify_jws_signature};

@@ -493,7 +493,7 @@ fn dpop(c: &mut Criterion) {
         let token = claims(issuer.token()).bound_to(&key).sign();
         // Fresh proofs for every iteration of the run, signed before anything is timed (a
         // signature made between timed iterations would evict the verifier's tables).
-        let proofs: Vec<String> = (0..60_000)
+        let proofs: Vec<String> = (0..250_000)
             .map(|_| {
                 key.proof("GET", &format!("{RESOURCE}/"))
                     .access_token(&token)

@@ -36,9 +36,9 @@ pub(crate) enum Clause {
     /// `owner(fetch = …, …)`.
     Owner(kw::owner, List<OwnerArg>),
     /// `max_age = 300` (RFC 9470 step-up: seconds since the user authenticated).
-    MaxAge(LitInt),
+    MaxAge(kw::max_age, LitInt),
     /// `dpop = required` (RFC 9449: the token must be DPoP-bound).
-    Dpop,
+    Dpop(kw::dpop),
     /// `any_of(…)` / `all_of(…)`.
     Group(GroupKey, List<Clause>),
 }

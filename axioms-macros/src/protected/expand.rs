@@ -186,6 +186,7 @@ fn policy_impl(policy: &Policy<'_>, name: &Ident) -> TokenStream {
         quote!(const MISMATCH: #mismatch = #value;)
     });
     let check_owner = check_owner(owner);
+    let owned = owned_is_fetched(owner);
     let registration = register(name, &quote!(#state));
     quote! {
         #[automatically_derived]
@@ -200,7 +201,35 @@ fn policy_impl(policy: &Policy<'_>, name: &Ident) -> TokenStream {
             #mismatch
             #check_owner
         }
+        #owned
         #registration
+    }
+}
+
+/// For each `Owned<T>` argument of the handler, a call that compiles only if `T` is the object
+/// the fetch function returns; spanned at `T`, so that the error (the unmet `IsFetched` bound,
+/// whose message says what to write) points at the argument.
+fn owned_is_fetched(owner: &Owner<'_>) -> TokenStream {
+    if owner.owned.is_empty() {
+        return TokenStream::new();
+    }
+    let (object_of, is_fetched, state, fetch) = (
+        paths::object_of(),
+        paths::is_fetched(),
+        owner.state,
+        owner.fetch,
+    );
+    let checks = owner.owned.iter().map(|object| {
+        let call = quote!(#is_fetched::<#object, _>(#object_of::<#state, _, _>(#fetch)););
+        at(object.span(), call)
+    });
+    quote! {
+        const _: () = {
+            #[allow(dead_code)]
+            fn __axioms_owned_is_fetched() {
+                #(#checks)*
+            }
+        };
     }
 }
 

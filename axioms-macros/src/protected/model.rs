@@ -84,6 +84,8 @@ pub(crate) struct Owner<'a> {
     pub(crate) mismatch: Mismatch,
     /// The state type the fetch function extracts from.
     pub(crate) state: &'a Type,
+    /// The `T` of each `Owned<T>` argument of the handler: each must be the fetched object.
+    pub(crate) owned: Vec<&'a Type>,
 }
 
 /// The rule as one would write it, for the named policy's documentation.

@@ -248,12 +248,12 @@ fn clause(input: ParseStream<'_>, cx: &Ctxt) -> syn::Result<Clause> {
                 "expected a whole number of seconds, e.g. `max_age = 300`",
             )
         })?;
-        Ok(Clause::MaxAge(seconds))
+        Ok(Clause::MaxAge(kw, seconds))
     } else if lookahead.peek(kw::dpop) {
         let kw: kw::dpop = input.parse()?;
         equals(input, kw.span, kw::dpop::NAME, "`required`")?;
         match input.parse::<kw::required>() {
-            Ok(_) => Ok(Clause::Dpop),
+            Ok(_) => Ok(Clause::Dpop(kw)),
             Err(_) => Err(error_at_next(
                 input,
                 "expected `required`: `dpop = required` accepts only DPoP-bound tokens (leave it out to accept bearer tokens too)",

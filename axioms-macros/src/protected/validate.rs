@@ -18,9 +18,22 @@ use crate::errors::Ctxt;
 pub(crate) fn handler<'a>(args: &'a Args, function: &'a ItemFn, cx: &Ctxt) -> Handler<'a> {
     let top = Top::check(args, cx);
     check_function(function, cx);
+    let owned = owned_arguments(function);
+    if top.owner.is_none() && top.policy.is_none() {
+        for (argument, _) in &owned {
+            cx.error_spanned_by(
+                argument,
+                "`Owned<…>` is the object a policy's `owner(fetch = …)` fetched, and this policy has no `owner(…)`: add `owner(fetch = your_fetch_fn)` to `#[protected]`, or take the object with an extractor of your own",
+            );
+        }
+    }
     let owner = top.owner.and_then(|owner| {
         let state = top.state.or_else(|| state_of(function));
         owner.resolve(state, "`owner(…)` runs its fetch function with the router's state: add `state = AppState` to the attribute, or take `State<AppState>` in the handler", cx)
+    });
+    let owner = owner.map(|owner| Owner {
+        owned: owned.iter().map(|(_, object)| *object).collect(),
+        ..owner
     });
     match top.policy {
         Some((kw, path)) => {
@@ -83,15 +96,7 @@ impl<'a> Top<'a> {
         for item in &args.items {
             match item {
                 Item::Clause(clause) => {
-                    if let Clause::Claim(key, _) = clause
-                        && seen_before(&mut claims, *key)
-                    {
-                        let name = key.name();
-                        cx.error_at(
-                            key.span(),
-                            format!("duplicate key `{name}`; combine the values in one list: `{name} = all(\"a\", \"b\")` (all required) or `{name} = any(\"a\", \"b\")` (one is enough)"),
-                        );
-                    }
+                    check_repeated(clause, &mut claims, None, cx);
                     clauses.push(rules.rule(clause));
                 }
                 Item::SafeMethods(kw, methods) => {
@@ -135,12 +140,47 @@ fn set<T>(slot: &mut Option<T>, value: T, key: Span, name: &str, cx: &Ctxt) {
     }
 }
 
-/// Records `key`; whether it was seen before.
-fn seen_before(seen: &mut Vec<ClaimKind>, key: ClaimKey) -> bool {
-    let kind = claim_kind(key);
-    let again = seen.contains(&kind);
-    seen.push(kind);
-    again
+/// A key that a list of clauses that must all hold (the top level, `all_of(…)`) takes once.
+#[derive(Clone, Copy, PartialEq)]
+enum Once {
+    Claim(ClaimKind),
+    MaxAge,
+    Dpop,
+}
+
+/// Reports `clause` if its key was given before in the same list (`within`: the group's name,
+/// `None` at the top level), and records it.
+fn check_repeated(clause: &Clause, seen: &mut Vec<Once>, within: Option<&str>, cx: &Ctxt) {
+    let (key, span, name) = match clause {
+        Clause::Claim(key, _) => (Once::Claim(claim_kind(*key)), key.span(), key.name()),
+        Clause::MaxAge(kw, _) => (Once::MaxAge, kw.span, kw::max_age::NAME),
+        Clause::Dpop(kw) => (Once::Dpop, kw.span, kw::dpop::NAME),
+        Clause::Owner(..) | Clause::Group(..) => return,
+    };
+    if !seen.contains(&key) {
+        seen.push(key);
+        return;
+    }
+    let place = within
+        .map(|group| format!(" in `{group}`"))
+        .unwrap_or_default();
+    let fix = match key {
+        // A token has one issuer, a request one credential, a login one `acr`: only `any`.
+        Once::Claim(ClaimKind::Acr | ClaimKind::Credentials | ClaimKind::Issuer) => {
+            format!("list the values once: `{name} = any(\"a\", \"b\")`")
+        }
+        Once::Claim(_) if within.is_some() => {
+            format!("combine the values: `{name} = all(\"a\", \"b\")`")
+        }
+        Once::Claim(_) => format!(
+            "combine the values in one list: `{name} = all(\"a\", \"b\")` (all required) or `{name} = any(\"a\", \"b\")` (one is enough)"
+        ),
+        Once::MaxAge => {
+            "give one maximum age, the shortest that applies: `max_age = 60`".to_owned()
+        }
+        Once::Dpop => "give it once".to_owned(),
+    };
+    cx.error_at(span, format!("duplicate key `{name}`{place}; {fix}"));
 }
 
 fn claim_kind(key: ClaimKey) -> ClaimKind {
@@ -171,8 +211,8 @@ impl<'a> Rules<'a, '_> {
     fn rule(&mut self, clause: &'a Clause) -> Rule {
         match clause {
             Clause::Claim(key, values) => self.claims(*key, values),
-            Clause::MaxAge(seconds) => Rule::MaxAge(max_age(seconds, self.cx)),
-            Clause::Dpop => Rule::Dpop,
+            Clause::MaxAge(_, seconds) => Rule::MaxAge(max_age(seconds, self.cx)),
+            Clause::Dpop(_) => Rule::Dpop,
             Clause::Owner(kw, args) => {
                 if self.owner.is_some() {
                     self.cx.error_at(
@@ -194,14 +234,9 @@ impl<'a> Rules<'a, '_> {
                 let mut claims = Vec::new();
                 let mut rules = Vec::new();
                 for clause in &clauses.items {
-                    if let (GroupKey::AllOf(_), Clause::Claim(claim, _)) = (key, clause)
-                        && seen_before(&mut claims, *claim)
-                    {
-                        let name = claim.name();
-                        self.cx.error_at(
-                            claim.span(),
-                            format!("duplicate key `{name}` in `all_of(…)`; combine the values: `{name} = all(\"a\", \"b\")`"),
-                        );
+                    // In `any_of(…)`, the same key twice is an alternative, not a repetition.
+                    if let GroupKey::AllOf(_) = key {
+                        check_repeated(clause, &mut claims, Some("all_of(…)"), self.cx);
                     }
                     rules.push(self.rule(clause));
                 }
@@ -510,6 +545,7 @@ impl<'a> OwnerArgs<'a> {
             claim: self.claim.unwrap_or_else(|| "sub".to_owned()),
             mismatch: self.mismatch,
             state,
+            owned: Vec::new(),
         })
     }
 }
@@ -536,6 +572,31 @@ fn field(lit: &LitStr, cx: &Ctxt) -> Option<Member> {
             None
         }
     }
+}
+
+/// The handler's `Owned<T>` arguments (by the type's last path segment, as written), each with
+/// its `T`.
+fn owned_arguments(function: &ItemFn) -> Vec<(&Type, &Type)> {
+    function
+        .sig
+        .inputs
+        .iter()
+        .filter_map(|input| match input {
+            FnArg::Typed(typed) => Some(&*typed.ty),
+            FnArg::Receiver(_) => None,
+        })
+        .filter_map(|ty| {
+            let Type::Path(path) = ty else { return None };
+            let segment = path.path.segments.last()?;
+            let PathArguments::AngleBracketed(generics) = &segment.arguments else {
+                return None;
+            };
+            match generics.args.iter().collect::<Vec<_>>().as_slice() {
+                [GenericArgument::Type(object)] if segment.ident == "Owned" => Some((ty, object)),
+                _ => None,
+            }
+        })
+        .collect()
 }
 
 fn check_function(function: &ItemFn, cx: &Ctxt) {

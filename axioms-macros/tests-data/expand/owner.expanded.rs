@@ -40,6 +40,15 @@ where
         )
     }
 }
+const _: () = {
+    #[allow(dead_code)]
+    fn __axioms_owned_is_fetched() {
+        ::axioms::__private::is_fetched::<
+            Comment,
+            _,
+        >(::axioms::__private::object_of::<Db, _, _>(get_comment));
+    }
+};
 ::axioms::__private::inventory::submit! {
     ::axioms::__private::Registered::handler("update_comment", & <
     __axioms_policy_update_comment as ::axioms::__private::Policy < Db >> ::RULE, <

@@ -45,6 +45,15 @@ where
         )
     }
 }
+const _: () = {
+    #[allow(dead_code)]
+    fn __axioms_owned_is_fetched() {
+        ::axioms::__private::is_fetched::<
+            Article,
+            _,
+        >(::axioms::__private::object_of::<AppState, _, _>(get_article));
+    }
+};
 ::axioms::__private::inventory::submit! {
     ::axioms::__private::Registered::handler("delete_article", & <
     __axioms_policy_delete_article as ::axioms::__private::Policy < AppState >> ::RULE, <

@@ -1,6 +1,7 @@
 //! Object ownership: fetch functions, owner values, and the fetched object's hand-over.
 
 use std::future::Future;
+use std::marker::PhantomData;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::extract::{FromRef, FromRequestParts};
@@ -82,6 +83,51 @@ pub trait Fetch<T, S>: Clone + Send + Sync + 'static {
         parts: &mut Parts,
         state: &S,
     ) -> impl Future<Output = Result<Self::Object, Response>> + Send;
+}
+
+/// `Owned<Self>` in a handler whose policy fetches an `O`: implemented only when `Self` is `O`,
+/// so that `#[protected]` turns a mismatch into a compile error at the `Owned<…>` argument
+/// instead of a 500 at run time.
+///
+/// ```
+/// use axioms::__private::IsFetched;
+///
+/// fn same<T: IsFetched<O>, O>() {}
+/// same::<String, String>();
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "the handler takes `Owned<{Self}>`, but its policy's `owner(fetch = …)` returns `{O}`",
+    label = "take `Owned<{O}>` here",
+    note = "`Owned<T>` hands the handler the object its policy fetched, without a second fetch: `T` is what the fetch function returns (inside its `Option` or `Result`)"
+)]
+pub trait IsFetched<O> {}
+
+impl<O> IsFetched<O> for O {}
+
+// A second impl that never applies to a real object (it would need `O = (O,)`): with two
+// candidates, the compiler cannot infer the object from `Owned<…>`'s type and must take it
+// from the fetch function, so that a mismatch is the unmet bound above, with its message.
+impl<O> IsFetched<(O,)> for O {}
+
+/// The type of the object `fetch` returns, for generated code to infer (it never runs).
+///
+/// ```
+/// use axioms::__private::{is_fetched, object_of};
+///
+/// async fn get_note() -> Option<String> {
+///     None
+/// }
+/// is_fetched::<String, _>(object_of::<(), _, _>(get_note));
+/// ```
+pub fn object_of<St, T, F: Fetch<T, St>>(fetch: F) -> PhantomData<F::Object> {
+    let _ = fetch;
+    PhantomData
+}
+
+/// Compiles only if the handler's `Owned<X>` is the fetched object `O` (a mismatch is reported
+/// as the unmet [`IsFetched`] bound).
+pub fn is_fetched<X: IsFetched<O>, O>(object: PhantomData<O>) {
+    let _ = object;
 }
 
 impl<F, Fut, R, S> Fetch<(), S> for F
@@ -171,8 +217,10 @@ where
 /// second fetch.
 ///
 /// Take it as an ordinary extractor argument (after the policy ran, which `#[protected]`
-/// guarantees by putting its guard first). Used without an `owner` clause fetching a `T`, it
-/// answers 500 and logs why: that is a programming error.
+/// guarantees by putting its guard first). `Owned<T>` of another type than the fetch function
+/// returns, or in a handler whose `#[protected(…)]` has no `owner(…)`, is a compile error at
+/// the argument. Behind `policy = Name` the macro cannot see the named policy's fetch: there a
+/// mismatch answers 500 and logs why (a programming error).
 ///
 /// # Example
 ///

@@ -1,0 +1,14 @@
+//! `credentials` twice.
+use axioms::{Axioms, protected};
+use axum::{Router, routing::get};
+
+#[protected(credentials = "token", credentials = "api_key")]
+async fn handler() {}
+
+fn app(axioms: Axioms) -> Router {
+    Router::new().route("/", get(handler)).with_state(axioms)
+}
+
+fn main() {
+    let _ = app;
+}

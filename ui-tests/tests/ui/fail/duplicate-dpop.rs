@@ -1,0 +1,14 @@
+//! `dpop` twice.
+use axioms::{Axioms, protected};
+use axum::{Router, routing::get};
+
+#[protected(dpop = required, scopes = "read", dpop = required)]
+async fn handler() {}
+
+fn app(axioms: Axioms) -> Router {
+    Router::new().route("/", get(handler)).with_state(axioms)
+}
+
+fn main() {
+    let _ = app;
+}

@@ -1,0 +1,14 @@
+//! `permissions` twice.
+use axioms::{Axioms, protected};
+use axum::{Router, routing::get};
+
+#[protected(permissions = any("a:read"), permissions = "a:write")]
+async fn handler() {}
+
+fn app(axioms: Axioms) -> Router {
+    Router::new().route("/", get(handler)).with_state(axioms)
+}
+
+fn main() {
+    let _ = app;
+}

@@ -120,6 +120,9 @@ pub struct ApiKeyStoreError(pub String);
 /// ```
 pub trait ApiKeyStore: Send + Sync + fmt::Debug + 'static {
     /// The principal of the key whose SHA-256 is `sha256`, if it is a key of this store.
+    /// A lookup that takes longer than
+    /// [`API_KEY_LOOKUP_TIMEOUT`](crate::defaults::API_KEY_LOOKUP_TIMEOUT) is abandoned: the
+    /// request gets 503, as for an error.
     fn lookup(
         &self,
         sha256: [u8; 32],

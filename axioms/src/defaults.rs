@@ -83,11 +83,24 @@ pub const INTROSPECTION_NEGATIVE_CACHE: Duration = Duration::from_secs(5);
 pub const INTROSPECTION_CACHE_ENTRIES: usize = 10_000;
 /// Heap the cached answers may hold: 8 MiB.
 pub const INTROSPECTION_CACHE_BYTES: usize = 8 * 1024 * 1024;
+/// Most inactive answers kept: 1 000, in a budget of their own, so that a flood of random
+/// tokens never evicts an active answer.
+pub const INTROSPECTION_NEGATIVE_CACHE_ENTRIES: usize = 1_000;
+/// Calls to an introspection endpoint in flight at once, for any token: 64.
+pub const INTROSPECTION_FLIGHTS: usize = 64;
+/// Further calls kept for tokens whose last answer was active: 16. A flood of unknown tokens
+/// cannot take them, so a known token's next answer does not queue behind it.
+pub const INTROSPECTION_RESERVED_FLIGHTS: usize = 16;
+/// How long a request waits for a free call before it is answered 503: 500 ms.
+pub const INTROSPECTION_SLOT_WAIT: Duration = Duration::from_millis(500);
 
 // API keys.
 
 /// Longest API key accepted, in bytes; longer values are refused before hashing.
 pub const MAX_API_KEY_BYTES: usize = 512;
+/// Longest an [`ApiKeyStore`](crate::api_key::ApiKeyStore) lookup may take before the request
+/// is answered 503: 500 ms (a hung store must not hang requests).
+pub const API_KEY_LOOKUP_TIMEOUT: Duration = Duration::from_millis(500);
 
 // MCP servers.
 

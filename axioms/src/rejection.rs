@@ -315,6 +315,12 @@ reasons! {
             "the in-memory DPoP replay store is full of unexpired proofs; refusing rather than \
              forget one (raise the capacity, or use the Redis store)",
             client = "the DPoP replay check is unavailable; retry later";
+        /// The proof's client key holds its whole share of the DPoP replay store (it sends
+        /// proofs faster than they expire); every other key's proofs still pass.
+        DpopKeyQuota => Unavailable, "dpop_key_quota",
+            "this DPoP client key holds its whole share of the replay store \
+             (AXIOMS_DPOP_REPLAY_ENTRIES_PER_KEY): it sends proofs faster than they expire",
+            client = "the DPoP replay check is unavailable; retry later";
         /// A certificate-bound token (`cnf["x5t#S256"]`) on a request without a client
         /// certificate.
         MissingClientCertificate => InvalidToken, "missing_client_certificate",

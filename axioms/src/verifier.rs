@@ -172,8 +172,14 @@ impl Axioms {
         let requests = &config.requests;
         let replay: Arc<dyn ReplayStore> = match &config.dpop.redis_url {
             #[cfg(feature = "redis")]
-            Some(url) => Arc::new(crate::dpop::RedisReplayStore::new(url)?),
-            _ => Arc::new(MemoryReplayStore::new(config.dpop.replay_entries)),
+            Some(url) => Arc::new(
+                crate::dpop::RedisReplayStore::new(url)?
+                    .with_key_quota(config.dpop.replay_entries_per_key),
+            ),
+            _ => Arc::new(
+                MemoryReplayStore::new(config.dpop.replay_entries)
+                    .with_key_quota(config.dpop.replay_entries_per_key),
+            ),
         };
         Ok(Self {
             inner: Arc::new(Inner {
@@ -282,13 +288,13 @@ impl Axioms {
         let inner = &*self.inner;
         let cache = inner.tokens.as_ref()?;
         let hit = if token.len() <= inner.config.max_token_bytes {
-            cache.get(token, |claims, key| {
+            cache.get(token, |claims, key, named_kid| {
                 claims
                     .vouched_slot()
                     .and_then(|slot| inner.issuers.get(slot))
                     .is_some_and(|t| {
                         verify::check_time(&t.issuer.validation, claims).is_ok()
-                            && t.keys.still_published(key)
+                            && t.keys.still_published(key, named_kid)
                     })
             })
         } else {
@@ -350,10 +356,10 @@ impl Axioms {
         if let Some(started) = started {
             crate::metrics::verification(started.elapsed().as_secs_f64());
         }
-        let (claims, key) = verified.map_err(failed)?;
-        let claims = claims.vouch(&trusted.issuer.voucher);
+        let verified = verified.map_err(failed)?;
+        let claims = verified.claims.vouch(&trusted.issuer.voucher);
         if let Some(cache) = &inner.tokens {
-            cache.insert(token.as_bytes(), &claims, &key);
+            cache.insert(token.as_bytes(), &claims, &verified.key, verified.named_kid);
         }
         Ok(claims)
     }

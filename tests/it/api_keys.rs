@@ -334,3 +334,28 @@ async fn an_unavailable_store_is_a_503_not_an_invalid_key() {
     assert_eq!(r.header("retry-after"), "1");
     assert!(!r.dump().contains("connection refused"));
 }
+
+/// A store whose database never answers.
+#[derive(Debug)]
+struct Hung;
+
+impl ApiKeyStore for Hung {
+    fn lookup(
+        &self,
+        _sha256: [u8; 32],
+    ) -> BoxFuture<'_, Result<Option<ApiKeyPrincipal>, ApiKeyStoreError>> {
+        Box::pin(std::future::pending())
+    }
+}
+
+#[tokio::test]
+async fn a_hung_store_is_a_503_within_the_bound_not_a_hung_request() {
+    let (_issuer, app) = fixture(|c| c.api_keys(Hung)).await;
+    let request = send(&app, req("GET", "/me").header("x-api-key", READ_KEY));
+    // Well past the bound (500 ms), far below a test's patience.
+    let r = tokio::time::timeout(std::time::Duration::from_secs(5), request)
+        .await
+        .expect("the request hangs with its key store");
+    assert_eq!(r.status, 503, "{r:?}");
+    assert_eq!(r.header("retry-after"), "1");
+}

@@ -24,7 +24,8 @@
 //! * `policies`: `#[protected]` and `policy!` — clauses, composition, the guard before every
 //!   extractor, named policies, every entry point alike, the property tests;
 //! * `ownership`, `safe_methods`, `step_up`, `dpop` (with the Redis replay store), `mtls`,
-//!   `api_keys`, `token_cache`, `mcp`, and `openapi` (with the resource metadata);
+//!   `api_keys`, `token_cache`, `opaque_tokens` (introspection under a flood), `mcp`, and
+//!   `openapi` (with the resource metadata);
 //! * `examples`: the example programs as processes, and the tutorial's route table in process;
 //! * `interop`: real third-party software under Node.js (oidc-provider, jose);
 //! * `fuzz_regressions` and `module_graph`.
@@ -62,6 +63,7 @@ mod keys;
 mod mcp;
 mod module_graph;
 mod mtls;
+mod opaque_tokens;
 mod openapi;
 mod ownership;
 mod policies;

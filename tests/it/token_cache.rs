@@ -1,4 +1,5 @@
-//! The verified-token cache: hits, expiry while cached, key removal, capacity, opt-out.
+//! The verified-token cache: hits, expiry while cached, key removal, a token without `kid`
+//! after a second key, capacity, opt-out.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -136,6 +137,38 @@ async fn cached_tokens_survive_a_refresh_that_keeps_their_key() {
     assert_eq!(issuer.jwks_fetches(), 2);
     axioms.verify(&token).await.unwrap();
     assert_eq!(axioms.token_cache_stats().hits, 1);
+}
+
+/// A token without `kid` is valid only while the key set holds one key (OIDC Core §10.1): once
+/// a second key is published, the cached token is refused exactly as a fresh verification
+/// refuses it.
+#[tokio::test]
+async fn a_cached_token_without_kid_is_refused_once_a_second_key_is_published() {
+    let issuer = TestIssuer::start().await;
+    let axioms = verifier(Config::builder(
+        issuer
+            .issuer_config("test-api")
+            .unknown_kid_cooldown(Duration::ZERO),
+    ));
+    let token = issuer.token().without_header("kid").sign();
+    axioms.verify(&token).await.unwrap();
+    axioms.verify(&token).await.unwrap();
+    assert_eq!(axioms.token_cache_stats().hits, 1);
+    // A second key, which a token naming it makes the verifier fetch.
+    let kid = issuer.add_key(Algorithm::ES256);
+    let named = issuer.token().signed_with(&kid).sign();
+    axioms.verify(&named).await.unwrap();
+    assert_eq!(issuer.jwks_fetches(), 2);
+    // The same bytes, fresh or from the cache: no kid among several keys.
+    let err = axioms.verify(&token).await.unwrap_err();
+    assert_eq!(err.reason(), Reason::MissingKid);
+    assert_eq!(axioms.token_cache_stats().hits, 1, "not a hit");
+    // A fresh token without kid is refused the same way.
+    let fresh = issuer.token().without_header("kid").subject("other").sign();
+    assert_eq!(
+        axioms.verify(&fresh).await.unwrap_err().reason(),
+        Reason::MissingKid
+    );
 }
 
 #[tokio::test]

@@ -22,6 +22,7 @@ pub(crate) struct DpopSettings {
     pub(crate) nonce_secret: Option<Vec<u8>>,
     pub(crate) origin: Option<String>,
     pub(crate) replay_entries: usize,
+    pub(crate) replay_entries_per_key: Option<usize>,
     pub(crate) redis_url: Option<String>,
     pub(crate) client_cert_header: Option<String>,
 }
@@ -35,6 +36,7 @@ impl Default for DpopSettings {
             nonce_secret: None,
             origin: None,
             replay_entries: DPOP_REPLAY_ENTRIES,
+            replay_entries_per_key: None,
             redis_url: None,
             client_cert_header: None,
         }
@@ -55,6 +57,8 @@ pub(crate) struct Dpop {
     /// The HMAC key of server nonces; `None`: no nonces.
     pub(crate) nonce_key: Option<Arc<aws_lc_rs::hmac::Key>>,
     pub(crate) replay_entries: usize,
+    /// Unexpired proofs of one client key the replay store holds at most.
+    pub(crate) replay_entries_per_key: usize,
     pub(crate) redis_url: Option<String>,
     /// The header a trusted TLS-terminating proxy puts the client certificate in (RFC 9440).
     pub(crate) client_cert_header: Option<HeaderName>,
@@ -139,6 +143,16 @@ impl DpopSettings {
                 "leave the default (100000) or raise it",
             ));
         }
+        let replay_entries_per_key = self
+            .replay_entries_per_key
+            .unwrap_or((self.replay_entries / 4).max(1));
+        if replay_entries_per_key == 0 {
+            return Err(ConfigError::new(
+                "AXIOMS_DPOP_REPLAY_ENTRIES_PER_KEY",
+                "a client key that may hold no proof could never make a DPoP request",
+                "leave the default (a quarter of AXIOMS_DPOP_REPLAY_ENTRIES) or raise it",
+            ));
+        }
         if self.redis_url.is_some() && !cfg!(feature = "redis") {
             return Err(ConfigError::new(
                 "AXIOMS_DPOP_REDIS_URL",
@@ -173,6 +187,7 @@ impl DpopSettings {
             required: self.required,
             nonce_key,
             replay_entries: self.replay_entries,
+            replay_entries_per_key,
             redis_url: self.redis_url,
             client_cert_header,
         })

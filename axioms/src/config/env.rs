@@ -11,7 +11,7 @@ use crate::api_key::ApiKeys;
 
 /// The variables about the service, set once for every trusted issuer: never read under an
 /// issuer's name, where one is an error naming it.
-pub(super) const SERVICE_VARS: [&str; 21] = [
+pub(super) const SERVICE_VARS: [&str; 22] = [
     "AXIOMS_RESOURCE",
     "AXIOMS_REALM",
     "AXIOMS_SAFE_METHODS",
@@ -24,6 +24,7 @@ pub(super) const SERVICE_VARS: [&str; 21] = [
     "AXIOMS_DPOP_NONCE_SECRET",
     "AXIOMS_DPOP_ORIGIN",
     "AXIOMS_DPOP_REPLAY_ENTRIES",
+    "AXIOMS_DPOP_REPLAY_ENTRIES_PER_KEY",
     "AXIOMS_DPOP_REDIS_URL",
     "AXIOMS_TRUSTED_CLIENT_CERT_HEADER",
     "AXIOMS_API_KEYS",
@@ -298,6 +299,9 @@ fn service(
     b.dpop.origin = get("AXIOMS_DPOP_ORIGIN");
     if let Some(v) = get("AXIOMS_DPOP_REPLAY_ENTRIES") {
         b.dpop.replay_entries = size("AXIOMS_DPOP_REPLAY_ENTRIES", &v)?;
+    }
+    if let Some(v) = get("AXIOMS_DPOP_REPLAY_ENTRIES_PER_KEY") {
+        b.dpop.replay_entries_per_key = Some(size("AXIOMS_DPOP_REPLAY_ENTRIES_PER_KEY", &v)?);
     }
     b.dpop.redis_url = get("AXIOMS_DPOP_REDIS_URL");
     b.dpop.client_cert_header = get("AXIOMS_TRUSTED_CLIENT_CERT_HEADER");

@@ -353,7 +353,8 @@ impl ConfigBuilder {
     ///   `AXIOMS_MAX_TOKEN_BYTES`, `AXIOMS_TOKEN_CACHE_ENTRIES`, `AXIOMS_INSECURE_ALLOW_HTTP`,
     ///   `AXIOMS_DPOP_REQUIRED`, `AXIOMS_DPOP_ALGORITHMS`, `AXIOMS_DPOP_PROOF_LIFETIME_SECS`,
     ///   `AXIOMS_DPOP_NONCE_SECRET` (32 bytes, base64url), `AXIOMS_DPOP_ORIGIN`,
-    ///   `AXIOMS_DPOP_REPLAY_ENTRIES`, `AXIOMS_DPOP_REDIS_URL` (feature `redis`),
+    ///   `AXIOMS_DPOP_REPLAY_ENTRIES`, `AXIOMS_DPOP_REPLAY_ENTRIES_PER_KEY`,
+    ///   `AXIOMS_DPOP_REDIS_URL` (feature `redis`),
     ///   `AXIOMS_TRUSTED_CLIENT_CERT_HEADER`, `AXIOMS_API_KEYS_FILE`, `AXIOMS_API_KEYS`,
     ///   `AXIOMS_API_KEY_HEADER`, `AXIOMS_TOKEN_HEADER`, `AXIOMS_TOKEN_COOKIE`,
     ///   `AXIOMS_TOKEN_COOKIE_ORIGINS`, `AXIOMS_TRUST`.
@@ -571,6 +572,28 @@ impl ConfigBuilder {
     /// than a store that forgets.
     pub fn dpop_replay_entries(mut self, entries: usize) -> Self {
         self.dpop.replay_entries = entries;
+        self
+    }
+
+    /// How many unexpired proofs of one client key the replay store holds at most
+    /// (`AXIOMS_DPOP_REPLAY_ENTRIES_PER_KEY`; default a quarter of
+    /// [`dpop_replay_entries`](Self::dpop_replay_entries)), in memory and in Redis alike. A
+    /// key beyond its share gets 503 for its new proofs while every other key's pass: one
+    /// client cannot fill the store for the others. A proof is remembered for its lifetime
+    /// plus the leeway (about three minutes by default), so the default share lets one key
+    /// make about 135 DPoP requests a second, sustained.
+    ///
+    /// ```
+    /// # let issuer = axioms::Issuer::builder().issuer("https://idp.example.com/");
+    /// let config = axioms::Config::builder(issuer)
+    ///     .resource("https://api.example.com")
+    ///     .dpop_replay_entries_per_key(5_000)
+    ///     .build()?;
+    /// # let _ = config;
+    /// # Ok::<(), axioms::ConfigError>(())
+    /// ```
+    pub fn dpop_replay_entries_per_key(mut self, proofs: usize) -> Self {
+        self.dpop.replay_entries_per_key = Some(proofs);
         self
     }
 

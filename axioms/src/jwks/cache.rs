@@ -122,11 +122,14 @@ impl KeyCache {
         }
     }
 
-    /// Whether `key` is still the key its `kid` selects in the current key set.
-    pub(crate) fn still_published(&self, key: &Arc<VerifyingKey>) -> bool {
+    /// Whether `key` is still the key the token selects in the current key set: by its
+    /// `kid` (`named_kid`), or, for a token without one, as the set's only key — so a cached
+    /// token is refused exactly when a fresh verification would be.
+    pub(crate) fn still_published(&self, key: &Arc<VerifyingKey>, named_kid: bool) -> bool {
         let snapshot = self.state.load();
+        let kid = if named_kid { key.kid.as_deref() } else { None };
         snapshot.keys.as_ref().is_some_and(|keys| {
-            keys.find(key.kid.as_deref())
+            keys.find(kid)
                 .is_ok_and(|current| Arc::ptr_eq(current, key))
         })
     }

@@ -6,7 +6,7 @@ use super::Authentication;
 use crate::api_key::hash;
 use crate::claims::Claims;
 use crate::config::ApiKeySource;
-use crate::defaults::MAX_API_KEY_BYTES;
+use crate::defaults::{API_KEY_LOOKUP_TIMEOUT, MAX_API_KEY_BYTES};
 use crate::rejection::Reason;
 use crate::verifier::Axioms;
 
@@ -44,13 +44,20 @@ pub(super) async fn authenticate(
     let Some(store) = &source.store else {
         return Authentication::Anonymous;
     };
-    match store.lookup(hash(key)).await {
-        Ok(Some(principal)) => Authentication::Verified(Claims::for_api_key(principal)),
-        Ok(None) => Authentication::Rejected(axioms.error(Reason::InvalidApiKey)),
-        Err(err) => Authentication::Rejected(
+    // A store of the application's (a database, a service) that hangs must not hang the
+    // request: past the bound it is unavailable, as when it errs.
+    match tokio::time::timeout(API_KEY_LOOKUP_TIMEOUT, store.lookup(hash(key))).await {
+        Ok(Ok(Some(principal))) => Authentication::Verified(Claims::for_api_key(principal)),
+        Ok(Ok(None)) => Authentication::Rejected(axioms.error(Reason::InvalidApiKey)),
+        Ok(Err(err)) => Authentication::Rejected(
             axioms
                 .error(Reason::ApiKeyStoreUnavailable)
                 .with_detail(err.to_string()),
         ),
+        Err(_) => {
+            Authentication::Rejected(axioms.error(Reason::ApiKeyStoreUnavailable).with_detail(
+                format!("no answer within {} ms", API_KEY_LOOKUP_TIMEOUT.as_millis()),
+            ))
+        }
     }
 }

@@ -153,6 +153,7 @@ impl FirstUse {
             Ok(true) => return Authentication::Verified(claims),
             Ok(false) => fail(Reason::DpopProofReplayed),
             Err(crate::dpop::ReplayStoreError::Full) => fail(Reason::ReplayStoreFull),
+            Err(crate::dpop::ReplayStoreError::KeyQuota) => fail(Reason::DpopKeyQuota),
             Err(err) => fail(Reason::ReplayStoreUnavailable).with_detail(err.to_string()),
         };
         Authentication::Rejected(refused)

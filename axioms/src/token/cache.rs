@@ -40,6 +40,8 @@ struct Entry {
     token: Box<[u8]>,
     claims: Claims,
     key: Arc<VerifyingKey>,
+    /// Whether the token's header named a `kid`.
+    named_kid: bool,
 }
 
 impl Entry {
@@ -130,11 +132,11 @@ impl TokenCache {
     }
 
     /// The cached claims of `token`, if it was verified and `still_valid` accepts the entry's
-    /// claims and key.
+    /// claims, key and whether the token named a `kid`.
     pub(crate) fn get(
         &self,
         token: &[u8],
-        still_valid: impl Fn(&Claims, &Arc<VerifyingKey>) -> bool,
+        still_valid: impl Fn(&Claims, &Arc<VerifyingKey>, bool) -> bool,
     ) -> Option<Claims> {
         let hash = self.hasher.hash_one(token);
         let hit = {
@@ -146,10 +148,10 @@ impl TokenCache {
                 .map
                 .get(&hash)
                 .filter(|e| *e.token == *token)
-                .map(|e| (e.claims.clone(), Arc::clone(&e.key)))
+                .map(|e| (e.claims.clone(), Arc::clone(&e.key), e.named_kid))
         };
         match hit {
-            Some((claims, key)) if still_valid(&claims, &key) => {
+            Some((claims, key, named_kid)) if still_valid(&claims, &key, named_kid) => {
                 self.hits.fetch_add(1, Ordering::Relaxed);
                 Some(claims)
             }
@@ -171,13 +173,20 @@ impl TokenCache {
         }
     }
 
-    /// Caches a verified token.
-    pub(crate) fn insert(&self, token: &[u8], claims: &Claims, key: &Arc<VerifyingKey>) {
+    /// Caches a verified token (`named_kid`: its header named a `kid`).
+    pub(crate) fn insert(
+        &self,
+        token: &[u8],
+        claims: &Claims,
+        key: &Arc<VerifyingKey>,
+        named_kid: bool,
+    ) {
         let hash = self.hasher.hash_one(token);
         let entry = Entry {
             token: Box::from(token),
             claims: claims.clone(),
             key: Arc::clone(key),
+            named_kid,
         };
         let size = entry.bytes();
         if size > self.max_bytes {
@@ -249,12 +258,12 @@ mod tests {
     fn hit_requires_the_whole_token_and_validity() {
         let cache = TokenCache::new(100, 1 << 20);
         let k = key();
-        cache.insert(b"a.b.c", &claims(), &k);
-        assert!(cache.get(b"a.b.c", |_, _| true).is_some());
-        assert!(cache.get(b"a.b.d", |_, _| true).is_none());
-        assert!(cache.get(b"a.b.c", |_, _| false).is_none());
+        cache.insert(b"a.b.c", &claims(), &k, true);
+        assert!(cache.get(b"a.b.c", |_, _, _| true).is_some());
+        assert!(cache.get(b"a.b.d", |_, _, _| true).is_none());
+        assert!(cache.get(b"a.b.c", |_, _, _| false).is_none());
         // The invalid entry was dropped.
-        assert!(cache.get(b"a.b.c", |_, _| true).is_none());
+        assert!(cache.get(b"a.b.c", |_, _, _| true).is_none());
         let s = cache.stats();
         assert_eq!((s.hits, s.misses, s.entries), (1, 3, 0));
     }
@@ -264,12 +273,17 @@ mod tests {
         let cache = TokenCache::new(32, 1 << 20);
         let k = key();
         for i in 0..1000 {
-            cache.insert(format!("token-{i}").as_bytes(), &claims(), &k);
+            cache.insert(format!("token-{i}").as_bytes(), &claims(), &k, true);
         }
         assert!(cache.stats().entries <= 32);
         let tiny = TokenCache::new(1000, 16 * 1024);
         for i in 0..1000 {
-            tiny.insert(format!("{i}-{}", "x".repeat(500)).as_bytes(), &claims(), &k);
+            tiny.insert(
+                format!("{i}-{}", "x".repeat(500)).as_bytes(),
+                &claims(),
+                &k,
+                true,
+            );
         }
         let total: usize = tiny.shards.iter().map(|s| s.read().unwrap().bytes).sum();
         assert!(total <= 16 * 1024 + SHARDS * 1024, "{total}");
@@ -284,7 +298,7 @@ mod tests {
         }))
         .unwrap();
         let cache = TokenCache::new(100, 1 << 20);
-        cache.insert(b"short.token.x", &heavy, &key());
+        cache.insert(b"short.token.x", &heavy, &key(), true);
         let stats = cache.stats();
         assert!(stats.bytes > 500 * 10, "{stats:?}");
     }

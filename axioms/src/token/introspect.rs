@@ -5,8 +5,13 @@
 //!   token itself is not kept).
 //! * **Cached within bounds.** An active answer until the earlier of its `exp` and the
 //!   configured bound (so a revoked token keeps working at most that long), an inactive one
-//!   briefly; at most so many entries and bytes, the oldest dropped first. Failures of the
-//!   endpoint are never cached.
+//!   briefly; at most so many entries and bytes, what has expired dropped first, then the
+//!   oldest. Failures of the endpoint are never cached.
+//! * **A flood of unknown tokens cannot starve known ones.** Inactive answers have a cache of
+//!   their own, so random tokens never evict an active answer; at most so many calls are in
+//!   flight, a request waits briefly for a free one rather than failing at once, and a token
+//!   whose last answer was active has calls of its own in reserve, so its next answer does not
+//!   queue behind strangers' tokens.
 //! * **Down is 503, not 401.** A network error, a timeout, a status other than 200 or an
 //!   answer that is not JSON says nothing about the token.
 //! * **The answer is the issuer's word** over an authenticated connection (the endpoint is
@@ -21,6 +26,7 @@ use arc_swap::ArcSwapOption;
 use futures_util::FutureExt as _;
 use futures_util::future::{BoxFuture, Shared};
 use serde_json::{Map, Value};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use url::Url;
 
 use super::verify::{self, Failure};
@@ -28,6 +34,10 @@ use crate::claims::{Claims, Voucher};
 use crate::config::http::Http;
 use crate::config::introspection::{Endpoint, Introspection};
 use crate::config::validation::Validation;
+use crate::defaults::{
+    INTROSPECTION_FLIGHTS, INTROSPECTION_NEGATIVE_CACHE_ENTRIES, INTROSPECTION_RESERVED_FLIGHTS,
+    INTROSPECTION_SLOT_WAIT,
+};
 use crate::fetch::{ClientError, Fetcher};
 use crate::rejection::Reason;
 
@@ -53,8 +63,17 @@ pub(crate) struct Introspector {
     voucher: Arc<Voucher>,
     /// The endpoint, once discovered.
     resolved: ArcSwapOption<Url>,
-    cache: Mutex<Cache>,
+    /// Active answers, fresh or not: a token found here was active when last asked.
+    active: Mutex<Cache>,
+    /// Inactive answers, in a budget of their own.
+    inactive: Mutex<Cache>,
     flights: Mutex<HashMap<Digest, Flight>>,
+    /// Calls to the endpoint any token may make at once.
+    slots: Arc<Semaphore>,
+    /// Calls kept for tokens whose last answer was active.
+    reserved: Arc<Semaphore>,
+    /// When the endpoint's saturation was last logged (at most once a second).
+    saturation_logged: Mutex<Option<Instant>>,
     /// Calls made to the endpoint.
     calls: std::sync::atomic::AtomicU64,
     /// When discovering the endpoint last failed: retried at most every few seconds.
@@ -64,7 +83,8 @@ pub(crate) struct Introspector {
 /// How long a failed discovery of the endpoint is not retried.
 const DISCOVERY_RETRY: Duration = Duration::from_secs(5);
 
-#[derive(Default)]
+/// One cache of answers, bounded in entries and bytes: when full, what has expired goes first,
+/// then the oldest.
 struct Cache {
     entries: HashMap<Digest, Entry>,
     /// Insertion order, for eviction; a digest whose entry was replaced appears with an old
@@ -72,13 +92,125 @@ struct Cache {
     order: VecDeque<(Digest, u64)>,
     next: u64,
     bytes: usize,
+    max_entries: usize,
+    max_bytes: usize,
+    /// When expired entries were last purged: a full cache of live entries is scanned at most
+    /// once a second.
+    purged: Option<Instant>,
 }
 
 struct Entry {
     answer: Answer,
-    until: Instant,
+    /// Until when the answer is reused.
+    fresh: Instant,
+    /// Until when the entry is kept: for an active answer, until the token expires (it marks
+    /// the token as one that was active); for an inactive one, `fresh`.
+    keep: Instant,
     seq: u64,
     bytes: usize,
+}
+
+/// What the caches know of a token.
+enum Lookup {
+    /// An answer to reuse.
+    Fresh(Answer),
+    /// No answer to reuse, but the last one was active.
+    Known,
+    Unknown,
+}
+
+/// How long a token whose last answer was active, without `exp`, counts as known.
+const KNOWN_WITHOUT_EXP: Duration = Duration::from_secs(3600);
+
+/// How often a full cache of live entries is scanned for expired ones.
+const PURGE_EVERY: Duration = Duration::from_secs(1);
+
+impl Cache {
+    fn new(max_entries: usize, max_bytes: usize) -> Self {
+        Self {
+            entries: HashMap::new(),
+            order: VecDeque::new(),
+            next: 0,
+            bytes: 0,
+            max_entries,
+            max_bytes,
+            purged: None,
+        }
+    }
+
+    fn get(&self, digest: &Digest, now: Instant) -> Option<&Entry> {
+        self.entries.get(digest).filter(|e| e.keep > now)
+    }
+
+    fn remove(&mut self, digest: &Digest) {
+        if let Some(old) = self.entries.remove(digest) {
+            self.bytes = self.bytes.saturating_sub(old.bytes);
+        }
+    }
+
+    fn full(&self, bytes: usize) -> bool {
+        self.entries.len() >= self.max_entries || self.bytes + bytes > self.max_bytes
+    }
+
+    fn insert(
+        &mut self,
+        digest: Digest,
+        answer: Answer,
+        fresh: Instant,
+        keep: Instant,
+        now: Instant,
+    ) {
+        let bytes = ENTRY_OVERHEAD
+            + match &answer {
+                Answer::Active(claims) => claims.heap_bytes(),
+                Answer::Inactive(_) => 0,
+            };
+        // An answer larger than the whole budget is not kept, and evicts nothing.
+        if bytes > self.max_bytes || self.max_entries == 0 {
+            return;
+        }
+        self.remove(&digest);
+        // A replaced entry leaves a stale record in `order`: drop them before they outnumber
+        // the live ones, so the queue stays within about twice the entries.
+        if self.order.len() > 2 * self.entries.len() + 16 {
+            let entries = &self.entries;
+            self.order
+                .retain(|(d, seq)| entries.get(d).is_some_and(|e| e.seq == *seq));
+        }
+        if self.full(bytes)
+            && self
+                .purged
+                .is_none_or(|at| now.duration_since(at) >= PURGE_EVERY)
+        {
+            self.purged = Some(now);
+            let before = self.bytes;
+            self.entries.retain(|_, e| e.keep > now);
+            let bytes_left: usize = self.entries.values().map(|e| e.bytes).sum();
+            self.bytes = bytes_left.min(before);
+        }
+        while self.full(bytes) {
+            let Some((oldest, seq)) = self.order.pop_front() else {
+                break;
+            };
+            if self.entries.get(&oldest).is_some_and(|e| e.seq == seq) {
+                self.remove(&oldest);
+            }
+        }
+        let seq = self.next;
+        self.next += 1;
+        self.order.push_back((digest, seq));
+        self.bytes += bytes;
+        self.entries.insert(
+            digest,
+            Entry {
+                answer,
+                fresh,
+                keep: keep.max(fresh),
+                seq,
+                bytes,
+            },
+        );
+    }
 }
 
 /// Bookkeeping per entry, besides the claims.
@@ -97,14 +229,22 @@ impl Introspector {
         if let Endpoint::Fixed(url) = &settings.endpoint {
             resolved.store(Some(Arc::new(url.clone())));
         }
+        let negative_entries = settings.entries.min(INTROSPECTION_NEGATIVE_CACHE_ENTRIES);
         Ok(Self {
             fetcher: Fetcher::new(http)?,
+            active: Mutex::new(Cache::new(settings.entries, settings.bytes)),
+            inactive: Mutex::new(Cache::new(
+                negative_entries,
+                negative_entries.saturating_mul(ENTRY_OVERHEAD),
+            )),
             settings,
             validation,
             voucher,
             resolved,
-            cache: Mutex::new(Cache::default()),
             flights: Mutex::new(HashMap::new()),
+            slots: Arc::new(Semaphore::new(INTROSPECTION_FLIGHTS)),
+            reserved: Arc::new(Semaphore::new(INTROSPECTION_RESERVED_FLIGHTS)),
+            saturation_logged: Mutex::new(None),
             calls: std::sync::atomic::AtomicU64::new(0),
             discovery_failed: Mutex::new(None),
         })
@@ -113,9 +253,10 @@ impl Introspector {
     /// The claims of an opaque `token`, from the cache or the endpoint.
     pub(crate) async fn introspect(self: &Arc<Self>, token: &str) -> Result<Claims, Failure> {
         let digest = digest(token);
-        let answer = match self.cached(&digest) {
-            Some(answer) => answer,
-            None => self.flight(digest, token).await?,
+        let answer = match self.lookup(&digest) {
+            Lookup::Fresh(answer) => answer,
+            Lookup::Known => self.flight(digest, token, true).await?,
+            Lookup::Unknown => self.flight(digest, token, false).await?,
         };
         match answer {
             Answer::Active(claims) => {
@@ -132,45 +273,70 @@ impl Introspector {
         self.calls.load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    fn cached(&self, digest: &Digest) -> Option<Answer> {
-        let cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
-        cache
-            .entries
-            .get(digest)
-            .filter(|e| e.until > Instant::now())
-            .map(|e| e.answer.clone())
+    fn lookup(&self, digest: &Digest) -> Lookup {
+        let now = Instant::now();
+        let active = self.active.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(entry) = active.get(digest, now) {
+            return if entry.fresh > now {
+                Lookup::Fresh(entry.answer.clone())
+            } else {
+                Lookup::Known
+            };
+        }
+        drop(active);
+        let inactive = self.inactive.lock().unwrap_or_else(PoisonError::into_inner);
+        match inactive.get(digest, now) {
+            Some(entry) if entry.fresh > now => Lookup::Fresh(entry.answer.clone()),
+            _ => Lookup::Unknown,
+        }
     }
 
-    /// Joins the introspection of this token in flight, or starts one.
-    async fn flight(self: &Arc<Self>, digest: Digest, token: &str) -> Result<Answer, Reason> {
+    fn fresh(&self, digest: &Digest) -> Option<Answer> {
+        match self.lookup(digest) {
+            Lookup::Fresh(answer) => Some(answer),
+            Lookup::Known | Lookup::Unknown => None,
+        }
+    }
+
+    /// Joins the introspection of this token in flight, or starts one once a call is free.
+    async fn flight(
+        self: &Arc<Self>,
+        digest: Digest,
+        token: &str,
+        known: bool,
+    ) -> Result<Answer, Reason> {
+        let joined = self
+            .flights
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&digest)
+            .cloned();
+        if let Some(flight) = joined {
+            return flight.await;
+        }
+        let permit = self.slot(known).await?;
         let flight = {
             let mut flights = self.flights.lock().unwrap_or_else(PoisonError::into_inner);
             match flights.get(&digest) {
+                // Started while this request waited for a call: join it (the permit is
+                // released).
                 Some(flight) => flight.clone(),
                 None => {
                     // A flight may have landed since the cache was read.
-                    if let Some(answer) = self.cached(&digest) {
+                    if let Some(answer) = self.fresh(&digest) {
                         return Ok(answer);
-                    }
-                    // Distinct new tokens each cost a call to the endpoint: beyond this many
-                    // at once they are answered 503, not passed on.
-                    if flights.len() >= MAX_FLIGHTS {
-                        tracing::warn!(
-                            target: "axioms::introspection",
-                            "too many introspections in flight; answering 503"
-                        );
-                        return Err(Reason::IntrospectionUnavailable);
                     }
                     let this = Arc::clone(self);
                     let token = token.to_owned();
                     // A task of its own: a client that disconnects does not cancel the call
                     // the others wait for. The guard ends the flight however the task ends
                     // (an answer, a panic, the runtime shutting down), so no later request
-                    // joins a finished failure.
+                    // joins a finished failure; the permit goes with it.
                     let task = tokio::spawn(async move {
                         let landed = Landed {
                             introspector: Arc::clone(&this),
                             digest,
+                            _permit: permit,
                         };
                         let answer = this.ask(&token).await;
                         crate::metrics::introspection(match &answer {
@@ -194,83 +360,102 @@ impl Introspector {
         flight.await
     }
 
-    /// Caches an answer; a failure never.
+    /// A call to the endpoint: one of the shared ones, waiting briefly for it; for a token
+    /// whose last answer was active, a free shared one or else one of the reserve. Distinct
+    /// new tokens each cost a call: beyond this many at once they are answered 503, not
+    /// passed on.
+    async fn slot(&self, known: bool) -> Result<OwnedSemaphorePermit, Reason> {
+        let shared = Arc::clone(&self.slots);
+        let waited = if known {
+            match shared.try_acquire_owned() {
+                Ok(permit) => return Ok(permit),
+                Err(_) => {
+                    tokio::time::timeout(
+                        INTROSPECTION_SLOT_WAIT,
+                        Arc::clone(&self.reserved).acquire_owned(),
+                    )
+                    .await
+                }
+            }
+        } else {
+            tokio::time::timeout(INTROSPECTION_SLOT_WAIT, shared.acquire_owned()).await
+        };
+        match waited {
+            Ok(Ok(permit)) => Ok(permit),
+            // Timed out (or closed, which these semaphores never are).
+            _ => {
+                self.log_saturation();
+                Err(Reason::IntrospectionUnavailable)
+            }
+        }
+    }
+
+    /// Says that the endpoint is saturated, at most once a second: a flood must not flood the
+    /// logs too.
+    fn log_saturation(&self) {
+        let now = Instant::now();
+        let mut logged = self
+            .saturation_logged
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if logged.is_none_or(|at| now.duration_since(at) >= Duration::from_secs(1)) {
+            *logged = Some(now);
+            tracing::warn!(
+                target: "axioms::introspection",
+                "every introspection call is in use; answering 503 to tokens that cannot wait"
+            );
+        }
+    }
+
+    /// Caches an answer; a failure never. An inactive answer also forgets that the token was
+    /// active (a revoked token loses its reserve).
     fn remember(&self, digest: Digest, answer: &Result<Answer, Reason>) {
         let Ok(answer) = answer else {
             return;
         };
-        let ttl = match answer {
+        let now = Instant::now();
+        match answer {
             Answer::Active(claims) => {
-                let now = self.validation.clock.now();
-                let left = claims.expires_at().map_or(self.settings.cache, |exp| {
+                let left = claims.expires_at().map(|exp| {
+                    let now = self.validation.clock.now();
                     Duration::from_secs(u64::try_from(exp.saturating_sub(now)).unwrap_or(0))
                 });
-                left.min(self.settings.cache)
+                let fresh = left.map_or(self.settings.cache, |left| left.min(self.settings.cache));
+                let keep = left.unwrap_or(KNOWN_WITHOUT_EXP);
+                if keep.is_zero() {
+                    return;
+                }
+                let (Some(fresh), Some(keep)) = (now.checked_add(fresh), now.checked_add(keep))
+                else {
+                    return;
+                };
+                self.active
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .insert(digest, answer.clone(), fresh, keep, now);
             }
-            Answer::Inactive(_) => self.settings.negative_cache,
-        };
-        if !ttl.is_zero() && self.settings.entries > 0 {
-            self.store(digest, answer.clone(), ttl);
+            Answer::Inactive(_) => {
+                self.active
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .remove(&digest);
+                let Some(until) = now.checked_add(self.settings.negative_cache) else {
+                    return;
+                };
+                if !self.settings.negative_cache.is_zero() {
+                    self.inactive
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .insert(digest, answer.clone(), until, until, now);
+                }
+            }
         }
     }
 
-    fn store(&self, digest: Digest, answer: Answer, ttl: Duration) {
-        let bytes = ENTRY_OVERHEAD
-            + match &answer {
-                Answer::Active(claims) => claims.heap_bytes(),
-                Answer::Inactive(_) => 0,
-            };
-        // An answer larger than the whole budget is not kept, and evicts nothing.
-        if bytes > self.settings.bytes {
-            return;
-        }
-        let Some(until) = Instant::now().checked_add(ttl) else {
-            return;
-        };
-        let mut cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
-        let cache = &mut *cache;
-        if let Some(old) = cache.entries.remove(&digest) {
-            cache.bytes = cache.bytes.saturating_sub(old.bytes);
-        }
-        // A replaced entry leaves a stale record in `order`: drop them before they outnumber
-        // the live ones, so the queue stays within about twice the entries.
-        if cache.order.len() > 2 * cache.entries.len() + 16 {
-            let entries = &cache.entries;
-            cache
-                .order
-                .retain(|(d, seq)| entries.get(d).is_some_and(|e| e.seq == *seq));
-        }
-        while cache.entries.len() >= self.settings.entries
-            || cache.bytes + bytes > self.settings.bytes
-        {
-            let Some((oldest, seq)) = cache.order.pop_front() else {
-                break;
-            };
-            if cache.entries.get(&oldest).is_some_and(|e| e.seq == seq)
-                && let Some(old) = cache.entries.remove(&oldest)
-            {
-                cache.bytes = cache.bytes.saturating_sub(old.bytes);
-            }
-        }
-        let seq = cache.next;
-        cache.next += 1;
-        cache.order.push_back((digest, seq));
-        cache.bytes += bytes;
-        cache.entries.insert(
-            digest,
-            Entry {
-                answer,
-                until,
-                seq,
-                bytes,
-            },
-        );
-    }
-
-    /// The sizes of the cache (entries, order records), for tests.
+    /// The sizes of the active cache (entries, order records), for tests.
     #[cfg(test)]
     fn sizes(&self) -> (usize, usize) {
-        let cache = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
+        let cache = self.active.lock().unwrap_or_else(PoisonError::into_inner);
         (cache.entries.len(), cache.order.len())
     }
 
@@ -392,10 +577,11 @@ fn interpret(validation: &Validation, mut body: Map<String, Value>) -> Result<An
     )
 }
 
-/// Ends a flight when its task ends, whatever the way.
+/// Ends a flight when its task ends, whatever the way, and frees its call.
 struct Landed {
     introspector: Arc<Introspector>,
     digest: Digest,
+    _permit: OwnedSemaphorePermit,
 }
 
 impl Drop for Landed {
@@ -407,9 +593,6 @@ impl Drop for Landed {
             .remove(&self.digest);
     }
 }
-
-/// Introspections in flight at most (distinct new tokens at once).
-const MAX_FLIGHTS: usize = 64;
 
 fn digest(token: &str) -> Digest {
     let hash = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes());
@@ -534,21 +717,39 @@ mod tests {
         assert_eq!(refused(no_exp), Some(Reason::IssuedInFuture));
     }
 
-    #[test]
-    fn re_introspected_tokens_do_not_grow_the_cache() {
+    fn introspector() -> Introspector {
         let config = config();
         let settings = config.introspection.clone().unwrap_or_else(|| panic!("on"));
-        let introspector = Introspector::new(
+        Introspector::new(
             settings,
             &config.http,
             config.validation.clone(),
             Arc::clone(&config.voucher),
         )
-        .unwrap_or_else(|e| panic!("{e:?}"));
+        .unwrap_or_else(|e| panic!("{e:?}"))
+    }
+
+    fn active(sub: &str) -> Answer {
+        match answer(json!({"active": true, "aud": "api", "sub": sub})) {
+            Ok(answer @ Answer::Active(_)) => answer,
+            _ => panic!("not active"),
+        }
+    }
+
+    #[test]
+    fn re_introspected_tokens_do_not_grow_the_cache() {
+        let introspector = introspector();
+        let now = Instant::now();
         for round in 0..1000 {
             for token in 0..3u8 {
-                let answer = Answer::Inactive(Reason::TokenInactive);
-                introspector.store([token; 32], answer, Duration::from_secs(60 + round));
+                let until = now + Duration::from_secs(60 + round);
+                introspector.active.lock().unwrap().insert(
+                    [token; 32],
+                    active("u"),
+                    until,
+                    until,
+                    now,
+                );
             }
         }
         let (entries, order) = introspector.sizes();
@@ -557,6 +758,57 @@ mod tests {
             order <= 2 * entries + 17,
             "{order} order records for {entries} entries"
         );
+    }
+
+    #[test]
+    fn inactive_answers_never_evict_active_ones() {
+        let introspector = introspector();
+        introspector.remember([0; 32], &Ok(active("alice")));
+        // Many times more random tokens than either cache holds, each answered inactive.
+        for i in 0..30_000u32 {
+            let mut digest = [1; 32];
+            digest[..4].copy_from_slice(&i.to_be_bytes());
+            introspector.remember(digest, &Ok(Answer::Inactive(Reason::TokenInactive)));
+        }
+        assert!(matches!(
+            introspector.lookup(&[0; 32]),
+            Lookup::Fresh(Answer::Active(_))
+        ));
+        let inactive = introspector.inactive.lock().unwrap().entries.len();
+        assert_eq!(inactive, INTROSPECTION_NEGATIVE_CACHE_ENTRIES);
+        // Revoked: the token is no longer known as active.
+        introspector.remember([0; 32], &Ok(Answer::Inactive(Reason::TokenInactive)));
+        assert!(matches!(
+            introspector.lookup(&[0; 32]),
+            Lookup::Fresh(Answer::Inactive(_))
+        ));
+        assert_eq!(introspector.sizes().0, 0);
+    }
+
+    #[test]
+    fn a_full_cache_drops_what_has_expired_before_the_oldest() {
+        let mut cache = Cache::new(3, usize::MAX);
+        let start = Instant::now();
+        let at = |secs| start + Duration::from_secs(secs);
+        // The oldest lives long; the next two expire at 10 s.
+        cache.insert([1; 32], active("a"), at(100), at(100), start);
+        cache.insert([2; 32], active("b"), at(10), at(10), start);
+        cache.insert([3; 32], active("c"), at(10), at(10), start);
+        // Full at 20 s: the two expired go, the oldest (live) stays.
+        cache.insert([4; 32], active("d"), at(120), at(120), at(20));
+        assert!(cache.get(&[1; 32], at(20)).is_some());
+        assert!(cache.get(&[4; 32], at(20)).is_some());
+        assert_eq!(cache.entries.len(), 2);
+        // Full of live entries: the oldest goes.
+        cache.insert([5; 32], active("e"), at(120), at(120), at(30));
+        cache.insert([6; 32], active("f"), at(120), at(120), at(30));
+        assert!(cache.get(&[1; 32], at(30)).is_none());
+        assert_eq!(cache.entries.len(), 3);
+        // A stale active answer (past `fresh`) is kept until `keep`: the token stays known.
+        let mut cache = Cache::new(3, usize::MAX);
+        cache.insert([7; 32], active("g"), at(60), at(3600), start);
+        let entry = cache.get(&[7; 32], at(120));
+        assert!(entry.is_some_and(|e| e.fresh <= at(120)));
     }
 
     #[test]

@@ -107,6 +107,14 @@ impl HeaderMemo {
     }
 }
 
+/// A verified token's claims, the key that verified it, and whether its header named a `kid`
+/// (a token without one stays valid only while the key set holds that one key).
+pub(crate) struct Verified {
+    pub(crate) claims: Claims,
+    pub(crate) key: Arc<VerifyingKey>,
+    pub(crate) named_kid: bool,
+}
+
 /// Verifies `token` with one issuer's settings and keys, and returns its claims and the key
 /// that verified it; `payload` is the payload already decoded when the issuer was chosen by
 /// it.
@@ -117,7 +125,7 @@ pub(crate) async fn verify_with(
     headers: &HeaderMemo,
     token: &str,
     payload: Option<Map<String, Value>>,
-) -> Result<(Claims, Arc<VerifyingKey>), Failure> {
+) -> Result<Verified, Failure> {
     let parts = parse(validation, algorithms, Some(headers), token)?;
     let key = keys.lookup(parts.kid.as_deref()).await?;
     check_signature(&parts, &key).map_err(|reason| Failure {
@@ -143,7 +151,11 @@ pub(crate) async fn verify_with(
         reason,
         detail: (reason == Reason::TenantNotAllowed).then(|| tenant_detail(&claims)),
     })?;
-    Ok((claims, key))
+    Ok(Verified {
+        claims,
+        key,
+        named_kid: parts.kid.is_some(),
+    })
 }
 
 /// Which of several trusted issuers a token names, from its (not yet verified) payload: the

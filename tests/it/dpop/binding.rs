@@ -213,7 +213,7 @@ async fn an_unavailable_or_full_replay_store_fails_closed() {
     );
 
     // The memory store, full of unexpired proofs, refuses rather than forgets.
-    let g = fixture(|c| c.dpop_replay_entries(2)).await;
+    let g = fixture(|c| c.dpop_replay_entries(2).dpop_replay_entries_per_key(2)).await;
     let token = g.bound_token(&key, "read:data");
     for _ in 0..2 {
         let r = send(&g.app, dpop("GET", "/orders", &token, &proof(&key, &token))).await;
@@ -222,6 +222,39 @@ async fn an_unavailable_or_full_replay_store_fails_closed() {
     let r = send(&g.app, dpop("GET", "/orders", &token, &proof(&key, &token))).await;
     assert_eq!(r.status, 503, "{r:?}");
     assert_eq!(reason(&r), "ReplayStoreFull");
+}
+
+/// One token holder sending fresh proofs as fast as it can fills only its own share of the
+/// replay store: its proofs get 503 past the share, every other client's still pass.
+#[tokio::test]
+async fn one_client_key_cannot_fill_the_replay_store_for_the_others() {
+    // 40 proofs in the store, a quarter of them (10) per client key by default.
+    let f = fixture(|c| c.dpop_replay_entries(40)).await;
+    let flooder = DpopKey::generate(Algorithm::ES256);
+    let token = f.bound_token(&flooder, "read:data");
+    let mut statuses = Vec::new();
+    for _ in 0..40 {
+        let proof = proof_for(&flooder, "GET", "/orders", &token);
+        let r = send(&f.app, dpop("GET", "/orders", &token, &proof)).await;
+        statuses.push((r.status.as_u16(), reason(&r).to_owned()));
+    }
+    let accepted = statuses.iter().filter(|(s, _)| *s == 200).count();
+    assert_eq!(accepted, 10, "{statuses:?}");
+    assert!(
+        statuses
+            .iter()
+            .skip(10)
+            .all(|(s, why)| *s == 503 && why == "DpopKeyQuota"),
+        "{statuses:?}"
+    );
+    // Every other client continues, each within its own share.
+    for _ in 0..3 {
+        let other = DpopKey::generate(Algorithm::ES256);
+        let token = f.bound_token(&other, "read:data");
+        let proof = proof_for(&other, "GET", "/orders", &token);
+        let r = send(&f.app, dpop("GET", "/orders", &token, &proof)).await;
+        assert_eq!(r.status, 200, "{r:?}");
+    }
 }
 
 /// The trusted-proxy mode of RFC 8705: the certificate arrives in an RFC 9440 `Client-Cert`

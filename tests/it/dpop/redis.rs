@@ -268,3 +268,41 @@ async fn the_redis_store_sets_once_with_expiry_and_errs_promptly_when_unreachabl
         "{result:?}"
     );
 }
+
+#[tokio::test]
+async fn the_redis_store_gives_each_client_key_its_share() {
+    if Redis::find().is_none() {
+        return;
+    }
+    let redis = Redis::start(0);
+    let store = axioms::dpop::RedisReplayStore::new(&redis.url())
+        .unwrap()
+        .with_key_quota(3);
+    let ttl = Duration::from_millis(600);
+    for jti in ["a", "b", "c"] {
+        assert_eq!(
+            store.first_use(ReplayKey::new("flooder", jti), ttl).await,
+            Ok(true)
+        );
+    }
+    // Past its share, the key is refused; a replay is still a replay.
+    assert_eq!(
+        store.first_use(ReplayKey::new("flooder", "d"), ttl).await,
+        Err(ReplayStoreError::KeyQuota)
+    );
+    assert_eq!(
+        store.first_use(ReplayKey::new("flooder", "a"), ttl).await,
+        Ok(false)
+    );
+    // Other keys are not affected.
+    assert_eq!(
+        store.first_use(ReplayKey::new("other", "a"), ttl).await,
+        Ok(true)
+    );
+    // Once its proofs expire (on the server's clock), the key has its share again.
+    tokio::time::sleep(ttl + Duration::from_millis(200)).await;
+    assert_eq!(
+        store.first_use(ReplayKey::new("flooder", "d"), ttl).await,
+        Ok(true)
+    );
+}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs each fuzz target for a bounded time (not part of CI).
 #
-#   fuzz/run.sh                    # bearer, verify and jwks, $FUZZ_SECONDS (60) each
+#   fuzz/run.sh                    # bearer, verify, jwks and differential, $FUZZ_SECONDS (60) each
 #   FUZZ_SECONDS=600 fuzz/run.sh verify
 #   FUZZ_SANITIZER=none fuzz/run.sh  # faster, without AddressSanitizer
 #
@@ -17,7 +17,7 @@ cd "$(dirname "$0")"
 seconds="${FUZZ_SECONDS:-60}"
 sanitizer="${FUZZ_SANITIZER:-address}"
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(bearer verify jwks)
+[ ${#targets[@]} -gt 0 ] || targets=(bearer verify jwks differential)
 
 if ! command -v cargo-fuzz >/dev/null; then
   echo "cargo-fuzz is missing: cargo install cargo-fuzz" >&2
@@ -31,9 +31,11 @@ for target in "${targets[@]}"; do
     bearer) extra=(-dict=dict/bearer.dict -max_len=4096) ;;
     verify) extra=(-dict=dict/jose.dict -max_len=12288) ;;
     jwks) extra=(-dict=dict/jose.dict -max_len=16384) ;;
+    # Each byte is one choice of the case (see src/differential.rs): a few dozen suffice.
+    differential) extra=(-max_len=64) ;;
     *) echo "unknown target $target" >&2; exit 2 ;;
   esac
-  mkdir -p "work/$target"
+  mkdir -p "work/$target" "corpus/$target"
   echo "== $target: ${seconds} s, sanitizer ${sanitizer}"
   log="work/$target.log"
   set +e

@@ -1,7 +1,8 @@
 //! The JOSE layer of a token: the algorithm (never `none` nor a symmetric one unless
 //! configured, within the allow-list, the one its key is pinned to), header parameters
 //! (forbidden, ignored, bounded), duplicate members, the compact serialization in strict
-//! base64url, and the signature over all of it. The Wycheproof vectors: [`wycheproof`].
+//! base64url, and the signature over all of it. The Wycheproof vectors: [`wycheproof`]; the
+//! same tokens through jsonwebtoken, a second implementation: [`differential`].
 
 use axioms::testing::TestIssuer;
 use axioms::{Algorithm, Config, Reason};
@@ -14,6 +15,7 @@ use crate::common::fixture::{
 };
 use crate::common::{req, send};
 
+mod differential;
 mod wycheproof;
 
 // ---------------------------------------------------------------------------------------------

@@ -39,6 +39,8 @@ paths! {
     // `Owned<T>` in a handler: `T` must be the object its policy's fetch function returns.
     object_of: [::axioms::__private::object_of]
     is_fetched: [::axioms::__private::is_fetched]
+    fetches_object: [::axioms::__private::FetchesObject]
+    policy_fetches: [::axioms::__private::policy_fetches]
     submit: [::axioms::__private::inventory::submit]
     registered: [::axioms::__private::Registered]
     owner_value: [::axioms::policy::OwnerValue]

@@ -20,7 +20,7 @@ pub use crate::policy::owner::check_owner;
 
 /// `Owned<T>` in a handler whose policy fetches another type is a compile error at the
 /// argument.
-pub use crate::policy::owner::{IsFetched, is_fetched, object_of};
+pub use crate::policy::owner::{FetchesObject, IsFetched, is_fetched, object_of, policy_fetches};
 
 #[cfg(feature = "testing")]
 pub use crate::testing::hooks::{bearer_token, verify_jws_signature};

@@ -19,7 +19,7 @@ pub(crate) fn handler(
 ) -> TokenStream {
     let mut function = function.clone();
     let (policy, name) = match handler {
-        Handler::Named(path) => {
+        Handler::Named(path, owned) => {
             // The handler uses a named policy: say which, under the handler's name (and the
             // OpenAPI operation id given to `#[utoipa::path]` below, if any).
             let (submit, registered) = (paths::submit(), paths::registered());
@@ -30,9 +30,10 @@ pub(crate) fn handler(
                 .unwrap_or_default();
             let handler_name = function.sig.ident.to_string();
             let names = std::iter::once(handler_name).chain(operation_id.map(str::to_owned));
-            let registration = quote! {
+            let mut registration = quote! {
                 #( #submit! { #registered::uses(#names, #policy_name) } )*
             };
+            registration.extend(policy_fetches(path, owned));
             (registration, quote!(#path))
         }
         Handler::Inline(policy) => {
@@ -86,12 +87,20 @@ pub(crate) fn named(named: &Named, policy: &Policy<'_>) -> TokenStream {
             impl #layer_policy for #name {}
         }
     });
+    let fetches = policy.owner.is_some().then(|| {
+        let fetches_object = paths::fetches_object();
+        quote! {
+            #[automatically_derived]
+            impl #fetches_object for #name {}
+        }
+    });
     quote! {
         #(#attrs)*
         #doc
         #vis struct #name;
         #policy_impl
         #layer
+        #fetches
     }
 }
 
@@ -103,7 +112,25 @@ pub(crate) fn denying(named: &Named) -> TokenStream {
         safe_methods: None,
         owner: None,
     };
-    self::named(named, &deny_all)
+    let mut tokens = self::named(named, &deny_all);
+    // Nor an error at every `Owned<…>` of a handler that uses it.
+    let (name, fetches_object) = (&named.name, paths::fetches_object());
+    tokens.extend(quote! {
+        #[automatically_derived]
+        impl #fetches_object for #name {}
+    });
+    tokens
+}
+
+/// For a handler that takes `Owned<…>` under `policy = Name`: a call that compiles only if the
+/// named policy fetches an object, spanned at the argument.
+fn policy_fetches(path: &syn::Path, owned: &[&syn::Type]) -> TokenStream {
+    let Some(first) = owned.first() else {
+        return TokenStream::new();
+    };
+    let policy_fetches = paths::policy_fetches();
+    let check = at(first.span(), quote!(#policy_fetches::<#path>));
+    quote!(const _: fn() = #check;)
 }
 
 /// The state type a handler's policy is implemented for (its owner's, or any).

@@ -11,8 +11,9 @@ use super::kw;
 pub(crate) enum Handler<'a> {
     /// A policy written in the attribute.
     Inline(Policy<'a>),
-    /// `policy = Name`.
-    Named(&'a Path),
+    /// `policy = Name`, and the handler's `Owned<…>` arguments (the policy must fetch an
+    /// object for them).
+    Named(&'a Path, Vec<&'a Type>),
 }
 
 /// A policy: `#[protected(…)]`'s or `policy!`'s.

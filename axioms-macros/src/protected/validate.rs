@@ -43,7 +43,7 @@ pub(crate) fn handler<'a>(args: &'a Args, function: &'a ItemFn, cx: &Ctxt) -> Ha
                     "`policy = …` names a complete policy and stands alone; put the other clauses in its `axioms::policy!` definition",
                 );
             }
-            Handler::Named(path)
+            Handler::Named(path, owned.iter().map(|(argument, _)| *argument).collect())
         }
         None => Handler::Inline(Policy {
             rule: top.rule,

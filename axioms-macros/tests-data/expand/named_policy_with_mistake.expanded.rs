@@ -15,3 +15,5 @@ impl<__S> ::axioms::__private::Policy<__S> for AdminOnly {
 }
 #[automatically_derived]
 impl ::axioms::__private::LayerPolicy for AdminOnly {}
+#[automatically_derived]
+impl ::axioms::__private::FetchesObject for AdminOnly {}

@@ -48,9 +48,12 @@ where
     ::axioms::__private::Policy < Db >> ::RULE, < AuthorOrModerator as
     ::axioms::__private::Policy < Db >> ::SAFE_METHODS)
 }
+#[automatically_derived]
+impl ::axioms::__private::FetchesObject for AuthorOrModerator {}
 ::axioms::__private::inventory::submit! {
     ::axioms::__private::Registered::uses("edit", "AuthorOrModerator")
 }
+const _: fn() = ::axioms::__private::policy_fetches::<AuthorOrModerator>;
 async fn edit(
     __axioms_guard: ::axioms::__private::Guard<AuthorOrModerator>,
     Owned(post): Owned<Post>,

@@ -109,6 +109,27 @@ impl<O> IsFetched<O> for O {}
 // from the fetch function, so that a mismatch is the unmet bound above, with its message.
 impl<O> IsFetched<(O,)> for O {}
 
+/// A named policy that fetches an object (`policy!` with `owner(…)`): only then may a handler
+/// under `#[protected(policy = Name)]` take `Owned<…>`. `policy!` implements it for a policy
+/// with `owner(…)`.
+///
+/// ```
+/// use axioms::__private::{FetchesObject, policy_fetches};
+///
+/// struct Editors;
+/// impl FetchesObject for Editors {}
+/// policy_fetches::<Editors>();
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "the handler takes `Owned<…>`, but the policy `{Self}` fetches no object",
+    label = "this handler's policy has no `owner(fetch = …)`",
+    note = "add `owner(fetch = your_fetch_fn)` to the policy, or take the object with an extractor of your own"
+)]
+pub trait FetchesObject {}
+
+/// Compiles only if the policy `P` fetches an object.
+pub fn policy_fetches<P: FetchesObject>() {}
+
 /// The type of the object `fetch` returns, for generated code to infer (it never runs).
 ///
 /// ```
@@ -217,10 +238,11 @@ where
 /// second fetch.
 ///
 /// Take it as an ordinary extractor argument (after the policy ran, which `#[protected]`
-/// guarantees by putting its guard first). `Owned<T>` of another type than the fetch function
-/// returns, or in a handler whose `#[protected(…)]` has no `owner(…)`, is a compile error at
-/// the argument. Behind `policy = Name` the macro cannot see the named policy's fetch: there a
-/// mismatch answers 500 and logs why (a programming error).
+/// guarantees by putting its guard first). `Owned<T>` in a handler whose policy has no
+/// `owner(…)` (its own, or the named policy's), or of another type than the fetch function
+/// returns, is a compile error at the argument — except that behind `policy = Name` the type
+/// of the named policy's object cannot be named: a mismatch there answers 500 and logs why (a
+/// programming error).
 ///
 /// # Example
 ///

@@ -33,7 +33,7 @@ fn errors(args: TokenStream) -> Vec<String> {
 fn policy(args: TokenStream, inspect: impl FnOnce(&Policy<'_>)) {
     let errors = check(args, &handler(), |handler| match handler {
         Handler::Inline(policy) => inspect(policy),
-        Handler::Named(_) => panic!("an inline policy"),
+        Handler::Named(..) => panic!("an inline policy"),
     });
     assert_eq!(errors, Vec::<String>::new());
 }
@@ -289,7 +289,7 @@ fn owner_arguments() {
 #[test]
 fn policy_names() {
     let errors = check(quote!(policy = Admin), &handler(), |handler| {
-        assert!(matches!(handler, Handler::Named(path) if path.is_ident("Admin")));
+        assert!(matches!(handler, Handler::Named(path, _) if path.is_ident("Admin")));
     });
     assert_eq!(errors, Vec::<String>::new());
     assert_eq!(

@@ -528,7 +528,7 @@ async fn a_policy_naming_an_issuer_that_is_not_trusted_is_a_startup_error() {
     assert!(message.contains("the issuer `partner`"), "{message}");
     // Every policy of this binary that names `partner` is one the message could name.
     assert!(
-        ["partner_only", "staff", "edit_shared"]
+        ["partner_only", "partner_me", "staff", "edit_shared"]
             .iter()
             .any(|policy| message.contains(&format!("the policy `{policy}`"))),
         "{message}"

@@ -64,7 +64,8 @@
 //! ## One pipeline
 //!
 //! Every entry point — the [`Claims`] and [`Authentication`] extractors, the `#[protected]`
-//! guard, [`AxiomsLayer`], [`policy::PolicyLayer`] and [`Axioms::authenticate`] — takes the same
+//! guard, [`AxiomsLayer`], [`policy::PolicyLayer`], the MCP and gRPC layers and
+//! [`Axioms::authenticate`] — takes the same
 //! path: read the credentials, verify, record the verdict (tagged with the verifier that
 //! produced it), apply the entry point's demand (safe methods are applied there and nowhere
 //! else), then the policy. A verdict is reused only by the same [`Axioms`]; any other verifier
@@ -80,6 +81,8 @@
 //!   tool.
 //! * `redis`: [`dpop::RedisReplayStore`], the DPoP replay store shared by several
 //!   instances.
+//! * `tonic`: `grpc::GrpcLayer`, a tonic gRPC server with a policy per method and gRPC
+//!   statuses.
 //! * `mtls`: [`mtls::serve`], a rustls server that hands client certificates to the
 //!   pipeline (certificate-bound tokens).
 //!
@@ -105,6 +108,9 @@ pub mod defaults;
 pub mod dpop;
 mod extract;
 mod fetch;
+#[cfg(feature = "tonic")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tonic")))]
+pub mod grpc;
 // Rendered always; its examples are compiled where the features they use are on.
 #[cfg(any(
     doc,
@@ -113,6 +119,7 @@ mod fetch;
         feature = "mcp",
         feature = "utoipa",
         feature = "metrics",
+        feature = "tonic",
         feature = "macros"
     )
 ))]

@@ -64,7 +64,7 @@ use crate::check::Mode;
 use crate::claims::Claims;
 use crate::layer::{Decision, Gate, Sealed};
 use crate::pipeline::{self, Admission, Demand};
-use crate::policy::{LayerPolicy, Rule, registered_scopes};
+use crate::policy::{LayerPolicy, Named, Rule, registered_scopes};
 use crate::rejection::{AuthError, Reason};
 use crate::safe::SafeMethods;
 use crate::token::json::parse_value;
@@ -96,22 +96,6 @@ pub struct ToolPolicies {
     clock: Option<Arc<dyn crate::clock::Clock>>,
 }
 
-/// A named policy's name (what the operator extends to a partner issuer) and rule.
-#[derive(Clone, Copy)]
-struct Named {
-    name: &'static str,
-    rule: &'static Rule,
-}
-
-impl Named {
-    fn of<P: LayerPolicy>() -> Self {
-        Self {
-            name: P::NAME,
-            rule: &P::RULE,
-        }
-    }
-}
-
 impl fmt::Debug for ToolPolicies {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut tools: Vec<&str> = self.tools.keys().map(|k| &**k).collect();
@@ -131,13 +115,13 @@ impl ToolPolicies {
 
     /// Tool `name` needs the policy `P`.
     pub fn tool<P: LayerPolicy>(mut self, name: &str) -> Self {
-        self.tools.insert(Box::from(name), Named::of::<P>());
+        self.tools.insert(Box::from(name), Named::of::<(), P>());
         self
     }
 
     /// The tools that are not listed need `P` (by default they are refused: fail closed).
     pub fn otherwise<P: LayerPolicy>(mut self) -> Self {
-        self.otherwise = Some(Named::of::<P>());
+        self.otherwise = Some(Named::of::<(), P>());
         self
     }
 
@@ -270,7 +254,7 @@ impl McpLayer {
     #[must_use]
     pub fn endpoint_policy<P: LayerPolicy>(self) -> Self {
         self.with(|c| {
-            c.endpoint = Some(Named::of::<P>());
+            c.endpoint = Some(Named::of::<(), P>());
             c.known.extend(P::RULE.scopes());
             c.known.sort_unstable();
             c.known.dedup();

@@ -272,3 +272,58 @@ pub fn node_dir(dir: &str, packages: &[&str], test: &str) -> Option<PathBuf> {
     }
     Some(dir)
 }
+
+/// The Python of `tests/<dir>/.venv`, with the packages of `tests/<dir>/requirements.txt`
+/// installed once (every version pinned) — or `None`, said loudly, on a machine without
+/// Python 3; with `CI` set that fails instead, as [`node_dir`] does.
+pub fn python_venv(dir: &str, test: &str) -> Option<PathBuf> {
+    let has_python = Command::new("python3")
+        .arg("--version")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !has_python {
+        let message = format!(
+            "{test}: NOT RUN — Python 3.9+ is needed (`python3` is not on PATH); the interop \
+             tests against real third-party software did not run"
+        );
+        assert!(std::env::var_os("CI").is_none(), "{message} (CI is set)");
+        eprintln!("\n{}\n{message}\n{}\n", "!".repeat(80), "!".repeat(80));
+        return None;
+    }
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join(dir);
+    let venv = dir.join(".venv");
+    let python = venv.join("bin").join("python");
+    static INSTALL: Mutex<()> = Mutex::new(());
+    let _once = INSTALL.lock().unwrap_or_else(|e| e.into_inner());
+    // `.ci/run` installs it; a contributor's first run does it here, and again when the
+    // requirements change (the marker holds the requirements it installed).
+    let requirements = std::fs::read_to_string(dir.join("requirements.txt")).unwrap();
+    let marker = venv.join("installed");
+    if std::fs::read_to_string(&marker).ok().as_deref() != Some(&*requirements) {
+        let run = |command: &mut Command| {
+            let status = command
+                .stdin(Stdio::null())
+                .status()
+                .unwrap_or_else(|e| panic!("{command:?}: {e}"));
+            assert!(status.success(), "{command:?} failed: {status}");
+        };
+        run(Command::new("python3").arg("-m").arg("venv").arg(&venv));
+        run(Command::new(&python)
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "-r",
+            ])
+            .arg(dir.join("requirements.txt")));
+        std::fs::write(&marker, &requirements).unwrap();
+    }
+    Some(python)
+}

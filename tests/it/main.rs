@@ -56,6 +56,7 @@ mod claims;
 mod dpop;
 mod examples;
 mod fuzz_regressions;
+mod grpc;
 mod interop;
 mod issuers;
 mod jose;

@@ -599,6 +599,27 @@ fn owned_arguments(function: &ItemFn) -> Vec<(&Type, &Type)> {
         .collect()
 }
 
+/// Whether `function` looks like a tonic service method: it returns `Result<…, Status>`.
+fn returns_grpc_status(function: &ItemFn) -> bool {
+    let syn::ReturnType::Type(_, ty) = &function.sig.output else {
+        return false;
+    };
+    let syn::Type::Path(path) = &**ty else {
+        return false;
+    };
+    let Some(last) = path.path.segments.last() else {
+        return false;
+    };
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return false;
+    };
+    last.ident == "Result"
+        && args.args.iter().nth(1).is_some_and(|error| {
+            matches!(error, syn::GenericArgument::Type(syn::Type::Path(p))
+                if p.path.segments.last().is_some_and(|s| s.ident == "Status"))
+        })
+}
+
 fn check_function(function: &ItemFn, cx: &Ctxt) {
     if function.sig.asyncness.is_none() {
         cx.error_at(
@@ -607,10 +628,12 @@ fn check_function(function: &ItemFn, cx: &Ctxt) {
         );
     }
     if let Some(FnArg::Receiver(receiver)) = function.sig.inputs.first() {
-        cx.error_spanned_by(
-            receiver,
-            "`#[protected]` cannot be used on a method with `self`: axum handlers are free functions (move it out of the `impl`, or take the value through `State`)",
-        );
+        let message = if returns_grpc_status(function) {
+            "`#[protected]` guards axum handlers, not the methods of a tonic service: name this method's policy in `axioms::grpc::GrpcMethods` (`.method::<YourPolicy>(\"/package.Service/Method\")`, with `axioms::policy!(YourPolicy: …)`), and put `GrpcLayer` on the server"
+        } else {
+            "`#[protected]` cannot be used on a method with `self`: axum handlers are free functions (move it out of the `impl`, or take the value through `State`)"
+        };
+        cx.error_spanned_by(receiver, message);
     }
     for attr in &function.attrs {
         if let Some(security) = utoipa_path(attr).and_then(|tokens| top_level(&tokens, "security"))

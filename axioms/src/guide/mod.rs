@@ -22,6 +22,7 @@
 //! * [OpenAPI and resource metadata](openapi): the security section from the policies, and
 //!   RFC 9728.
 //! * [MCP servers](mcp): an MCP endpoint as a protected resource.
+//! * [gRPC services](grpc): a policy per method of a tonic server, gRPC statuses.
 //! * [Metrics](metrics): what operators watch.
 //! * [Errors](errors): every response a client can receive, exactly.
 //! * [Testing your own API](testing): the test issuer.
@@ -64,6 +65,9 @@ pub mod openapi {}
 
 #[doc = include_str!("mcp.md")]
 pub mod mcp {}
+
+#[doc = include_str!("grpc.md")]
+pub mod grpc {}
 
 #[doc = include_str!("metrics.md")]
 pub mod metrics {}

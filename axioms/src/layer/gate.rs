@@ -4,6 +4,7 @@ use std::fmt;
 use std::future::Future;
 use std::task::{Context, Poll};
 
+use axum::body::Body;
 use axum::response::Response;
 use http::Request;
 use http::request::Parts;
@@ -71,11 +72,16 @@ impl<S, D: fmt::Debug> fmt::Debug for Gate<S, D> {
     }
 }
 
-impl<S, D, B> Service<Request<B>> for Gate<S, D>
+// Any HTTP service: an axum `Router`, or tonic's routes (whose responses have their own body
+// type) — the answer is an axum `Response` either way (`Body::new` does not box a body that
+// is already axum's).
+impl<S, D, B, R> Service<Request<B>> for Gate<S, D>
 where
-    S: Service<Request<B>, Response = Response> + Clone + Send + 'static,
+    S: Service<Request<B>, Response = http::Response<R>> + Clone + Send + 'static,
     S::Future: Send + 'static,
     B: Send + 'static,
+    R: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+    R::Error: Into<axum::BoxError>,
     D: Decision<B>,
 {
     type Response = Response;
@@ -94,7 +100,10 @@ where
         ResponseFuture::new(async move {
             let (mut parts, body) = request.into_parts();
             match decision.decide(&mut parts, body).await {
-                Ok(body) => inner.call(Request::from_parts(parts, body)).await,
+                Ok(body) => {
+                    let response = inner.call(Request::from_parts(parts, body)).await?;
+                    Ok(response.map(Body::new))
+                }
                 Err(response) => Ok(response),
             }
         })

@@ -7,10 +7,11 @@ use axum::response::{IntoResponse, Response};
 use http::request::Parts;
 
 use super::rule::{Ctx, Tri};
-use super::{Mismatch, Policy};
+use super::{Mismatch, Policy, Rule};
 use crate::claims::Claims;
 use crate::pipeline::{self, Admission, Demand};
-use crate::rejection::Reason;
+use crate::rejection::{AuthError, Reason};
+use crate::safe::SafeMethods;
 use crate::verifier::Axioms;
 
 /// Enforces the policy `P` before any other extractor of the handler runs.
@@ -48,6 +49,31 @@ where
     }
 }
 
+/// A policy's name (what the operator extends to a partner issuer) and rule: what a layer
+/// that decides for several policies (per MCP tool, per gRPC method) keeps of each.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Named {
+    pub(crate) name: &'static str,
+    pub(crate) rule: &'static Rule,
+}
+
+impl Named {
+    /// What a call that has no policy is authenticated with before it is refused: a valid
+    /// token, whatever it grants.
+    #[cfg(feature = "tonic")]
+    pub(crate) const UNLISTED: Self = Self {
+        name: "",
+        rule: &Rule::Authenticated,
+    };
+
+    pub(crate) fn of<S, P: Policy<S>>() -> Self {
+        Self {
+            name: P::NAME,
+            rule: &P::RULE,
+        }
+    }
+}
+
 /// The pipeline with `P`'s demand, then `P`'s rule: what the guard and
 /// [`PolicyLayer`](super::PolicyLayer) both do.
 pub(crate) async fn enforce<S, P: Policy<S>>(
@@ -56,35 +82,67 @@ pub(crate) async fn enforce<S, P: Policy<S>>(
     state: &S,
 ) -> Result<(), Response> {
     let safe = P::SAFE_METHODS.unwrap_or(axioms.config().safe_methods());
+    // A rule without ownership is decided at once, from the claims.
+    if const { !P::RULE.has_owner() } {
+        return match admit_named(axioms, parts, Named::of::<S, P>(), safe).await {
+            Ok(_) => Ok(()),
+            Err(err) => Err(axioms.reject(err).into_response()),
+        };
+    }
     match pipeline::admit(axioms, parts, Demand::Policy(safe)).await {
         // A safe method: the handler runs without the policy.
         Ok(Admission::Pass(_)) => Ok(()),
-        // A rule without ownership is decided at once, from the claims. One that names it
-        // may fetch the object: that future is boxed, so that every other policy's guard
-        // stays small (the handler's future is allocated per request, and its size decides
-        // which allocator path it takes).
-        Ok(Admission::Authenticated(claims)) if const { !P::RULE.has_owner() } => {
-            match P::RULE.eval(&claims, None, &context(axioms, P::NAME)) {
-                Tri::Yes => {
-                    pipeline::record_admission(axioms, parts, &claims);
-                    Ok(())
-                }
-                Tri::No | Tri::Unknown => Err(deny::<S, P>(axioms, &claims, None)),
-            }
-        }
+        // A rule that names ownership may fetch the object: that future is boxed, so that
+        // every other policy's guard stays small (the handler's future is allocated per
+        // request, and its size decides which allocator path it takes).
         Ok(Admission::Authenticated(claims)) => {
             Box::pin(decide::<S, P>(axioms, parts, state, &claims)).await?;
             pipeline::record_admission(axioms, parts, &claims);
             Ok(())
         }
-        // A 401 says which scopes the route needs, so that a client knows what to ask for.
-        Err(err) if err.status() == http::StatusCode::UNAUTHORIZED => {
-            let (scopes, mode) = P::RULE.challenge_scopes();
-            Err(axioms
-                .reject(err.with_scope_requirement(scopes, mode))
-                .into_response())
+        Err(err) => Err(axioms
+            .reject(challenging(err, Named::of::<S, P>()))
+            .into_response()),
+    }
+}
+
+/// The pipeline with a policy's demand, then its rule, for a policy without ownership: the
+/// verified claims it admitted (`None`: a safe method, passed without the policy), or the
+/// refusal. What the guard, [`PolicyLayer`](super::PolicyLayer) and the gRPC layer decide
+/// with.
+pub(crate) async fn admit_named(
+    axioms: &Axioms,
+    parts: &mut Parts,
+    policy: Named,
+    safe: SafeMethods,
+) -> Result<Option<Claims>, AuthError> {
+    match pipeline::admit(axioms, parts, Demand::Policy(safe)).await {
+        Ok(Admission::Pass(_)) => Ok(None),
+        Ok(Admission::Authenticated(claims)) => {
+            match policy
+                .rule
+                .eval(&claims, None, &context(axioms, policy.name))
+            {
+                Tri::Yes => {
+                    pipeline::record_admission(axioms, parts, &claims);
+                    Ok(Some(claims))
+                }
+                Tri::No | Tri::Unknown => {
+                    Err(denial(axioms, policy, Mismatch::Forbidden, &claims, None))
+                }
+            }
         }
-        Err(err) => Err(axioms.reject(err).into_response()),
+        Err(err) => Err(challenging(err, policy)),
+    }
+}
+
+/// A 401 says which scopes the policy needs, so that a client knows what to ask for.
+fn challenging(err: AuthError, policy: Named) -> AuthError {
+    if err.status() == http::StatusCode::UNAUTHORIZED {
+        let (scopes, mode) = policy.rule.challenge_scopes();
+        err.with_scope_requirement(scopes, mode)
+    } else {
+        err
     }
 }
 
@@ -125,8 +183,22 @@ async fn decide<S, P: Policy<S>>(
 }
 
 fn deny<S, P: Policy<S>>(axioms: &Axioms, claims: &Claims, owner: Option<bool>) -> Response {
-    let (reason, scopes, mode) = P::RULE.denial(claims, owner, &context(axioms, P::NAME));
-    let reason = match (P::MISMATCH, owner) {
+    let err = denial(axioms, Named::of::<S, P>(), P::MISMATCH, claims, owner);
+    axioms.reject(err).into_response()
+}
+
+/// Why `policy` refused verified claims, as the challenge says it (logged here).
+fn denial(
+    axioms: &Axioms,
+    policy: Named,
+    mismatch: Mismatch,
+    claims: &Claims,
+    owner: Option<bool>,
+) -> AuthError {
+    let (reason, scopes, mode) = policy
+        .rule
+        .denial(claims, owner, &context(axioms, policy.name));
+    let reason = match (mismatch, owner) {
         // The object was fetched and the answer depends on it: hide that it exists.
         (Mismatch::NotFound, Some(_)) => Reason::NotOwnerHidden,
         _ => reason,
@@ -135,11 +207,11 @@ fn deny<S, P: Policy<S>>(axioms: &Axioms, claims: &Claims, owner: Option<bool>) 
         .denial(reason, claims)
         .with_scope_requirement(scopes, mode);
     let err = if reason == Reason::InsufficientUserAuthentication {
-        let (acr, max_age) = P::RULE.step_up();
+        let (acr, max_age) = policy.rule.step_up();
         err.with_step_up(acr, max_age)
     } else {
         err
     };
     err.log();
-    axioms.reject(err).into_response()
+    err
 }

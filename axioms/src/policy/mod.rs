@@ -22,6 +22,10 @@ use crate::claims::Claims;
 
 pub use crate::claims::{Credential, OwnerValue};
 pub use crate::safe::{SafeMethods, UnsafeMethod};
+#[cfg(any(feature = "mcp", feature = "tonic"))]
+pub(crate) use guard::Named;
+#[cfg(feature = "tonic")]
+pub(crate) use guard::admit_named;
 #[cfg(feature = "mcp")]
 pub(crate) use guard::context;
 pub use layer::{PolicyLayer, PolicyService};
@@ -62,9 +66,9 @@ pub enum Mismatch {
 /// assert_layer::<Staff>();
 /// ```
 #[diagnostic::on_unimplemented(
-    message = "the policy `{Self}` cannot protect a router as a layer",
+    message = "the policy `{Self}` cannot be enforced by a layer",
     label = "not a named policy without `owner(…)`",
-    note = "`PolicyLayer` takes a policy defined with `axioms::policy!` that has no `owner(…)` clause: ownership needs the handler's object, so put such a policy on the handler with `#[protected(policy = …)]`"
+    note = "`PolicyLayer`, `ToolPolicies` (MCP) and `GrpcMethods` take a policy defined with `axioms::policy!` that has no `owner(…)` clause: a layer decides before the handler has its object. Put an ownership policy on the handler with `#[protected(policy = …)]`; in a gRPC method, check `Claims::owns`"
 )]
 pub trait LayerPolicy: Policy<()> {}
 

@@ -7,6 +7,7 @@
 //! `BIND_ADDR=127.0.0.1:0`; the real address is read from the `listening on http://…` line they
 //! print.
 
+mod grpc;
 mod in_process;
 mod programs;
 mod readme;

@@ -350,6 +350,18 @@ fn the_function() {
     );
     assert_eq!(
         on(parse_quote!(
+            async fn get_note(
+                &self,
+                request: Request<GetNote>,
+            ) -> Result<Response<Note>, tonic::Status> {
+            }
+        )),
+        [
+            "`#[protected]` guards axum handlers, not the methods of a tonic service: name this method's policy in `axioms::grpc::GrpcMethods` (`.method::<YourPolicy>(\"/package.Service/Method\")`, with `axioms::policy!(YourPolicy: …)`), and put `GrpcLayer` on the server"
+        ]
+    );
+    assert_eq!(
+        on(parse_quote!(
             #[axioms::protected(scopes = "b")]
             async fn handler() {}
         )),

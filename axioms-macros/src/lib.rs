@@ -33,13 +33,15 @@ use proc_macro::TokenStream;
 ///              | "state" "=" Type
 ///              | "policy" "=" Path ;                      (* alone *)
 /// clause       = claim_key "=" values
+///              | "actor" "=" "none"                        (* no delegated token *)
 ///              | "max_age" "=" integer                     (* 1 to 86400 seconds *)
 ///              | "dpop" "=" "required"
 ///              | "owner" "(" owner_arg { "," owner_arg } [ "," ] ")"
 ///              | "any_of" "(" clause { "," clause } [ "," ] ")"
 ///              | "all_of" "(" clause { "," clause } [ "," ] ")" ;
 /// claim_key    = "scopes" | "roles" | "permissions" | "acr"
-///              | "credentials" | "issuer" ;  (* acr, credentials, issuer: never all(…) *)
+///              | "credentials" | "issuer" | "actor" ;
+///                                 (* acr, credentials, issuer, actor: never all(…) *)
 /// values       = string
 ///              | "any" "(" string { "," string } [ "," ] ")"
 ///              | "all" "(" string { "," string } [ "," ] ")" ;
@@ -75,6 +77,10 @@ use proc_macro::TokenStream;
 ///   the partner's `admin` role counts. A token of another issuer, or an API key, gets 403
 ///   `insufficient_scope`. A URL is a compile error: names let one binary serve staging and
 ///   production, whose issuer URLs differ.
+/// * `actor = "https://orders.example.com"` / `any(…)`: the token was obtained for its user by
+///   one of these services by token exchange — its current actor (`act.sub`, RFC 8693 §4.1)
+///   is one of them; prior actors (nested `act`) never count. `actor = none`: the token is
+///   not delegated. Another gets 403 `insufficient_scope`.
 /// * **Several issuers**: a policy trusts the primary issuer's user directory (the primary,
 ///   and the issuers configured to share it). A partner issuer's token satisfies none of
 ///   its clauses — not even a bare `#[protected]` — unless the policy names the partner, as

@@ -27,6 +27,8 @@ paths! {
     rule_dpop: [::axioms::__private::Rule::Dpop]
     rule_credentials: [::axioms::__private::Rule::Credentials]
     rule_issuer: [::axioms::__private::Rule::Issuer]
+    rule_actor: [::axioms::__private::Rule::Actor]
+    rule_no_actor: [::axioms::__private::Rule::NoActor]
     credential_token: [::axioms::__private::Credential::Token]
     credential_api_key: [::axioms::__private::Credential::ApiKey]
     rule_all_of: [::axioms::__private::Rule::AllOf]
@@ -66,6 +68,8 @@ pub(crate) fn rule_claims(kind: ClaimKind) -> TokenStream {
         ClaimKind::Credentials => quote!(::axioms::__private::Rule::Credentials),
         // Transcribed by `expand` as `Rule::Issuer(&[…])`; never reached.
         ClaimKind::Issuer => quote!(::axioms::__private::Rule::Issuer),
+        // Transcribed by `expand` as `Rule::Actor(&[…])`; never reached.
+        ClaimKind::Actor => quote!(::axioms::__private::Rule::Actor),
     }
 }
 

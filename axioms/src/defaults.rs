@@ -19,6 +19,11 @@ pub const LEEWAY: Duration = Duration::from_secs(60);
 /// answered `431` so that clients do not loop fetching a same-sized token.
 pub const MAX_TOKEN_BYTES: usize = 32 * 1024;
 
+/// The longest delegation chain (`act` nested in `act`, RFC 8693 §4.1) a token may carry:
+/// 16. A deeper one is refused as malformed (`claim_type`): no real chain of services is this
+/// long, and the bound limits the work of reading it.
+pub const MAX_ACTORS: usize = 16;
+
 // Keys and their refresh.
 
 /// Background JWKS refresh period when the IdP sends no `Cache-Control`: 5 min (at most 24 h).

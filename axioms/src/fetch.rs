@@ -152,24 +152,50 @@ impl Fetcher {
         self.json(request).await
     }
 
-    /// Sends `request` and reads a 200 answer as a strict JSON object, within the size cap.
-    async fn json(&self, request: reqwest::RequestBuilder) -> Result<Fetched, FetchError> {
+    /// POSTs a form to an OAuth endpoint whose error answers carry a JSON body too (RFC 6749
+    /// §5.2): the status and the body as a strict JSON object, whatever the status; a body
+    /// that is not one is `NotJson` for a 200, and an empty object otherwise. Headers are
+    /// marked sensitive (client authentication), never logged.
+    #[cfg(feature = "exchange")]
+    pub(crate) async fn post_oauth_form(
+        &self,
+        url: &Url,
+        headers: http::HeaderMap,
+        form: &[(&str, &str)],
+    ) -> Result<(http::StatusCode, Value), FetchError> {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form)
+            .finish();
+        let request = self
+            .client
+            .post(url.clone())
+            .header(http::header::ACCEPT, "application/json")
+            .header(
+                http::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .headers(headers)
+            .body(body);
         let mut response = request.send().await.map_err(classify)?;
         let status = response.status();
-        if status != http::StatusCode::OK {
-            return Err(FetchError::Status(status.as_u16()));
+        let body = self.read(&mut response).await?;
+        match parse_object(&body) {
+            Ok(object) => Ok((status, Value::Object(object))),
+            Err(_) if status != http::StatusCode::OK => {
+                Ok((status, Value::Object(serde_json::Map::new())))
+            }
+            Err(_) => Err(FetchError::NotJson),
         }
+    }
+
+    /// The body of `response`, within the size cap.
+    async fn read(&self, response: &mut reqwest::Response) -> Result<Vec<u8>, FetchError> {
         if response
             .content_length()
             .is_some_and(|len| len > self.max_bytes as u64)
         {
             return Err(FetchError::TooLarge);
         }
-        let max_age = response
-            .headers()
-            .get(CACHE_CONTROL)
-            .and_then(|v| v.to_str().ok())
-            .and_then(parse_max_age);
         let mut body = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(classify)? {
             if body.len() + chunk.len() > self.max_bytes {
@@ -177,6 +203,22 @@ impl Fetcher {
             }
             body.extend_from_slice(&chunk);
         }
+        Ok(body)
+    }
+
+    /// Sends `request` and reads a 200 answer as a strict JSON object, within the size cap.
+    async fn json(&self, request: reqwest::RequestBuilder) -> Result<Fetched, FetchError> {
+        let mut response = request.send().await.map_err(classify)?;
+        let status = response.status();
+        if status != http::StatusCode::OK {
+            return Err(FetchError::Status(status.as_u16()));
+        }
+        let max_age = response
+            .headers()
+            .get(CACHE_CONTROL)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_max_age);
+        let body = self.read(&mut response).await?;
         let body = parse_object(&body)
             .map(Value::Object)
             .map_err(|_| FetchError::NotJson)?;
@@ -217,6 +259,7 @@ impl Fetcher {
             .and_then(Value::as_str)
             .ok_or(FetchError::Discovery(match member {
                 "jwks_uri" => "no `jwks_uri`",
+                "token_endpoint" => "no `token_endpoint`",
                 _ => "no `introspection_endpoint`",
             }))?;
         let endpoint =

@@ -81,6 +81,8 @@
 //!   tool.
 //! * `redis`: [`dpop::RedisReplayStore`], the DPoP replay store shared by several
 //!   instances.
+//! * `exchange`: `exchange::TokenExchange`, tokens for downstream APIs on the caller's
+//!   behalf (RFC 8693 token exchange, Entra on-behalf-of), cached and bounded.
 //! * `tonic`: `grpc::GrpcLayer`, a tonic gRPC server with a policy per method and gRPC
 //!   statuses.
 //! * `mtls`: [`mtls::serve`], a rustls server that hands client certificates to the
@@ -106,6 +108,9 @@ mod clock;
 mod config;
 pub mod defaults;
 pub mod dpop;
+#[cfg(feature = "exchange")]
+#[cfg_attr(docsrs, doc(cfg(feature = "exchange")))]
+pub mod exchange;
 mod extract;
 mod fetch;
 #[cfg(feature = "tonic")]
@@ -120,6 +125,7 @@ pub mod grpc;
         feature = "utoipa",
         feature = "metrics",
         feature = "tonic",
+        feature = "exchange",
         feature = "macros"
     )
 ))]
@@ -155,7 +161,7 @@ pub mod __private;
 
 pub use algorithm::{Algorithm, UnsupportedAlgorithm};
 pub use claims::check;
-pub use claims::{ClaimName, Claims, InvalidClaimName, InvalidPrincipal, Principal};
+pub use claims::{Actor, ClaimName, Claims, InvalidClaimName, InvalidPrincipal, Principal};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{
     AudienceClaim, Config, ConfigBuilder, ConfigError, Issuer, IssuerBuilder, TokenType, Trust,

@@ -12,6 +12,7 @@
 //! | `axioms_jwks_last_success_timestamp_seconds` | gauge | `issuer` | when the key set was last fetched (its age is `time() -` this) |
 //! | `axioms_jwks_keys` | gauge | `issuer` | usable keys loaded (0 once stale keys are dropped) |
 //! | `axioms_introspections_total` | counter | `result` (`active`, `inactive`, `error`) | introspections (`error`: the endpoint failed, or could not be discovered) |
+//! | `axioms_token_exchanges_total` | counter | `result` (`cached`, `exchanged`, `refused`, `unavailable`) | tokens for downstream APIs (feature `exchange`): from the cache, or from a request to the token endpoint and how it ended |
 //!
 //! Labels carry configuration (issuer URLs) and fixed names only: never a token, a claim, a
 //! key id or anything else from a request, so cardinality is bounded and nothing secret is
@@ -94,6 +95,11 @@ mod on {
     pub(crate) fn introspection(result: &'static str) {
         ::metrics::counter!("axioms_introspections_total", "result" => result).increment(1);
     }
+
+    #[cfg(feature = "exchange")]
+    pub(crate) fn token_exchange(result: &'static str) {
+        ::metrics::counter!("axioms_token_exchanges_total", "result" => result).increment(1);
+    }
 }
 
 #[cfg(not(feature = "metrics"))]
@@ -106,6 +112,8 @@ mod on {
     pub(crate) fn jwks_fetch(_: Option<&str>, _: Option<usize>) {}
     pub(crate) fn jwks_dropped(_: Option<&str>) {}
     pub(crate) fn introspection(_: &'static str) {}
+    #[cfg(feature = "exchange")]
+    pub(crate) fn token_exchange(_: &'static str) {}
 }
 
 pub(crate) use on::*;

@@ -130,7 +130,9 @@ fn alternatives(rule: &Rule) -> (Vec<BTreeSet<&'static str>>, bool) {
         | Rule::MaxAge(_)
         | Rule::Dpop
         | Rule::Credentials(_)
-        | Rule::Issuer(_) => (vec![BTreeSet::new()], false),
+        | Rule::Issuer(_)
+        | Rule::Actor(_)
+        | Rule::NoActor => (vec![BTreeSet::new()], false),
         Rule::AllOf(rules) => product(rules.iter().map(alternatives)),
         Rule::AnyOf(rules) => {
             let mut union = Vec::new();
@@ -210,8 +212,8 @@ const API_KEY_SCHEME: &str = "api_key";
 fn accepts(rule: &Rule, kind: Credential) -> bool {
     match rule {
         Rule::Credentials(kinds) => kinds.contains(&kind),
-        // Only tokens are DPoP-bound, or come from an issuer.
-        Rule::Dpop | Rule::Issuer(_) => kind == Credential::Token,
+        // Only tokens are DPoP-bound, come from an issuer, or are delegated.
+        Rule::Dpop | Rule::Issuer(_) | Rule::Actor(_) => kind == Credential::Token,
         Rule::AllOf(rules) => rules.iter().all(|r| accepts(r, kind)),
         Rule::AnyOf(rules) => rules.iter().any(|r| accepts(r, kind)),
         _ => true,

@@ -362,6 +362,11 @@ reasons! {
         IssuerNotAccepted => InsufficientScope, "issuer_not_accepted",
             "the route does not accept tokens of this issuer (issuer = …)",
             client = "this resource does not accept tokens of this issuer";
+        /// The route's policy does not accept this token's actor, or accepts no delegated
+        /// token (`actor = …`, RFC 8693 §4.1).
+        ActorNotAccepted => InsufficientScope, "actor_not_accepted",
+            "the route does not accept this token's actor (actor = …)",
+            client = "this resource does not accept tokens obtained by this party";
         // --- token sources ---
         /// The configured token header or cookie is repeated, or not a token.
         MalformedTokenSource => InvalidRequest, "malformed_token_source",

@@ -55,6 +55,7 @@ mod api_keys;
 mod claims;
 mod dpop;
 mod examples;
+mod exchange;
 mod fuzz_regressions;
 mod grpc;
 mod interop;

@@ -48,6 +48,8 @@ pub(crate) enum Values {
     One(LitStr),
     /// `any("a", "b")` / `all("a", "b")`.
     List(Combinator, List<LitStr>),
+    /// `none` (`actor = none`: no delegated token).
+    None(kw::none),
 }
 
 /// One argument of `owner(…)`.

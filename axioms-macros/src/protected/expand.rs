@@ -265,6 +265,7 @@ fn transcribe(rule: &Rule) -> TokenStream {
         Rule::Authenticated => paths::rule_authenticated(),
         Rule::Owner => paths::rule_owner(),
         Rule::Dpop => paths::rule_dpop(),
+        Rule::NoActor => paths::rule_no_actor(),
         Rule::MaxAge(secs) => {
             let variant = paths::rule_max_age();
             quote!(#variant(#secs))
@@ -275,6 +276,10 @@ fn transcribe(rule: &Rule) -> TokenStream {
         }
         Rule::Claims(ClaimKind::Issuer, _, values) => {
             let variant = paths::rule_issuer();
+            quote!(#variant(&[#(#values),*]))
+        }
+        Rule::Claims(ClaimKind::Actor, _, values) => {
+            let variant = paths::rule_actor();
             quote!(#variant(&[#(#values),*]))
         }
         Rule::Claims(ClaimKind::Credentials, _, values) => {

@@ -17,11 +17,11 @@ macro_rules! keywords {
 }
 
 keywords! {
-    scopes roles permissions acr credentials issuer max_age dpop owner any_of all_of
+    scopes roles permissions acr credentials issuer actor max_age dpop owner any_of all_of
     safe_methods state policy
     fetch field claim mismatch
     any all
-    required
+    required none
 }
 
 macro_rules! keys {
@@ -74,7 +74,7 @@ macro_rules! keys {
 keys! {
     /// The key of a claim clause: `scopes = …`, `roles = …`, `permissions = …`, the
     /// step-up `acr = …` (RFC 9470), the kinds of credential, `credentials = …`, and the
-    /// trusted issuers, `issuer = …`.
+    /// trusted issuers, `issuer = …`, and the actor of a delegated token, `actor = …`.
     enum ClaimKey {
         Scopes(scopes),
         Roles(roles),
@@ -82,6 +82,7 @@ keys! {
         Acr(acr),
         Credentials(credentials),
         Issuer(issuer),
+        Actor(actor),
     }
 
     /// A clause over clauses: `any_of(…)`, `all_of(…)`.

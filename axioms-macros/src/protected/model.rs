@@ -35,6 +35,8 @@ pub(crate) enum Rule {
     MaxAge(u64),
     /// `dpop = required`: the token is DPoP-bound.
     Dpop,
+    /// `actor = none`: the token is not delegated.
+    NoActor,
     AllOf(Vec<Rule>),
     AnyOf(Vec<Rule>),
 }
@@ -50,6 +52,8 @@ pub(crate) enum ClaimKind {
     Credentials,
     /// The trusted issuer that vouched for the token (one per token: always `any`).
     Issuer,
+    /// The current actor of a delegated token (one per token: always `any`).
+    Actor,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,6 +112,7 @@ impl fmt::Display for Rule {
                     ClaimKind::Acr => kw::acr::NAME,
                     ClaimKind::Credentials => kw::credentials::NAME,
                     ClaimKind::Issuer => kw::issuer::NAME,
+                    ClaimKind::Actor => kw::actor::NAME,
                 };
                 let values: Vec<String> = values.iter().map(|v| format!("{v:?}")).collect();
                 match (mode, values.as_slice()) {
@@ -119,6 +124,7 @@ impl fmt::Display for Rule {
             Rule::Owner => write!(f, "{}(…)", kw::owner::NAME),
             Rule::MaxAge(secs) => write!(f, "{} = {secs}", kw::max_age::NAME),
             Rule::Dpop => write!(f, "{} = {}", kw::dpop::NAME, kw::required::NAME),
+            Rule::NoActor => write!(f, "{} = {}", kw::actor::NAME, kw::none::NAME),
             Rule::AllOf(rules) => {
                 write!(f, "{}(", kw::all_of::NAME)?;
                 list(f, rules)?;

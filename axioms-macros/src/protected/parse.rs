@@ -350,6 +350,11 @@ fn unquoted(input: ParseStream<'_>, what: &str, key: &str) -> syn::Result<()> {
 
 /// `"a"`, `any("a", …)` or `all("a", …)`.
 fn values(input: ParseStream<'_>, cx: &Ctxt, key: ClaimKey) -> syn::Result<Values> {
+    // Outside the lookahead: `none` is a value of `actor` only, so the "expected …" of every
+    // other key does not list it (validation says where it belongs).
+    if input.peek(kw::none) && !input.peek2(token::Paren) {
+        return input.parse().map(Values::None);
+    }
     let lookahead = input.lookahead1();
     let key = key.name();
     if lookahead.peek(LitStr) {

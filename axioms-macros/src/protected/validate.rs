@@ -166,7 +166,9 @@ fn check_repeated(clause: &Clause, seen: &mut Vec<Once>, within: Option<&str>, c
         .unwrap_or_default();
     let fix = match key {
         // A token has one issuer, a request one credential, a login one `acr`: only `any`.
-        Once::Claim(ClaimKind::Acr | ClaimKind::Credentials | ClaimKind::Issuer) => {
+        Once::Claim(
+            ClaimKind::Acr | ClaimKind::Credentials | ClaimKind::Issuer | ClaimKind::Actor,
+        ) => {
             format!("list the values once: `{name} = any(\"a\", \"b\")`")
         }
         Once::Claim(_) if within.is_some() => {
@@ -191,6 +193,7 @@ fn claim_kind(key: ClaimKey) -> ClaimKind {
         ClaimKey::Acr(_) => ClaimKind::Acr,
         ClaimKey::Credentials(_) => ClaimKind::Credentials,
         ClaimKey::Issuer(_) => ClaimKind::Issuer,
+        ClaimKey::Actor(_) => ClaimKind::Actor,
     }
 }
 
@@ -250,10 +253,22 @@ impl<'a> Rules<'a, '_> {
 
     fn claims(&self, key: ClaimKey, values: &Values) -> Rule {
         let kind = claim_kind(key);
+        if let Values::None(none) = values {
+            if kind == ClaimKind::Actor {
+                return Rule::NoActor;
+            }
+            let key = key.name();
+            self.cx.error_at(
+                none.span,
+                format!("`none` is a value of `actor` only (`actor = none`: no delegated token); to require nothing of `{key}`, leave `{key}` out"),
+            );
+            return Rule::Authenticated;
+        }
         if kind == ClaimKind::Credentials {
             let lits: &[syn::LitStr] = match values {
                 Values::One(lit) => std::slice::from_ref(lit),
                 Values::List(_, list) => &list.items,
+                Values::None(_) => &[],
             };
             for lit in lits {
                 let v = lit.value();
@@ -269,6 +284,7 @@ impl<'a> Rules<'a, '_> {
             let lits: &[syn::LitStr] = match values {
                 Values::One(lit) => std::slice::from_ref(lit),
                 Values::List(_, list) => &list.items,
+                Values::None(_) => &[],
             };
             for lit in lits {
                 let v = lit.value();
@@ -288,6 +304,7 @@ impl<'a> Rules<'a, '_> {
         let (combinator, list) = match values {
             Values::One(lit) => return Rule::Claims(kind, Mode::Any, vec![value(lit, self.cx)]),
             Values::List(combinator, list) => (*combinator, list),
+            Values::None(_) => return Rule::NoActor,
         };
         let (name, key) = (combinator.name(), key.name());
         if list.items.is_empty() && list.complete {
@@ -324,6 +341,12 @@ impl<'a> Rules<'a, '_> {
             self.cx.error_at(
                 all.span,
                 "one issuer vouches for a token: `issuer = all(…)` could never hold; write `issuer = any(…)`",
+            );
+        }
+        if let (ClaimKind::Actor, Combinator::All(all)) = (kind, combinator) {
+            self.cx.error_at(
+                all.span,
+                "a delegated token has one current actor (its `act` claim; prior actors never count): `actor = all(…)` could never hold; write `actor = any(…)`",
             );
         }
         Rule::Claims(kind, mode(combinator), values)

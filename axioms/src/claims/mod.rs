@@ -1,5 +1,6 @@
 //! Claims: the verified claim set, claim names, owner values, and the authorization checks.
 
+mod actor;
 pub mod check;
 mod credential;
 mod model;
@@ -7,6 +8,7 @@ mod name;
 mod owner;
 mod principal;
 
+pub use actor::Actor;
 pub use credential::Credential;
 pub use model::Claims;
 pub(crate) use model::{ClaimNames, Granted};

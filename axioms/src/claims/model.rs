@@ -145,6 +145,7 @@ impl Claims {
         opt_string(&all, "acr")?;
         opt_string(&all, "jti")?;
         opt_string(&all, "client_id")?;
+        super::actor::check(&all)?;
         let scopes = first_list(&all, &names.scopes, true)?;
         let roles = first_list(&all, &names.roles, false)?;
         let permissions = first_list(&all, &names.permissions, false)?;
@@ -344,6 +345,43 @@ impl Claims {
     /// names the client, not a user.
     pub fn subject(&self) -> Option<&str> {
         self.0.subject.as_deref()
+    }
+
+    /// The current actor of a delegated token: the `act` claim's `sub` (and `iss`), RFC 8693
+    /// §4.1 — the party that obtained this token for the subject by token exchange. `None`
+    /// for a token the subject's client holds itself. A malformed `act` (not an object, no
+    /// `sub`, nested deeper than [`MAX_ACTORS`](crate::defaults::MAX_ACTORS)) never gets this
+    /// far: the token is refused (`claim_type`).
+    ///
+    /// ```
+    /// use axioms::Claims;
+    /// use serde_json::json;
+    /// let direct = Claims::from_json_unverified(json!({"sub": "alice"})).unwrap();
+    /// assert!(direct.actor().is_none());
+    /// let delegated =
+    ///     Claims::from_json_unverified(json!({"sub": "alice", "act": {"sub": "orders"}})).unwrap();
+    /// assert_eq!(delegated.actor().map(|a| a.subject()), Some("orders"));
+    /// ```
+    pub fn actor(&self) -> Option<super::Actor<'_>> {
+        self.actors().next()
+    }
+
+    /// The whole delegation chain, current actor first, then each prior actor (the nested
+    /// `act` claims). Only the current actor counts for access control (RFC 8693 §4.1); the
+    /// others are for logs and audits.
+    ///
+    /// ```
+    /// use axioms::Claims;
+    /// use serde_json::json;
+    /// let claims = Claims::from_json_unverified(
+    ///     json!({"sub": "alice", "act": {"sub": "billing", "act": {"sub": "orders"}}}),
+    /// )
+    /// .unwrap();
+    /// let chain: Vec<&str> = claims.actors().map(|a| a.subject()).collect();
+    /// assert_eq!(chain, ["billing", "orders"]);
+    /// ```
+    pub fn actors(&self) -> impl Iterator<Item = super::Actor<'_>> {
+        super::actor::chain(&self.0.all)
     }
 
     /// `aud`, as a list (a single-string `aud` becomes one element).

@@ -23,6 +23,8 @@
 //!   RFC 9728.
 //! * [MCP servers](mcp): an MCP endpoint as a protected resource.
 //! * [gRPC services](grpc): a policy per method of a tonic server, gRPC statuses.
+//! * [Calling other APIs for your user](calling_apis): token exchange (RFC 8693), Entra
+//!   on-behalf-of, `act` and `actor = …`.
 //! * [Metrics](metrics): what operators watch.
 //! * [Errors](errors): every response a client can receive, exactly.
 //! * [Testing your own API](testing): the test issuer.
@@ -68,6 +70,9 @@ pub mod mcp {}
 
 #[doc = include_str!("grpc.md")]
 pub mod grpc {}
+
+#[doc = include_str!("calling_apis.md")]
+pub mod calling_apis {}
 
 #[doc = include_str!("metrics.md")]
 pub mod metrics {}

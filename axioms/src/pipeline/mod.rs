@@ -184,6 +184,16 @@ pub(crate) async fn authenticate(axioms: &Axioms, parts: &mut Parts) -> Authenti
     auth
 }
 
+/// The access token the request presents (what [`authenticate`] verified for it): the
+/// subject of a token exchange.
+#[cfg(feature = "exchange")]
+pub(crate) fn presented_token(axioms: &Axioms, parts: &Parts) -> Option<Vec<u8>> {
+    match presented(axioms, parts) {
+        Presented::Token(_, token) => Some(token.into_owned()),
+        _ => None,
+    }
+}
+
 /// The request's one credential (step 2), or the verdict it already decided.
 ///
 /// Small on purpose: it lives in every request's future, across the awaits below.

@@ -56,6 +56,12 @@ pub enum Rule {
     /// the named issuers' tokens, while everywhere else only issuers of the primary directory
     /// (and partners the operator extends the policy to) count.
     Issuer(&'static [&'static str]),
+    /// The token was obtained for its subject by one of these actors, by token exchange: the
+    /// current actor's `sub` (the `act` claim, RFC 8693 §4.1, [`Claims::actor`]) is one of
+    /// them — `actor = any(…)`. Prior actors (nested `act`) never count.
+    Actor(&'static [&'static str]),
+    /// The token is not delegated: it has no `act` claim — `actor = none`.
+    NoActor,
 }
 
 /// What a rule is evaluated with besides the claims: how scopes match, the clock, and the
@@ -211,6 +217,12 @@ impl Rule {
             // The pipeline accepts a `cnf.jkt` token only with a valid proof of that key.
             Rule::Dpop => bool_tri(claims.is_dpop_bound()),
             Rule::Credentials(kinds) => bool_tri(kinds.contains(&Credential::of(claims))),
+            Rule::Actor(subjects) => bool_tri(
+                claims
+                    .actor()
+                    .is_some_and(|actor| subjects.contains(&actor.subject())),
+            ),
+            Rule::NoActor => bool_tri(claims.actor().is_none()),
             Rule::Authenticated => Tri::Yes,
             Rule::Scopes(mode, req) if m.matcher.is_exact() => {
                 bool_tri(claims.holds(Granted::Scopes, *mode, req))
@@ -287,6 +299,7 @@ impl Rule {
             }
             Rule::Dpop => (Reason::DpopRequired, &[], Mode::All),
             Rule::Credentials(_) => (Reason::CredentialNotAccepted, &[], Mode::All),
+            Rule::Actor(_) | Rule::NoActor => (Reason::ActorNotAccepted, &[], Mode::All),
             Rule::Scopes(mode, req) => (Reason::MissingScope, req, *mode),
             Rule::Roles(..) => (Reason::MissingRole, &[], Mode::All),
             Rule::Permissions(..) => (Reason::MissingPermission, &[], Mode::All),
@@ -335,7 +348,9 @@ impl Rule {
             | Rule::MaxAge(_)
             | Rule::Dpop
             | Rule::Credentials(_)
-            | Rule::Issuer(_) => (Vec::new(), Mode::All),
+            | Rule::Issuer(_)
+            | Rule::Actor(_)
+            | Rule::NoActor => (Vec::new(), Mode::All),
         }
     }
 
@@ -420,7 +435,9 @@ impl Rule {
             | Rule::MaxAge(_)
             | Rule::Dpop
             | Rule::Credentials(_)
-            | Rule::Issuer(_) => {}
+            | Rule::Issuer(_)
+            | Rule::Actor(_)
+            | Rule::NoActor => {}
         }
     }
 }
@@ -460,6 +477,8 @@ impl std::fmt::Display for Rule {
                 values(f, "credentials", &Mode::Any, &names)
             }
             Rule::Issuer(issuers) => values(f, "issuer", &Mode::Any, issuers),
+            Rule::Actor(subjects) => values(f, "actor", &Mode::Any, subjects),
+            Rule::NoActor => f.write_str("actor = none"),
             Rule::AnyOf(rules) => group(f, "any_of", rules),
             Rule::AllOf(rules) => group(f, "all_of", rules),
         }

@@ -118,13 +118,13 @@ fn unknown_keys_are_suggested_or_listed_by_syn() {
     assert_eq!(
         errors(parse_quote!(audience = "api")),
         [
-            "unknown key `audience`; expected one of: `scopes`, `roles`, `permissions`, `acr`, `credentials`, `issuer`, `max_age`, `dpop`, `owner`, `any_of`, `all_of`, `safe_methods`, `state`, `policy`"
+            "unknown key `audience`; expected one of: `scopes`, `roles`, `permissions`, `acr`, `credentials`, `issuer`, `actor`, `max_age`, `dpop`, `owner`, `any_of`, `all_of`, `safe_methods`, `state`, `policy`"
         ]
     );
     assert_eq!(
         errors(parse_quote!(any_of(audience = "api"))),
         [
-            "unknown key `audience`; expected one of: `scopes`, `roles`, `permissions`, `acr`, `credentials`, `issuer`, `max_age`, `dpop`, `owner`, `any_of`, `all_of`"
+            "unknown key `audience`; expected one of: `scopes`, `roles`, `permissions`, `acr`, `credentials`, `issuer`, `actor`, `max_age`, `dpop`, `owner`, `any_of`, `all_of`"
         ]
     );
     assert_eq!(

@@ -404,3 +404,33 @@ fn an_unchecked_error_collector_is_a_bug() {
     cx.error_at(proc_macro2::Span::call_site(), "lost");
     drop(cx);
 }
+
+#[test]
+fn actors() {
+    let errors = |args: TokenStream| {
+        let function: ItemFn = parse_quote!(
+            async fn handler() {}
+        );
+        check(args, &function, |_| {})
+    };
+    assert!(errors(quote!(actor = "https://orders.example.com")).is_empty());
+    assert!(errors(quote!(actor = any("a", "b"), roles = "admin")).is_empty());
+    assert!(errors(quote!(actor = none)).is_empty());
+    assert!(errors(quote!(any_of(actor = none, actor = "a"))).is_empty());
+    assert_eq!(
+        errors(quote!(actor = all("a", "b"))),
+        [
+            "a delegated token has one current actor (its `act` claim; prior actors never count): `actor = all(…)` could never hold; write `actor = any(…)`"
+        ]
+    );
+    assert_eq!(
+        errors(quote!(scopes = none)),
+        [
+            "`none` is a value of `actor` only (`actor = none`: no delegated token); to require nothing of `scopes`, leave `scopes` out"
+        ]
+    );
+    assert_eq!(
+        errors(quote!(actor = "a", actor = none)),
+        [r#"duplicate key `actor`; list the values once: `actor = any("a", "b")`"#]
+    );
+}

@@ -162,7 +162,7 @@ impl Fetcher {
         url: &Url,
         headers: http::HeaderMap,
         form: &[(&str, &str)],
-    ) -> Result<(http::StatusCode, Value), FetchError> {
+    ) -> Result<(http::StatusCode, http::HeaderMap, Value), FetchError> {
         let body = url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(form)
             .finish();
@@ -178,11 +178,12 @@ impl Fetcher {
             .body(body);
         let mut response = request.send().await.map_err(classify)?;
         let status = response.status();
+        let headers = response.headers().clone();
         let body = self.read(&mut response).await?;
         match parse_object(&body) {
-            Ok(object) => Ok((status, Value::Object(object))),
+            Ok(object) => Ok((status, headers, Value::Object(object))),
             Err(_) if status != http::StatusCode::OK => {
-                Ok((status, Value::Object(serde_json::Map::new())))
+                Ok((status, headers, Value::Object(serde_json::Map::new())))
             }
             Err(_) => Err(FetchError::NotJson),
         }

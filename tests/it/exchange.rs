@@ -706,3 +706,170 @@ async fn only_the_issuer_s_own_bearer_tokens_are_exchanged() {
     assert_eq!(r.status, 401);
     assert_eq!(count.load(Ordering::SeqCst), 0);
 }
+
+// ---------------------------------------------------------------------------------------------
+// DPoP: tokens bound to the API's own key, for a downstream that requires DPoP
+
+/// Checks a DPoP proof made for `method` on `url` (signature by its own `jwk`, `typ`,
+/// `htm`, `htu`, `nonce`): the key's thumbprint, or why not.
+fn check_proof(
+    proof: &str,
+    method: &str,
+    url: &str,
+    nonce: Option<&str>,
+) -> Result<String, String> {
+    let header = jsonwebtoken::decode_header(proof).map_err(|e| e.to_string())?;
+    if header.typ.as_deref() != Some("dpop+jwt") {
+        return Err("typ".into());
+    }
+    let jwk = header.jwk.ok_or("no jwk")?;
+    let key = jsonwebtoken::DecodingKey::from_jwk(&jwk).map_err(|e| e.to_string())?;
+    let mut validation = jsonwebtoken::Validation::new(header.alg);
+    validation.set_required_spec_claims::<&str>(&[]);
+    validation.validate_exp = false;
+    let claims = jsonwebtoken::decode::<Value>(proof, &key, &validation)
+        .map_err(|e| e.to_string())?
+        .claims;
+    if claims["htm"] != method || claims["htu"] != url || claims["jti"].as_str().is_none() {
+        return Err(format!("claims {claims}"));
+    }
+    if claims.get("nonce").and_then(Value::as_str) != nonce {
+        return Err("nonce".into());
+    }
+    jwk.thumbprint(jsonwebtoken::jwk::ThumbprintHash::SHA256)
+        .map_err(|e| e.to_string())
+}
+
+#[tokio::test]
+async fn a_dpop_bound_token_reaches_a_downstream_that_requires_dpop() {
+    let issuer = Arc::new(TestIssuer::start().await);
+    // The downstream, which takes DPoP-bound tokens only; its origin is known once it binds.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let downstream = format!("http://{}", listener.local_addr().unwrap());
+    let downstream_axioms = crate::common::verifier(
+        Config::builder(issuer.issuer_config(&downstream)).resource(&downstream),
+    );
+    #[protected(dpop = required)]
+    async fn bound_only(claims: Claims) -> String {
+        claims.subject().unwrap_or_default().to_owned()
+    }
+    let app = Router::new()
+        .route("/reports", get(bound_only))
+        .with_state(downstream_axioms);
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    // The token endpoint: a proof on every request, its nonce first; it mints tokens bound to
+    // the proof's key (`cnf.jkt`) for the downstream.
+    let seen = Arc::new(Mutex::new(Vec::<String>::new()));
+    let endpoint_url = Arc::new(Mutex::new(String::new()));
+    let token_endpoint = {
+        let (issuer, seen, endpoint_url, downstream) = (
+            Arc::clone(&issuer),
+            Arc::clone(&seen),
+            Arc::clone(&endpoint_url),
+            downstream.clone(),
+        );
+        serve(Router::new().route(
+            "/token",
+            post(move |headers: http::HeaderMap, Form(form): Form<HashMap<String, String>>| {
+                let (issuer, seen, endpoint_url, downstream) =
+                    (Arc::clone(&issuer), Arc::clone(&seen), Arc::clone(&endpoint_url), downstream.clone());
+                async move {
+                    let proof = headers.get("dpop").map(|v| v.to_str().unwrap().to_owned());
+                    let nonce = headers.contains_key("dpop").then_some("n-1");
+                    let url = endpoint_url.lock().unwrap().clone();
+                    let first = seen.lock().unwrap().is_empty();
+                    seen.lock().unwrap().push(proof.clone().unwrap_or_default());
+                    if first {
+                        return (
+                            StatusCode::BAD_REQUEST,
+                            [("dpop-nonce", "n-1")],
+                            Json(json!({"error": "use_dpop_nonce"})),
+                        );
+                    }
+                    let checked = proof
+                        .ok_or_else(|| "no proof".to_owned())
+                        .and_then(|p| check_proof(&p, "POST", &url, nonce));
+                    let Ok(jkt) = checked else {
+                        return (
+                            StatusCode::BAD_REQUEST,
+                            [("dpop-nonce", "n-1")],
+                            Json(json!({"error": "invalid_dpop_proof", "why": format!("{checked:?}")})),
+                        );
+                    };
+                    assert_eq!(form["grant_type"], "urn:ietf:params:oauth:grant-type:token-exchange");
+                    let token = issuer
+                        .token()
+                        .audience(&downstream)
+                        .subject("alice")
+                        .claims(json!({"cnf": {"jkt": jkt}}))
+                        .sign();
+                    (
+                        StatusCode::OK,
+                        [("dpop-nonce", "n-2")],
+                        Json(json!({"access_token": token, "token_type": "DPoP", "expires_in": 300,
+                                    "issued_token_type": "urn:ietf:params:oauth:token-type:access_token"})),
+                    )
+                }
+            }),
+        ))
+        .await
+    };
+    *endpoint_url.lock().unwrap() = format!("{token_endpoint}/token");
+
+    // The orders API, holding its own DPoP key.
+    let orders_axioms = crate::common::verifier(issuer.config("orders"));
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let proof_key = axioms::exchange::ProofKey::from_pem(
+        axioms::Algorithm::ES256,
+        key.serialize_pem().as_bytes(),
+    )
+    .unwrap();
+    let thumbprint = proof_key.thumbprint().to_owned();
+    let exchange = TokenExchange::builder(&orders_axioms, ClientAuth::secret_basic("orders", "s"))
+        .token_endpoint(&format!("{token_endpoint}/token"))
+        .dpop(proof_key)
+        .build()
+        .unwrap();
+    let held = SubjectHolder::default();
+    let app = Router::new().route("/hold", get(hold)).with_state(Holding {
+        axioms: orders_axioms,
+        held: held.clone(),
+    });
+    let incoming = issuer.token().audience("orders").subject("alice").sign();
+    let r = crate::common::send(&app, crate::common::req("GET", "/hold").bearer(&incoming)).await;
+    assert_eq!(r.status, 200);
+    let subject = held.0.lock().unwrap().clone().unwrap();
+
+    let target = Downstream::resource(&downstream);
+    let http = reqwest::Client::new();
+    for _ in 0..2 {
+        let response = exchange
+            .authorize(
+                &subject,
+                &target,
+                http.get(format!("{downstream}/reports?month=11")),
+            )
+            .await
+            .unwrap()
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.text().await.unwrap(), "alice");
+    }
+    // Two requests to the token endpoint: the nonce, then the token (cached after).
+    assert_eq!(seen.lock().unwrap().len(), 2);
+    let token = exchange.token_for(&subject, &target).await.unwrap();
+    assert!(token.is_dpop_bound());
+    assert!(token.authorization().to_str().unwrap().starts_with("DPoP "));
+    assert_eq!(thumbprint.len(), 43);
+    // Without a proof the bound token is refused downstream: stolen, it is useless.
+    let stolen = http
+        .get(format!("{downstream}/reports"))
+        .header("authorization", format!("Bearer {}", token.secret()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stolen.status(), 401);
+}

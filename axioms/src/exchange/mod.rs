@@ -21,6 +21,8 @@
 //! * the cache: exchanged tokens kept by (the SHA-256 of the subject token, the downstream)
 //!   until 30 s before they expire and never past the subject token's own `exp`, within an
 //!   entry and byte budget; concurrent requests for one key wait for one exchange;
+//! * DPoP, for a downstream that requires it: [`TokenExchangeBuilder::dpop`] with the API's
+//!   own [`ProofKey`];
 //! * the errors: [`ExchangeError`], which a handler returns as is — the server refused: 403;
 //!   it is down or answers nonsense: 503 with `Retry-After`. Tokens are never logged.
 //!
@@ -55,6 +57,7 @@
 
 mod cache;
 mod client;
+mod dpop;
 mod subject;
 
 use std::fmt;
@@ -68,6 +71,7 @@ use serde_json::Value;
 use url::Url;
 
 pub use client::{ClientAuth, ClientKey};
+pub use dpop::ProofKey;
 pub use subject::SubjectToken;
 
 use crate::clock::Clock;
@@ -137,6 +141,8 @@ struct Inner {
     grant: Grant,
     /// The name of the trusted issuer whose tokens this exchanges.
     issuer: Box<str>,
+    /// The API's DPoP key: tokens bound to it are asked for, and sent with proofs.
+    dpop: Option<Arc<ProofKey>>,
     cache: cache::Cache,
     clock: Arc<dyn Clock>,
     calls: AtomicU64,
@@ -172,6 +178,7 @@ pub struct TokenExchangeBuilder {
     grant: Grant,
     entries: usize,
     bytes: usize,
+    dpop: Option<ProofKey>,
 }
 
 impl fmt::Debug for TokenExchangeBuilder {
@@ -205,6 +212,7 @@ impl TokenExchange {
             grant: Grant::TokenExchange,
             entries: DEFAULT_CACHE_ENTRIES,
             bytes: DEFAULT_CACHE_BYTES,
+            dpop: None,
         }
     }
 
@@ -288,7 +296,27 @@ impl TokenExchange {
         request: reqwest::RequestBuilder,
     ) -> Result<reqwest::RequestBuilder, ExchangeError> {
         let token = self.token_for(subject, target).await?;
-        Ok(request.header(http::header::AUTHORIZATION, token.authorization()))
+        let (Some(key), true) = (&self.inner.dpop, token.is_dpop_bound()) else {
+            return Ok(request.header(http::header::AUTHORIZATION, token.authorization()));
+        };
+        // A DPoP-bound token goes with a proof of the API's key for this very request.
+        let (client, built) = request.build_split();
+        let mut built = built.map_err(ExchangeError::downstream)?;
+        let proof = key
+            .proof(
+                built.method().as_str(),
+                built.url(),
+                Some(token.secret()),
+                None,
+                self.inner.clock.now(),
+            )
+            .map_err(ExchangeError::InvalidResponse)?;
+        let proof = HeaderValue::from_str(&proof)
+            .map_err(|_| ExchangeError::InvalidResponse("the DPoP proof is not a header value"))?;
+        let headers = built.headers_mut();
+        headers.insert(http::header::AUTHORIZATION, token.authorization());
+        headers.insert("dpop", proof);
+        Ok(reqwest::RequestBuilder::from_parts(client, built))
     }
 
     /// How many requests this exchange has sent to the token endpoint (cache misses).
@@ -344,24 +372,50 @@ impl TokenExchange {
         if !target.scopes.is_empty() {
             form.push(("scope", target.scopes.join(" ")));
         }
-        let mut headers = HeaderMap::new();
-        let now = inner.clock.now();
         let entra = inner.grant == Grant::EntraOnBehalfOf;
-        inner
-            .client
-            .apply(endpoint.as_str(), now, entra, &mut headers, &mut form)
-            .map_err(ExchangeError::InvalidResponse)?;
-        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        inner.calls.fetch_add(1, Ordering::Relaxed);
-        let (status, body) = inner
-            .fetcher
-            .post_oauth_form(&endpoint, headers, &pairs)
-            .await
-            .map_err(|err| {
-                tracing::warn!(target: "axioms::exchange", error = %err, "the token endpoint failed");
-                ExchangeError::Unavailable(err.to_string().into())
-            })?;
-        answer(status, &body, now)
+        // At most twice: a DPoP server may first answer `use_dpop_nonce` (RFC 9449 §8).
+        let mut nonce: Option<String> = None;
+        loop {
+            let now = inner.clock.now();
+            let mut headers = HeaderMap::new();
+            let mut form = form.clone();
+            inner
+                .client
+                .apply(endpoint.as_str(), now, entra, &mut headers, &mut form)
+                .map_err(ExchangeError::InvalidResponse)?;
+            if let Some(key) = &inner.dpop {
+                let proof = key
+                    .proof("POST", &endpoint, None, nonce.as_deref(), now)
+                    .map_err(ExchangeError::InvalidResponse)?;
+                let proof = HeaderValue::from_str(&proof).map_err(|_| {
+                    ExchangeError::InvalidResponse("the DPoP proof is not a header value")
+                })?;
+                headers.insert("dpop", proof);
+            }
+            let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            inner.calls.fetch_add(1, Ordering::Relaxed);
+            let (status, response_headers, body) = inner
+                .fetcher
+                .post_oauth_form(&endpoint, headers, &pairs)
+                .await
+                .map_err(|err| {
+                    tracing::warn!(target: "axioms::exchange", error = %err, "the token endpoint failed");
+                    ExchangeError::Unavailable(err.to_string().into())
+                })?;
+            let asks_nonce = inner.dpop.is_some()
+                && nonce.is_none()
+                && status == StatusCode::BAD_REQUEST
+                && body.get("error").and_then(Value::as_str) == Some("use_dpop_nonce");
+            let server_nonce = response_headers
+                .get("dpop-nonce")
+                .and_then(|v| v.to_str().ok())
+                .filter(|n| !n.is_empty() && n.len() <= 512);
+            if let (true, Some(server_nonce)) = (asks_nonce, server_nonce) {
+                nonce = Some(server_nonce.to_owned());
+                continue;
+            }
+            return answer(status, &body, now, inner.dpop.is_some());
+        }
     }
 
     /// The token endpoint: configured, or discovered once.
@@ -393,7 +447,12 @@ impl TokenExchange {
 }
 
 /// The token endpoint's answer as a token or a precise error.
-fn answer(status: StatusCode, body: &Value, now: i64) -> Result<ExchangedToken, ExchangeError> {
+fn answer(
+    status: StatusCode,
+    body: &Value,
+    now: i64,
+    dpop: bool,
+) -> Result<ExchangedToken, ExchangeError> {
     if status == StatusCode::OK {
         let token = body
             .get("access_token")
@@ -408,6 +467,7 @@ fn answer(status: StatusCode, body: &Value, now: i64) -> Result<ExchangedToken, 
         }
         let token_type = match body.get("token_type").and_then(Value::as_str) {
             Some(t) if t.eq_ignore_ascii_case("bearer") => "Bearer",
+            Some(t) if t.eq_ignore_ascii_case("dpop") && dpop => "DPoP",
             Some(t) if t.eq_ignore_ascii_case("dpop") => {
                 return Err(ExchangeError::InvalidResponse(
                     "the issued token is DPoP-bound to a key this API does not hold",
@@ -503,6 +563,22 @@ impl TokenExchangeBuilder {
     /// ```
     pub fn entra_on_behalf_of(mut self) -> Self {
         self.grant = Grant::EntraOnBehalfOf;
+        self
+    }
+
+    /// Asks for tokens bound to the API's DPoP `key` (RFC 9449): each request to the token
+    /// endpoint carries a proof (with the server's nonce when it asks for one), and
+    /// [`TokenExchange::authorize`] sends a bound token with a proof for its request. Needed
+    /// when the downstream API requires DPoP; a bound token is useless to anyone who steals
+    /// it without the key.
+    ///
+    /// ```no_run
+    /// # fn f(b: axioms::exchange::TokenExchangeBuilder, pem: &[u8]) -> Result<(), axioms::ConfigError> {
+    /// let b = b.dpop(axioms::exchange::ProofKey::from_pem(axioms::Algorithm::ES256, pem)?);
+    /// # let _ = b; Ok(()) }
+    /// ```
+    pub fn dpop(mut self, key: ProofKey) -> Self {
+        self.dpop = Some(key);
         self
     }
 
@@ -607,6 +683,7 @@ impl TokenExchangeBuilder {
                 client: self.client,
                 grant: self.grant,
                 issuer: self.issuer.into_boxed_str(),
+                dpop: self.dpop.map(Arc::new),
                 cache: cache::Cache::new(self.entries, self.bytes),
                 clock: Arc::clone(&config.clock),
                 calls: AtomicU64::new(0),
@@ -749,6 +826,16 @@ impl ExchangedToken {
         &self.token
     }
 
+    /// Whether it is bound to the API's DPoP key (`token_type` DPoP): it is then sent with a
+    /// proof ([`TokenExchange::authorize`] does).
+    ///
+    /// ```
+    /// # fn f(token: axioms::exchange::ExchangedToken) { let _ = token.is_dpop_bound(); }
+    /// ```
+    pub fn is_dpop_bound(&self) -> bool {
+        self.token_type == "DPoP"
+    }
+
     /// When it expires (seconds since the Unix epoch), as the token endpoint said.
     ///
     /// ```
@@ -758,7 +845,8 @@ impl ExchangedToken {
         self.expires_at
     }
 
-    /// The `Authorization` header value, `Bearer <token>`, marked sensitive.
+    /// The `Authorization` header value, `Bearer <token>` (or `DPoP <token>`, which needs
+    /// a proof beside it), marked sensitive.
     ///
     /// ```
     /// # fn f(token: axioms::exchange::ExchangedToken) { let _ = token.authorization(); }
@@ -864,15 +952,26 @@ mod tests {
     fn a_token_answer_is_read_strictly() {
         let ok = json!({"access_token": "abc", "token_type": "Bearer", "expires_in": 300,
                         "issued_token_type": ACCESS_TOKEN_TYPE, "refresh_token": null});
-        let token = answer(StatusCode::OK, &ok, 1000).unwrap();
+        let token = answer(StatusCode::OK, &ok, 1000, false).unwrap();
         assert_eq!((token.secret(), token.expires_at()), ("abc", 1300));
         let no_expiry = json!({"access_token": "abc", "token_type": "bearer"});
         assert_eq!(
-            answer(StatusCode::OK, &no_expiry, 1000)
+            answer(StatusCode::OK, &no_expiry, 1000, false)
                 .unwrap()
                 .expires_at(),
             1000 + UNKNOWN_LIFETIME + EXPIRY_MARGIN
         );
+        // A DPoP-bound token only for an exchange that holds a DPoP key.
+        let bound = json!({"access_token": "abc", "token_type": "DPoP", "expires_in": 60});
+        assert!(
+            answer(StatusCode::OK, &bound, 0, true)
+                .unwrap()
+                .is_dpop_bound()
+        );
+        assert!(matches!(
+            answer(StatusCode::OK, &bound, 0, false),
+            Err(ExchangeError::InvalidResponse(_))
+        ));
         for bad in [
             json!({"token_type": "Bearer"}),
             json!({"access_token": "", "token_type": "Bearer"}),
@@ -886,7 +985,7 @@ mod tests {
         ] {
             assert!(
                 matches!(
-                    answer(StatusCode::OK, &bad, 0),
+                    answer(StatusCode::OK, &bad, 0, false),
                     Err(ExchangeError::InvalidResponse(_))
                 ),
                 "{bad}"
@@ -900,6 +999,7 @@ mod tests {
             StatusCode::BAD_REQUEST,
             &json!({"error": "invalid_target"}),
             0,
+            false,
         );
         assert!(
             matches!(refused, Err(ExchangeError::Refused { status: 400, ref error }) if &**error == "invalid_target")
@@ -908,6 +1008,7 @@ mod tests {
             StatusCode::FORBIDDEN,
             &json!({"error": "x\" y\\z\n".repeat(40)}),
             0,
+            false,
         );
         let Err(ExchangeError::Refused { error, .. }) = hostile else {
             panic!("{hostile:?}")
@@ -919,7 +1020,7 @@ mod tests {
             StatusCode::BAD_GATEWAY,
         ] {
             assert!(matches!(
-                answer(status, &json!({}), 0),
+                answer(status, &json!({}), 0, false),
                 Err(ExchangeError::Unavailable(_))
             ));
         }

@@ -227,6 +227,93 @@ impl ClientKey {
         })
     }
 
+    /// A private key as a JWK (RFC 7517), as key vaults and IdP consoles export it: `kty`
+    /// `EC` (`crv` P-256 → ES256, P-384 → ES384) or `OKP` (`crv` Ed25519 → EdDSA), with its
+    /// private `d`; its `kid`, if any, goes in the assertion's header. An RSA JWK is refused
+    /// with the fix: export the key as PEM ([`from_pem`](Self::from_pem)).
+    ///
+    /// # Errors
+    ///
+    /// If the JWK is not a private key of those types, its `alg` disagrees with its curve, or
+    /// its private and public parts do not belong together.
+    ///
+    /// ```
+    /// let err = axioms::exchange::ClientKey::from_jwk(r#"{"kty":"EC","crv":"P-256"}"#).unwrap_err();
+    /// assert_eq!(err.setting(), "ClientKey::from_jwk");
+    /// ```
+    pub fn from_jwk(jwk: &str) -> Result<Self, ConfigError> {
+        use aws_lc_rs::signature::{
+            ECDSA_P256_SHA256_FIXED_SIGNING, ECDSA_P384_SHA384_FIXED_SIGNING, EcdsaKeyPair,
+            Ed25519KeyPair,
+        };
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        use jsonwebtoken::{Algorithm as A, EncodingKey};
+        let invalid = |why: &str| {
+            ConfigError::new(
+                "ClientKey::from_jwk",
+                why,
+                "give a private JWK of kty EC (P-256, P-384) or OKP (Ed25519) with its `d`, or the key as PEM (ClientKey::from_pem)",
+            )
+        };
+        let jwk: serde_json::Value =
+            serde_json::from_str(jwk).map_err(|_| invalid("not a JSON object"))?;
+        let member = |name: &str| jwk.get(name).and_then(serde_json::Value::as_str);
+        let bytes = |name: &str| {
+            member(name)
+                .and_then(|v| URL_SAFE_NO_PAD.decode(v).ok())
+                .ok_or_else(|| invalid("a key member is missing or not base64url"))
+        };
+        let (alg, key) = match (member("kty"), member("crv")) {
+            (Some("EC"), Some(crv @ ("P-256" | "P-384"))) => {
+                let (alg, signing) = if crv == "P-256" {
+                    (A::ES256, &ECDSA_P256_SHA256_FIXED_SIGNING)
+                } else {
+                    (A::ES384, &ECDSA_P384_SHA384_FIXED_SIGNING)
+                };
+                let mut point = vec![4u8];
+                point.extend(bytes("x")?);
+                point.extend(bytes("y")?);
+                let pair =
+                    EcdsaKeyPair::from_private_key_and_public_key(signing, &bytes("d")?, &point)
+                        .map_err(|_| invalid("the private and public parts do not form a key"))?;
+                let pkcs8 = pair
+                    .to_pkcs8v1()
+                    .map_err(|_| invalid("the key cannot be encoded"))?;
+                (alg, EncodingKey::from_ec_der(pkcs8.as_ref()))
+            }
+            (Some("OKP"), Some("Ed25519")) => {
+                let pair = Ed25519KeyPair::from_seed_unchecked(&bytes("d")?)
+                    .map_err(|_| invalid("`d` is not an Ed25519 seed"))?;
+                if aws_lc_rs::signature::KeyPair::public_key(&pair).as_ref()
+                    != bytes("x")?.as_slice()
+                {
+                    return Err(invalid("the private and public parts do not form a key"));
+                }
+                let pkcs8 = pair
+                    .to_pkcs8v1()
+                    .map_err(|_| invalid("the key cannot be encoded"))?;
+                (A::EdDSA, EncodingKey::from_ed_der(pkcs8.as_ref()))
+            }
+            (Some("RSA"), _) => {
+                return Err(invalid(
+                    "RSA private JWKs are not read here: export the key as PEM and use ClientKey::from_pem",
+                ));
+            }
+            _ => return Err(invalid("not a private key of a supported type")),
+        };
+        if member("alg").is_some_and(|declared| format!("{alg:?}") != declared) {
+            return Err(invalid("the JWK's `alg` does not match its curve"));
+        }
+        let mut header = jsonwebtoken::Header::new(alg);
+        header.typ = Some("JWT".to_owned());
+        header.kid = member("kid").map(str::to_owned);
+        Ok(Self {
+            key,
+            header,
+            audience: None,
+        })
+    }
+
     /// The `kid` of the assertion's header (the key's id in the JWKS you registered).
     ///
     /// ```
@@ -292,5 +379,80 @@ impl ClientKey {
         });
         jsonwebtoken::encode(&self.header, &claims, &self.key)
             .map_err(|_| "the client assertion could not be signed")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_lc_rs::encoding::AsBigEndian;
+    use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    /// A fresh P-256 key as a private JWK, and its public x and y.
+    fn ec_jwk() -> (String, String, String) {
+        let rng = aws_lc_rs::rand::SystemRandom::new();
+        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
+        let pair =
+            EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref()).unwrap();
+        let point = pair.public_key().as_ref();
+        let (x, y) = (
+            URL_SAFE_NO_PAD.encode(&point[1..33]),
+            URL_SAFE_NO_PAD.encode(&point[33..]),
+        );
+        let d = pair.private_key().as_be_bytes().unwrap();
+        let d = URL_SAFE_NO_PAD.encode(d.as_ref());
+        let jwk =
+            serde_json::json!({"kty": "EC", "crv": "P-256", "x": x, "y": y, "d": d, "kid": "k1"});
+        (jwk.to_string(), x, y)
+    }
+
+    #[test]
+    fn a_private_jwk_signs_assertions_its_public_half_verifies() {
+        let (jwk, x, y) = ec_jwk();
+        let key = ClientKey::from_jwk(&jwk).unwrap();
+        assert_eq!(key.header.kid.as_deref(), Some("k1"));
+        let assertion = key
+            .assertion("orders", "https://idp.example.com/token", 1_000)
+            .unwrap();
+        let decoding = jsonwebtoken::DecodingKey::from_ec_components(&x, &y).unwrap();
+        let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
+        validation.validate_exp = false;
+        validation.set_audience(&["https://idp.example.com/token"]);
+        let claims = jsonwebtoken::decode::<serde_json::Value>(&assertion, &decoding, &validation)
+            .unwrap()
+            .claims;
+        assert_eq!(
+            (claims["iss"].as_str(), claims["sub"].as_str()),
+            (Some("orders"), Some("orders"))
+        );
+        assert_eq!(claims["exp"].as_i64(), Some(1_000 + ASSERTION_LIFETIME));
+    }
+
+    #[test]
+    fn a_jwk_that_is_not_a_usable_private_key_is_refused() {
+        let (jwk, _, _) = ec_jwk();
+        let mut value: serde_json::Value = serde_json::from_str(&jwk).unwrap();
+        let public_only = {
+            let mut v = value.clone();
+            v.as_object_mut().unwrap().remove("d");
+            v.to_string()
+        };
+        let (other, _, _) = ec_jwk();
+        let other: serde_json::Value = serde_json::from_str(&other).unwrap();
+        value["d"] = other["d"].clone(); // a private part of another key
+        let mismatched = value.to_string();
+        for bad in [
+            public_only,
+            mismatched,
+            r#"{"kty":"RSA","n":"AQAB","e":"AQAB","d":"AQAB"}"#.to_owned(),
+            r#"{"kty":"oct","k":"c2VjcmV0"}"#.to_owned(),
+            "not json".to_owned(),
+        ] {
+            assert!(ClientKey::from_jwk(&bad).is_err(), "{bad}");
+        }
+        let mut wrong_alg: serde_json::Value = serde_json::from_str(&ec_jwk().0).unwrap();
+        wrong_alg["alg"] = "ES384".into();
+        assert!(ClientKey::from_jwk(&wrong_alg.to_string()).is_err());
     }
 }

@@ -136,20 +136,25 @@ impl Fetcher {
         authorization: &http::HeaderValue,
         form: &[(&str, &str)],
     ) -> Result<Fetched, FetchError> {
+        let request = self
+            .form(url, form)
+            .header(http::header::AUTHORIZATION, authorization.clone());
+        self.json(request).await
+    }
+
+    /// A POST of `form` to `url` that accepts JSON.
+    fn form(&self, url: &Url, form: &[(&str, &str)]) -> reqwest::RequestBuilder {
         let body = url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(form)
             .finish();
-        let request = self
-            .client
+        self.client
             .post(url.clone())
             .header(http::header::ACCEPT, "application/json")
             .header(
                 http::header::CONTENT_TYPE,
                 "application/x-www-form-urlencoded",
             )
-            .header(http::header::AUTHORIZATION, authorization.clone())
-            .body(body);
-        self.json(request).await
+            .body(body)
     }
 
     /// POSTs a form to an OAuth endpoint whose error answers carry a JSON body too (RFC 6749
@@ -163,19 +168,7 @@ impl Fetcher {
         headers: http::HeaderMap,
         form: &[(&str, &str)],
     ) -> Result<(http::StatusCode, http::HeaderMap, Value), FetchError> {
-        let body = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(form)
-            .finish();
-        let request = self
-            .client
-            .post(url.clone())
-            .header(http::header::ACCEPT, "application/json")
-            .header(
-                http::header::CONTENT_TYPE,
-                "application/x-www-form-urlencoded",
-            )
-            .headers(headers)
-            .body(body);
+        let request = self.form(url, form).headers(headers);
         let mut response = request.send().await.map_err(classify)?;
         let status = response.status();
         let headers = response.headers().clone();

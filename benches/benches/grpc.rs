@@ -129,24 +129,23 @@ fn call(token: Option<&str>) -> Request<GetNoteRequest> {
     request
 }
 
+/// A test issuer, a verifier of its tokens with the keys loaded, and a `notes:read` token.
+async fn issuer_and_verifier() -> (TestIssuer, Axioms, String) {
+    let issuer = TestIssuer::start().await;
+    let config = Config::builder(issuer.issuer_config(AUDIENCE));
+    let axioms = Axioms::new(config.build().unwrap()).unwrap();
+    assert!(axioms.ready(std::time::Duration::from_secs(10)).await);
+    let token = issuer.token().audience(AUDIENCE).scope("notes:read").sign();
+    (issuer, axioms, token)
+}
+
 fn unary(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap();
-    let (issuer, axioms) = rt.block_on(async {
-        let issuer = TestIssuer::start().await;
-        let axioms = Axioms::new(
-            Config::builder(issuer.issuer_config(AUDIENCE))
-                .build()
-                .unwrap(),
-        )
-        .unwrap();
-        assert!(axioms.ready(std::time::Duration::from_secs(10)).await);
-        (issuer, axioms)
-    });
-    let token = issuer.token().audience(AUDIENCE).scope("notes:read").sign();
+    let (_issuer, axioms, token) = rt.block_on(issuer_and_verifier());
     let plain = rt.block_on(serve(None));
     let guarded = rt.block_on(serve(Some(axioms)));
     // Each client works before it is measured.
@@ -220,18 +219,7 @@ fn in_process(c: &mut Criterion) {
         .enable_all()
         .build()
         .unwrap();
-    let (issuer, axioms) = rt.block_on(async {
-        let issuer = TestIssuer::start().await;
-        let axioms = Axioms::new(
-            Config::builder(issuer.issuer_config(AUDIENCE))
-                .build()
-                .unwrap(),
-        )
-        .unwrap();
-        assert!(axioms.ready(std::time::Duration::from_secs(10)).await);
-        (issuer, axioms)
-    });
-    let token = issuer.token().audience(AUDIENCE).scope("notes:read").sign();
+    let (_issuer, axioms, token) = rt.block_on(issuer_and_verifier());
     let plain = NotesServer::new(Bench);
     let methods = GrpcMethods::new().method::<BenchReaders>("/notes.v1.Notes/GetNote");
     let guarded = GrpcLayer::new(axioms, methods).layer(NotesServer::new(Bench));

@@ -230,20 +230,7 @@ impl Drop for Process {
 /// contributor without Node.js can run the rest; with `CI` set it fails instead: CI always
 /// runs the interop tests.
 pub fn node_dir(dir: &str, packages: &[&str], test: &str) -> Option<PathBuf> {
-    let has_node = Command::new("node")
-        .arg("--version")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !has_node {
-        let message = format!(
-            "{test}: NOT RUN — Node.js 20+ with npm is needed (`node` is not on PATH); the \
-             interop tests against real third-party software did not run"
-        );
-        assert!(std::env::var_os("CI").is_none(), "{message} (CI is set)");
-        eprintln!("\n{}\n{message}\n{}\n", "!".repeat(80), "!".repeat(80));
+    if !runs("node", test, "Node.js 20+ with npm") {
         return None;
     }
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -277,20 +264,7 @@ pub fn node_dir(dir: &str, packages: &[&str], test: &str) -> Option<PathBuf> {
 /// installed once (every version pinned) — or `None`, said loudly, on a machine without
 /// Python 3; with `CI` set that fails instead, as [`node_dir`] does.
 pub fn python_venv(dir: &str, test: &str) -> Option<PathBuf> {
-    let has_python = Command::new("python3")
-        .arg("--version")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !has_python {
-        let message = format!(
-            "{test}: NOT RUN — Python 3.9+ is needed (`python3` is not on PATH); the interop \
-             tests against real third-party software did not run"
-        );
-        assert!(std::env::var_os("CI").is_none(), "{message} (CI is set)");
-        eprintln!("\n{}\n{message}\n{}\n", "!".repeat(80), "!".repeat(80));
+    if !runs("python3", test, "Python 3.9+") {
         return None;
     }
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -326,4 +300,25 @@ pub fn python_venv(dir: &str, test: &str) -> Option<PathBuf> {
         std::fs::write(&marker, &requirements).unwrap();
     }
     Some(python)
+}
+
+/// Whether `program --version` runs. If not, `test` says loudly that it did not run and
+/// passes — or fails with `CI` set: CI always runs the interop tests.
+fn runs(program: &str, test: &str, what: &str) -> bool {
+    let found = Command::new(program)
+        .arg("--version")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !found {
+        let message = format!(
+            "{test}: NOT RUN — {what} is needed (`{program}` is not on PATH); the interop tests \
+             against real third-party software did not run"
+        );
+        assert!(std::env::var_os("CI").is_none(), "{message} (CI is set)");
+        eprintln!("\n{}\n{message}\n{}\n", "!".repeat(80), "!".repeat(80));
+    }
+    found
 }

@@ -6,9 +6,8 @@ use axum::extract::{FromRef, FromRequestParts};
 use http::request::Parts;
 
 use crate::claims::{Claims, Credential};
-use crate::pipeline::{self, Admission, Demand};
+use crate::pipeline;
 use crate::rejection::{Reason, Rejection};
-use crate::safe::SafeMethods;
 use crate::verifier::Axioms;
 
 /// The request's verified access token, to exchange for a downstream API's token
@@ -106,14 +105,9 @@ where
     type Rejection = Rejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        // Exactly what `Claims` admits (the one pipeline, its verdict reused).
+        let claims = Claims::from_request_parts(parts, state).await?;
         let axioms = Axioms::from_ref(state);
-        let claims = match pipeline::admit(&axioms, parts, Demand::Token(SafeMethods::NONE)).await {
-            Ok(Admission::Authenticated(claims) | Admission::Pass(Some(claims))) => claims,
-            Ok(Admission::Pass(None)) => {
-                return Err(axioms.reject(axioms.error(Reason::MissingToken)));
-            }
-            Err(err) => return Err(axioms.reject(err)),
-        };
         // An API key is not a token of the issuer; a DPoP-bound token is bound to the
         // client's key, which this API does not hold, so the issuer would refuse it.
         let refuse = |reason| Err(axioms.reject(axioms.denial(reason, &claims)));

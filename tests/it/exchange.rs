@@ -873,3 +873,83 @@ async fn a_dpop_bound_token_reaches_a_downstream_that_requires_dpop() {
         .unwrap();
     assert_eq!(stolen.status(), 401);
 }
+
+#[tokio::test]
+async fn the_api_s_own_token_goes_with_each_exchange_as_the_actor_token() {
+    let issuer = TestIssuer::start().await;
+    let axioms = crate::common::verifier(issuer.config("orders"));
+    let forms = Arc::new(Mutex::new(Vec::<HashMap<String, String>>::new()));
+    let endpoint = {
+        let forms = Arc::clone(&forms);
+        serve(Router::new().route(
+            "/token",
+            post(move |Form(form): Form<HashMap<String, String>>| {
+                let forms = Arc::clone(&forms);
+                async move {
+                    let n = {
+                        let mut forms = forms.lock().unwrap();
+                        forms.push(form.clone());
+                        forms.len()
+                    };
+                    let token = match form["grant_type"].as_str() {
+                        "client_credentials" => "orders-own-token".to_owned(),
+                        _ => format!("exchanged-{n}"),
+                    };
+                    Json(json!({"access_token": token, "token_type": "Bearer", "expires_in": 600}))
+                }
+            }),
+        ))
+        .await
+    };
+    let exchange = TokenExchange::builder(&axioms, ClientAuth::secret_post("orders", "secret"))
+        .token_endpoint(&format!("{endpoint}/token"))
+        .actor_token()
+        .build()
+        .unwrap();
+    let held = SubjectHolder::default();
+    let app = Router::new().route("/hold", get(hold)).with_state(Holding {
+        axioms,
+        held: held.clone(),
+    });
+    let incoming = issuer.token().audience("orders").sign();
+    let r = crate::common::send(&app, crate::common::req("GET", "/hold").bearer(&incoming)).await;
+    assert_eq!(r.status, 200);
+    let subject = held.0.lock().unwrap().clone().unwrap();
+
+    for target in ["billing", "shipping"] {
+        let token = exchange
+            .token_for(&subject, &Downstream::audience(target))
+            .await
+            .unwrap();
+        assert!(token.secret().starts_with("exchanged-"));
+    }
+    // One client-credentials request for the API's own token, reused by both exchanges.
+    let forms = forms.lock().unwrap().clone();
+    let grants: Vec<&str> = forms.iter().map(|f| f["grant_type"].as_str()).collect();
+    assert_eq!(
+        grants,
+        [
+            "client_credentials",
+            "urn:ietf:params:oauth:grant-type:token-exchange",
+            "urn:ietf:params:oauth:grant-type:token-exchange"
+        ]
+    );
+    for exchange in &forms[1..] {
+        assert_eq!(exchange["actor_token"], "orders-own-token");
+        assert_eq!(
+            exchange["actor_token_type"],
+            "urn:ietf:params:oauth:token-type:access_token"
+        );
+        assert_eq!(exchange["subject_token"], incoming);
+    }
+    // The client credentials request carries no subject.
+    assert!(!forms[0].contains_key("subject_token"));
+    // Entra's on-behalf-of has no actor token: a configuration error, not a silent drop.
+    let issuer_axioms = crate::common::verifier(issuer.config("orders"));
+    let err = TokenExchange::builder(&issuer_axioms, ClientAuth::secret_post("app", "s"))
+        .entra_on_behalf_of()
+        .actor_token()
+        .build()
+        .unwrap_err();
+    assert_eq!(err.setting(), "TokenExchangeBuilder::actor_token");
+}

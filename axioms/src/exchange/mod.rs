@@ -118,6 +118,9 @@ enum Endpoint {
     },
 }
 
+/// The API's own access token, sent as `actor_token`, and when it stops being used.
+type ActorToken = (Arc<str>, i64);
+
 /// Obtains tokens for downstream APIs on the caller's behalf from one trusted issuer's token
 /// endpoint; cheap to clone (put it in your state). See the [module](self).
 ///
@@ -143,6 +146,9 @@ struct Inner {
     issuer: Box<str>,
     /// The API's DPoP key: tokens bound to it are asked for, and sent with proofs.
     dpop: Option<Arc<ProofKey>>,
+    /// Whether the API's own token goes with each exchange as `actor_token`, and that
+    /// token while it lasts (with when it stops being used).
+    actor: Option<std::sync::Mutex<Option<ActorToken>>>,
     cache: cache::Cache,
     clock: Arc<dyn Clock>,
     calls: AtomicU64,
@@ -179,6 +185,7 @@ pub struct TokenExchangeBuilder {
     entries: usize,
     bytes: usize,
     dpop: Option<ProofKey>,
+    actor_token: bool,
 }
 
 impl fmt::Debug for TokenExchangeBuilder {
@@ -213,6 +220,7 @@ impl TokenExchange {
             entries: DEFAULT_CACHE_ENTRIES,
             bytes: DEFAULT_CACHE_BYTES,
             dpop: None,
+            actor_token: false,
         }
     }
 
@@ -372,6 +380,50 @@ impl TokenExchange {
         if !target.scopes.is_empty() {
             form.push(("scope", target.scopes.join(" ")));
         }
+        if inner.actor.is_some() {
+            let actor = self.actor_token(&endpoint).await?;
+            form.push(("actor_token", actor.to_string()));
+            form.push(("actor_token_type", ACCESS_TOKEN_TYPE.to_owned()));
+        }
+        self.post(&endpoint, form).await
+    }
+
+    /// The API's own access token (client credentials at the same endpoint), reused until
+    /// 30 s before it expires.
+    async fn actor_token(&self, endpoint: &Url) -> Result<Arc<str>, ExchangeError> {
+        let inner = &*self.inner;
+        let Some(slot) = &inner.actor else {
+            return Err(ExchangeError::InvalidResponse(
+                "no actor token is configured",
+            ));
+        };
+        let now = inner.clock.now();
+        if let Some((token, until)) = &*slot
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            && now < *until
+        {
+            return Ok(Arc::clone(token));
+        }
+        let form = vec![("grant_type", "client_credentials".to_owned())];
+        let token = self.post(endpoint, form).await?;
+        let secret: Arc<str> = Arc::from(token.secret());
+        let until = token.expires_at - EXPIRY_MARGIN;
+        *slot
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Some((Arc::clone(&secret), until));
+        Ok(secret)
+    }
+
+    /// One request of `form` to the token endpoint, authenticated as the client, with a
+    /// DPoP proof if the exchange holds a key.
+    async fn post(
+        &self,
+        endpoint: &Url,
+        form: Vec<(&'static str, String)>,
+    ) -> Result<ExchangedToken, ExchangeError> {
+        let inner = &*self.inner;
         let entra = inner.grant == Grant::EntraOnBehalfOf;
         // At most twice: a DPoP server may first answer `use_dpop_nonce` (RFC 9449 §8).
         let mut nonce: Option<String> = None;
@@ -385,7 +437,7 @@ impl TokenExchange {
                 .map_err(ExchangeError::InvalidResponse)?;
             if let Some(key) = &inner.dpop {
                 let proof = key
-                    .proof("POST", &endpoint, None, nonce.as_deref(), now)
+                    .proof("POST", endpoint, None, nonce.as_deref(), now)
                     .map_err(ExchangeError::InvalidResponse)?;
                 let proof = HeaderValue::from_str(&proof).map_err(|_| {
                     ExchangeError::InvalidResponse("the DPoP proof is not a header value")
@@ -396,7 +448,7 @@ impl TokenExchange {
             inner.calls.fetch_add(1, Ordering::Relaxed);
             let (status, response_headers, body) = inner
                 .fetcher
-                .post_oauth_form(&endpoint, headers, &pairs)
+                .post_oauth_form(endpoint, headers, &pairs)
                 .await
                 .map_err(|err| {
                     tracing::warn!(target: "axioms::exchange", error = %err, "the token endpoint failed");
@@ -582,6 +634,22 @@ impl TokenExchangeBuilder {
         self
     }
 
+    /// Sends the API's own identity with each exchange as `actor_token` (RFC 8693 §2.1): an
+    /// access token the API obtains for itself by the client credentials grant at the same
+    /// token endpoint (reused until 30 s before it expires), `actor_token_type` access token.
+    /// For servers that name the actor from it (delegation, `act`) rather than from the
+    /// client's authentication. Not for Entra's on-behalf-of, which has no actor token.
+    ///
+    /// ```no_run
+    /// # fn f(b: axioms::exchange::TokenExchangeBuilder) {
+    /// let b = b.actor_token();
+    /// # let _ = b; }
+    /// ```
+    pub fn actor_token(mut self) -> Self {
+        self.actor_token = true;
+        self
+    }
+
     /// At most this many exchanged tokens cached ([`DEFAULT_CACHE_ENTRIES`]); 0 turns the
     /// cache off.
     ///
@@ -620,6 +688,13 @@ impl TokenExchangeBuilder {
     /// # let _ = exchange; Ok(()) }
     /// ```
     pub fn build(self) -> Result<TokenExchange, ConfigError> {
+        if self.actor_token && self.grant == Grant::EntraOnBehalfOf {
+            return Err(ConfigError::new(
+                "TokenExchangeBuilder::actor_token",
+                "Entra's on-behalf-of flow has no actor token",
+                "leave actor_token out with entra_on_behalf_of",
+            ));
+        }
         let config = self.axioms.config();
         let issuer = config.issuer(&self.issuer).ok_or_else(|| {
             ConfigError::new(
@@ -684,6 +759,7 @@ impl TokenExchangeBuilder {
                 grant: self.grant,
                 issuer: self.issuer.into_boxed_str(),
                 dpop: self.dpop.map(Arc::new),
+                actor: self.actor_token.then(|| std::sync::Mutex::new(None)),
                 cache: cache::Cache::new(self.entries, self.bytes),
                 clock: Arc::clone(&config.clock),
                 calls: AtomicU64::new(0),

@@ -600,6 +600,19 @@ async fn hold(State(held): State<SubjectHolder>, subject: SubjectToken) -> &'sta
     "held"
 }
 
+/// The `SubjectToken` an API verified by `axioms` takes from a request with `token`: what a
+/// handler would exchange, kept for use after the request.
+async fn subject_of(axioms: Axioms, token: &str) -> SubjectToken {
+    let held = SubjectHolder::default();
+    let app = Router::new().route("/hold", get(hold)).with_state(Holding {
+        axioms,
+        held: held.clone(),
+    });
+    let r = crate::common::send(&app, crate::common::req("GET", "/hold").bearer(token)).await;
+    assert_eq!(r.status, 200, "{r:?}");
+    held.0.lock().unwrap().clone().unwrap()
+}
+
 /// An RFC 8693 endpoint that answers every request with a token valid for an hour.
 async fn hour_long_tokens(count: Arc<AtomicUsize>) -> String {
     let app = Router::new().route(
@@ -636,16 +649,9 @@ async fn an_exchanged_token_never_outlives_its_subject_token() {
         .token_endpoint(&format!("{endpoint}/token"))
         .build()
         .unwrap();
-    let held = SubjectHolder::default();
-    let app = Router::new().route("/hold", get(hold)).with_state(Holding {
-        axioms,
-        held: held.clone(),
-    });
     // The caller's token expires in 100 s; the exchanged one would last an hour.
     let incoming = issuer.token().audience("api").expires_in(100).sign();
-    let r = crate::common::send(&app, crate::common::req("GET", "/hold").bearer(&incoming)).await;
-    assert_eq!(r.status, 200);
-    let subject = held.0.lock().unwrap().clone().unwrap();
+    let subject = subject_of(axioms, &incoming).await;
     let billing = Downstream::audience("billing");
 
     let first = exchange.token_for(&subject, &billing).await.unwrap();
@@ -831,15 +837,8 @@ async fn a_dpop_bound_token_reaches_a_downstream_that_requires_dpop() {
         .dpop(proof_key)
         .build()
         .unwrap();
-    let held = SubjectHolder::default();
-    let app = Router::new().route("/hold", get(hold)).with_state(Holding {
-        axioms: orders_axioms,
-        held: held.clone(),
-    });
     let incoming = issuer.token().audience("orders").subject("alice").sign();
-    let r = crate::common::send(&app, crate::common::req("GET", "/hold").bearer(&incoming)).await;
-    assert_eq!(r.status, 200);
-    let subject = held.0.lock().unwrap().clone().unwrap();
+    let subject = subject_of(orders_axioms, &incoming).await;
 
     let target = Downstream::resource(&downstream);
     let http = reqwest::Client::new();
@@ -906,15 +905,8 @@ async fn the_api_s_own_token_goes_with_each_exchange_as_the_actor_token() {
         .actor_token()
         .build()
         .unwrap();
-    let held = SubjectHolder::default();
-    let app = Router::new().route("/hold", get(hold)).with_state(Holding {
-        axioms,
-        held: held.clone(),
-    });
     let incoming = issuer.token().audience("orders").sign();
-    let r = crate::common::send(&app, crate::common::req("GET", "/hold").bearer(&incoming)).await;
-    assert_eq!(r.status, 200);
-    let subject = held.0.lock().unwrap().clone().unwrap();
+    let subject = subject_of(axioms, &incoming).await;
 
     for target in ["billing", "shipping"] {
         let token = exchange

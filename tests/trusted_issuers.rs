@@ -21,7 +21,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axioms::mcp::{McpLayer, ToolPolicies};
+use axioms::mcp::{McpLayer, McpPolicies};
 use axioms::policy::{Owned, PolicyLayer};
 use axioms::testing::TestIssuer;
 use axioms::{
@@ -325,10 +325,10 @@ async fn a_partner_token_reaches_a_handler_only_through_a_policy_that_admits_it(
 #[tokio::test]
 async fn a_partner_admin_cannot_call_our_admin_tools() {
     let (staff, partner, axioms) = two().await;
-    let tools = ToolPolicies::new().tool::<Admins>("purge");
+    let tools = McpPolicies::new().tool::<Admins>("purge");
     let mcp: Router = Router::new()
-        .route("/mcp", post(|| async { "the tool ran" }))
-        .layer(McpLayer::new(axioms.clone(), tools.clone()));
+        .route("/mcp", post(tool_or_list))
+        .layer(McpLayer::new(axioms.clone(), tools).unwrap());
     let call = r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"purge","arguments":{}}}"#;
     let partner_admin = partner
         .token()
@@ -345,10 +345,29 @@ async fn a_partner_admin_cannot_call_our_admin_tools() {
     assert_ne!(r.body, "the tool ran");
     let r = send(&mcp, req("POST", "/mcp").bearer(&our_admin).json(call)).await;
     assert_eq!((r.status.as_u16(), r.body.as_str()), (200, "the tool ran"));
-    // `ToolPolicies::allows` (a `list_tools` that hides what a caller cannot use) agrees.
-    let partner_claims = axioms.verify(&partner_admin).await.unwrap();
-    assert!(!tools.allows(&partner_claims, "purge"));
-    assert!(tools.allows(&axioms.verify(&our_admin).await.unwrap(), "purge"));
+    // The filtered `tools/list` agrees: the partner's admin is not shown `purge` (no
+    // policy of this endpoint extends to the partner: not even the list is answered).
+    let list = r#"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#;
+    let r = send(&mcp, req("POST", "/mcp").bearer(&partner_admin).json(list)).await;
+    assert_not_trusted(&r, "a partner admin listing tools");
+    assert!(!r.body.contains("purge"), "{r:?}");
+    let r = send(&mcp, req("POST", "/mcp").bearer(&our_admin).json(list)).await;
+    assert_eq!(
+        r.json()["result"]["tools"],
+        json!([{"name": "purge"}]),
+        "{r:?}"
+    );
+}
+
+/// A stand-in MCP server: a `tools/list` lists `purge`; anything else runs the tool.
+async fn tool_or_list(body: String) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if body.contains("tools/list") {
+        axum::Json(json!({"jsonrpc": "2.0", "id": 2, "result": {"tools": [{"name": "purge"}]}}))
+            .into_response()
+    } else {
+        "the tool ran".into_response()
+    }
 }
 
 /// Where a policy names the partner, or the operator extends a policy to it, its tokens

@@ -8,6 +8,7 @@
 //! release builds. Set `AXIOMS_MACROS_DEBUG=1` while compiling to print every expansion.
 
 mod errors;
+mod mcp;
 mod paths;
 mod protected;
 
@@ -238,4 +239,13 @@ pub fn protected(attr: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn policy(input: TokenStream) -> TokenStream {
     protected::policy(input.into()).into()
+}
+
+/// The policies of an rmcp server's `#[tool]` and `#[prompt]` methods, each written on the
+/// method as `#[protected(…)]` with the grammar of handlers, collected into a function that
+/// returns them as `axioms::mcp::McpPolicies`. Re-exported as `axioms::mcp::policies`, whose
+/// documentation has the example.
+#[proc_macro_attribute]
+pub fn mcp_policies(attr: TokenStream, item: TokenStream) -> TokenStream {
+    mcp::policies(attr.into(), item.into()).into()
 }

@@ -17,6 +17,7 @@ macro_rules! paths {
 
 paths! {
     policy: [::axioms::__private::Policy]
+    mcp_policies: [::axioms::mcp::McpPolicies]
     layer_policy: [::axioms::__private::LayerPolicy]
     guard: [::axioms::__private::Guard]
     rule: [::axioms::__private::Rule]

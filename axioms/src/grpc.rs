@@ -329,11 +329,13 @@ pub type GrpcService<S> = Gate<S, GrpcLayer>;
 impl Sealed for GrpcLayer {}
 
 impl<B: Send + 'static> Decision<B> for GrpcLayer {
-    async fn decide(&self, parts: &mut Parts, body: B) -> Result<B, Response> {
+    type Then = ();
+
+    async fn decide(&self, parts: &mut Parts, body: B) -> Result<(B, ()), Response> {
         let GrpcConfig { axioms, methods } = &*self.inner;
         let access = methods.access(parts.uri.path());
         let policy = match access {
-            Some(Access::Open) => return Ok(body),
+            Some(Access::Open) => return Ok((body, ())),
             Some(Access::Policy(policy)) => policy,
             // Authenticate first, so that an anonymous caller learns nothing of which
             // methods exist; then refuse.
@@ -356,7 +358,7 @@ impl<B: Send + 'static> Decision<B> for GrpcLayer {
             return Err(answer(&err));
         }
         parts.extensions.insert(GrpcPrincipal(claims));
-        Ok(body)
+        Ok((body, ()))
     }
 }
 

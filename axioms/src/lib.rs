@@ -78,7 +78,7 @@
 //! * `utoipa`: [`openapi::SecurityDoc`], the OpenAPI security section written from the
 //!   policies.
 //! * `mcp`: [`mcp::McpLayer`], an MCP endpoint as a protected resource with a policy per
-//!   tool.
+//!   operation (tools, tool arguments, resource templates, prompts) and lists filtered.
 //! * `redis`: [`dpop::RedisReplayStore`], the DPoP replay store shared by several
 //!   instances.
 //! * `exchange`: `exchange::TokenExchange`, tokens for downstream APIs on the caller's

@@ -109,6 +109,15 @@ impl ResourceMetadata {
     }
 
     /// Adds scopes to `scopes_supported` (those your policies name are there already).
+    /// `offline_access` is left out: it asks the authorization server for a refresh token and
+    /// is no scope of a resource (the MCP specification, 2026-07-28, says a server should not
+    /// list it).
+    ///
+    /// ```no_run
+    /// # fn f(axioms: axioms::Axioms) -> Result<(), axioms::ConfigError> {
+    /// let metadata = axioms::ResourceMetadata::of(&axioms)?.scopes(["reports:export"]);
+    /// # Ok(()) }
+    /// ```
     pub fn scopes<I, S>(mut self, scopes: I) -> Self
     where
         I: IntoIterator<Item = S>,
@@ -121,6 +130,9 @@ impl ResourceMetadata {
         if let Value::Array(list) = list {
             for scope in scopes {
                 let scope = Value::String(scope.into());
+                if scope == "offline_access" {
+                    continue;
+                }
                 if !list.contains(&scope) {
                     list.push(scope);
                 }

@@ -412,7 +412,7 @@ axioms::policy!(NotesWrite: scopes = "notes:write");
 /// axioms, both in front of the same trivial MCP stand-in (it answers 200 after reading the
 /// body, as an MCP server does).
 fn mcp(c: &mut Criterion) {
-    use axioms::mcp::{McpLayer, ToolPolicies};
+    use axioms::mcp::{McpLayer, McpPolicies};
     let rt = runtime();
     let issuer = rt.block_on(TestIssuer::start());
     let axioms = axioms_for(&rt, &issuer, true);
@@ -432,10 +432,10 @@ fn mcp(c: &mut Criterion) {
         )
     };
     let bare = endpoint();
-    let protected = endpoint().layer(McpLayer::new(
-        axioms,
-        ToolPolicies::new().tool::<NotesWrite>("delete_note"),
-    ));
+    let protected = endpoint().layer(
+        McpLayer::new(axioms, McpPolicies::new().tool::<NotesWrite>("delete_note"))
+            .expect("valid MCP policies"),
+    );
     let call = |token: &str| {
         http::Request::post("/mcp")
             .header("authorization", format!("Bearer {token}"))
@@ -457,6 +457,136 @@ fn mcp(c: &mut Criterion) {
         });
     }
     group.finish();
+    mcp_2026(c, &rt, &issuer);
+}
+
+/// A note of the MCP benchmarks, owned by the benchmark's subject.
+struct BenchNote {
+    owner: String,
+}
+
+async fn bench_note(vars: axioms::mcp::TemplateVars) -> Option<BenchNote> {
+    let id: u32 = vars.parse("id")?;
+    (id == 7).then(|| BenchNote {
+        owner: "bench-user".to_owned(),
+    })
+}
+
+axioms::policy!(OwnBenchNote: scopes = "notes:read", owner(fetch = bench_note, field = "owner"), state = ());
+axioms::policy!(NotesRead: scopes = "notes:read");
+axioms::policy!(NotesAdmin: scopes = "notes:admin");
+
+/// MCP 2026-07-28 requests (per-request `_meta`, `Mcp-Method`/`Mcp-Name` headers): a
+/// `resources/read` of `notes://7` under a template policy with ownership (the template
+/// matched, the variable decoded, the note fetched and its owner compared), and a
+/// `tools/list` whose answer of 20 tools the layer filters to the 10 the token allows (the
+/// answer parsed, filtered and written again). Each against the same request to the same
+/// stand-in without axioms.
+fn mcp_2026(c: &mut Criterion, rt: &Runtime, issuer: &TestIssuer) {
+    use axioms::mcp::{McpLayer, McpPolicies};
+    let axioms = axioms_for(rt, issuer, true);
+    let token = issuer
+        .token()
+        .audience(AUD)
+        .subject("bench-user")
+        .scope("notes:read")
+        .sign();
+    let tools: Vec<Value> = (0..20)
+        .map(|i| json!({"name": format!("tool{i}")}))
+        .collect();
+    let list = json!({"jsonrpc": "2.0", "id": 1, "result": {"tools": tools}}).to_string();
+    let endpoint = move || {
+        let list = list.clone();
+        Router::new().route(
+            "/mcp",
+            axum::routing::post(move |body: axum::body::Bytes| {
+                let list = list.clone();
+                async move {
+                    let answer = if body.windows(10).any(|w| w == b"tools/list") {
+                        list
+                    } else {
+                        r#"{"jsonrpc":"2.0","id":1,"result":{"contents":[]}}"#.to_owned()
+                    };
+                    ([("content-type", "application/json")], answer)
+                }
+            }),
+        )
+    };
+    let mut policies = McpPolicies::new().resource::<OwnBenchNote>("notes://{id}");
+    for i in 0..20 {
+        let name = format!("tool{i}");
+        policies = if i % 2 == 0 {
+            policies.tool::<NotesRead>(&name)
+        } else {
+            policies.tool::<NotesAdmin>(&name)
+        };
+    }
+    let bare = endpoint();
+    let protected = endpoint().layer(McpLayer::new(axioms, policies).expect("valid MCP policies"));
+    let request = |method: &'static str, name: Option<&'static str>, params: &'static str| {
+        let token = token.clone();
+        move || {
+            let body = format!(
+                r#"{{"jsonrpc":"2.0","id":1,"method":"{method}","params":{{{params}"_meta":{{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}}}}}"#
+            );
+            let mut request = http::Request::post("/mcp")
+                .header("authorization", format!("Bearer {token}"))
+                .header("content-type", "application/json")
+                .header("mcp-protocol-version", "2026-07-28")
+                .header("mcp-method", method);
+            if let Some(name) = name {
+                request = request.header("mcp-name", name);
+            }
+            request.body(axum::body::Body::from(body)).unwrap()
+        }
+    };
+    let read = request("resources/read", Some("notes://7"), r#""uri":"notes://7","#);
+    let list_tools = request("tools/list", None, "");
+    // Both answer; the protected list holds the 10 tools the token allows.
+    let listed = |router: &Router| {
+        let response = rt.block_on(router.clone().oneshot(list_tools())).unwrap();
+        assert_eq!(response.status(), 200);
+        let bytes = rt
+            .block_on(axum::body::to_bytes(response.into_body(), usize::MAX))
+            .unwrap();
+        let value: Value = serde_json::from_slice(&bytes).unwrap();
+        value["result"]["tools"].as_array().unwrap().len()
+    };
+    assert_eq!((listed(&bare), listed(&protected)), (20, 10));
+    for router in [&bare, &protected] {
+        let response = rt.block_on(router.clone().oneshot(read())).unwrap();
+        assert_eq!(response.status(), 200);
+    }
+    let read_answer = |router: &Router| {
+        let response = rt.block_on(router.clone().oneshot(read())).unwrap();
+        rt.block_on(axum::body::to_bytes(response.into_body(), usize::MAX))
+            .unwrap()
+    };
+    assert!(
+        !read_answer(&protected)
+            .windows(9)
+            .any(|w| w == b"not found")
+    );
+    for (group, request) in [
+        (
+            "mcp_resources_read",
+            &read as &dyn Fn() -> http::Request<axum::body::Body>,
+        ),
+        ("mcp_tools_list", &list_tools),
+    ] {
+        let mut group = c.benchmark_group(group);
+        for (name, router) in [("without_axioms", &bare), ("mcp_layer", &protected)] {
+            group.bench_function(name, |b| {
+                b.iter(|| {
+                    rt.block_on(async {
+                        let response = router.clone().oneshot(request()).await.unwrap();
+                        axum::body::to_bytes(response.into_body(), usize::MAX).await
+                    })
+                })
+            });
+        }
+        group.finish();
+    }
 }
 
 /// A DPoP request against what it must cost at least: the same request with a bearer token

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use axioms::mcp::{McpLayer, ToolPolicies};
+use axioms::mcp::{McpLayer, McpPolicies};
 use axioms::testing::TestIssuer;
 use axioms::{Algorithm, ManualClock, protected};
 use axum::Router;
@@ -100,7 +100,7 @@ async fn fresh_handler() -> &'static str {
 }
 
 /// A `max_age` policy on the verifier's clock (here a `ManualClock`), whichever entry point
-/// enforces it: a handler, an MCP tool call, and `ToolPolicies::allows` decide alike.
+/// enforces it: a handler, an MCP tool call, and the MCP `tools/list` filter decide alike.
 #[tokio::test]
 async fn max_age_decides_on_the_verifier_s_clock_for_handlers_and_mcp_tools() {
     const LOGIN: i64 = 1_700_000_000;
@@ -108,11 +108,23 @@ async fn max_age_decides_on_the_verifier_s_clock_for_handlers_and_mcp_tools() {
     let issuer = TestIssuer::start_with_clock(&[Algorithm::ES256], Arc::new(clock.clone())).await;
     let config = issuer.config("api").clock(clock.clone()).token_cache(0);
     let axioms = verifier(config);
-    let layer = McpLayer::new(axioms.clone(), ToolPolicies::new().tool::<Fresh>("purge"));
-    let tools = layer.tools().clone();
+    let layer = McpLayer::new(axioms.clone(), McpPolicies::new().tool::<Fresh>("purge")).unwrap();
     let mcp: Router = Router::new()
-        .route("/mcp", post(|| async { "the tool ran" }))
+        .route(
+            "/mcp",
+            post(|body: String| async move {
+                use axum::response::IntoResponse;
+                if body.contains("tools/list") {
+                    axum::Json(json!({"jsonrpc": "2.0", "id": 2, "result": {"tools": [{"name": "purge"}]}}))
+                        .into_response()
+                } else {
+                    "the tool ran".into_response()
+                }
+            }),
+        )
         .layer(layer);
+    let list = r#"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#;
+    let listed = |r: &common::Resp| r.json()["result"]["tools"].as_array().unwrap().len();
     let app = Router::new()
         .route("/fresh", get(fresh_handler))
         .with_state(axioms.clone());
@@ -128,8 +140,8 @@ async fn max_age_decides_on_the_verifier_s_clock_for_handlers_and_mcp_tools() {
     assert_eq!(r.status, 200, "{r:?}");
     let r = send(&mcp, req("POST", "/mcp").bearer(&token).json(call)).await;
     assert_eq!((r.status.as_u16(), r.body.as_str()), (200, "the tool ran"));
-    let claims = axioms.verify(&token).await.unwrap();
-    assert!(tools.allows(&claims, "purge"));
+    let r = send(&mcp, req("POST", "/mcp").bearer(&token).json(list)).await;
+    assert_eq!(listed(&r), 1, "{r:?}");
     // 90 s after: both refuse, as step-up.
     clock.advance(60);
     let r = send(&app, req("GET", "/fresh").bearer(&token)).await;
@@ -144,5 +156,6 @@ async fn max_age_decides_on_the_verifier_s_clock_for_handlers_and_mcp_tools() {
         Some("insufficient_user_authentication"),
         "{r:?}"
     );
-    assert!(!tools.allows(&claims, "purge"));
+    let r = send(&mcp, req("POST", "/mcp").bearer(&token).json(list)).await;
+    assert_eq!(listed(&r), 0, "{r:?}");
 }

@@ -301,6 +301,19 @@ impl<'a> Rules<'a, '_> {
                 }
             }
         }
+        if kind == ClaimKind::Scopes {
+            let lits: &[syn::LitStr] = match values {
+                Values::One(lit) => std::slice::from_ref(lit),
+                Values::List(_, list) => &list.items,
+                Values::None(_) => &[],
+            };
+            for lit in lits.iter().filter(|lit| lit.value() == "offline_access") {
+                self.cx.error_at(
+                    lit.span(),
+                    "`offline_access` asks the authorization server for a refresh token; it grants nothing at a resource, and a client may not get it (OpenID Connect Core §11, MCP 2026-07-28): require the scopes of the resource itself",
+                );
+            }
+        }
         let (combinator, list) = match values {
             Values::One(lit) => return Rule::Claims(kind, Mode::Any, vec![value(lit, self.cx)]),
             Values::List(combinator, list) => (*combinator, list),

@@ -24,13 +24,25 @@ use super::ResponseFuture;
 /// decides::<axioms::AxiomsLayer>();
 /// ```
 pub trait Decision<B>: sealed::Sealed + Clone + Send + Sync + 'static {
+    /// What the decision keeps for the inner service's answer (`()` for most).
+    #[doc(hidden)]
+    type Then: Send + 'static;
+
     /// The decision on a request: `Ok` with the body to pass on, or the response to send.
     #[doc(hidden)]
     fn decide(
         &self,
         parts: &mut Parts,
         body: B,
-    ) -> impl Future<Output = Result<B, Response>> + Send;
+    ) -> impl Future<Output = Result<(B, Self::Then), Response>> + Send;
+
+    /// The inner service's answer, as the caller receives it (by default unchanged; the MCP
+    /// layer filters lists).
+    #[doc(hidden)]
+    fn then(&self, then: Self::Then, response: Response) -> impl Future<Output = Response> + Send {
+        let _ = then;
+        async move { response }
+    }
 }
 
 pub(crate) mod sealed {
@@ -100,9 +112,9 @@ where
         ResponseFuture::new(async move {
             let (mut parts, body) = request.into_parts();
             match decision.decide(&mut parts, body).await {
-                Ok(body) => {
+                Ok((body, then)) => {
                     let response = inner.call(Request::from_parts(parts, body)).await?;
-                    Ok(response.map(Body::new))
+                    Ok(decision.then(then, response.map(Body::new)).await)
                 }
                 Err(response) => Ok(response),
             }

@@ -99,9 +99,11 @@ impl<S> Layer<S> for AxiomsLayer {
 impl Sealed for AxiomsLayer {}
 
 impl<B: Send + 'static> Decision<B> for AxiomsLayer {
-    async fn decide(&self, parts: &mut Parts, body: B) -> Result<B, Response> {
+    type Then = ();
+
+    async fn decide(&self, parts: &mut Parts, body: B) -> Result<(B, ()), Response> {
         match pipeline::admit(&self.axioms, parts, self.demand).await {
-            Ok(_) => Ok(body),
+            Ok(_) => Ok((body, ())),
             Err(err) => Err(self.axioms.reject(err).into_response()),
         }
     }

@@ -89,8 +89,10 @@ pub type PolicyService<S, P> = Gate<S, PolicyLayer<P>>;
 impl<P> Sealed for PolicyLayer<P> {}
 
 impl<P: LayerPolicy, B: Send + 'static> Decision<B> for PolicyLayer<P> {
-    async fn decide(&self, parts: &mut Parts, body: B) -> Result<B, Response> {
+    type Then = ();
+
+    async fn decide(&self, parts: &mut Parts, body: B) -> Result<(B, ()), Response> {
         guard::enforce::<(), P>(&self.axioms, parts, &()).await?;
-        Ok(body)
+        Ok((body, ()))
     }
 }

@@ -26,8 +26,6 @@ pub use crate::safe::{SafeMethods, UnsafeMethod};
 pub(crate) use guard::Named;
 #[cfg(feature = "tonic")]
 pub(crate) use guard::admit_named;
-#[cfg(feature = "mcp")]
-pub(crate) use guard::context;
 pub use layer::{PolicyLayer, PolicyService};
 pub use owner::{Fetch, FetchOutput, Owned};
 #[cfg(feature = "utoipa")]
@@ -68,7 +66,7 @@ pub enum Mismatch {
 #[diagnostic::on_unimplemented(
     message = "the policy `{Self}` cannot be enforced by a layer",
     label = "not a named policy without `owner(…)`",
-    note = "`PolicyLayer`, `ToolPolicies` (MCP) and `GrpcMethods` take a policy defined with `axioms::policy!` that has no `owner(…)` clause: a layer decides before the handler has its object. Put an ownership policy on the handler with `#[protected(policy = …)]`; in a gRPC method, check `Claims::owns`"
+    note = "`PolicyLayer`, `McpPolicies` (tools, prompts, methods; only `McpPolicies::resource` takes ownership) and `GrpcMethods` take a policy defined with `axioms::policy!` that has no `owner(…)` clause: a layer decides before the handler has its object. Put an ownership policy on the handler with `#[protected(policy = …)]`; in a gRPC method, check `Claims::owns`"
 )]
 pub trait LayerPolicy: Policy<()> {}
 

@@ -10,7 +10,8 @@ use quote::{ToTokens, quote};
 
 use crate::protected;
 
-/// Expands every `#[protected]` function and `policy!` invocation of a file, as rustc would.
+/// Expands every `#[protected]` function, `policy!` invocation and `#[axioms::mcp::policies]`
+/// impl of a file, as rustc would.
 fn expand_file(source: &str) -> String {
     let file = syn::parse_file(source).expect("snapshot input parses");
     let mut out = TokenStream::new();
@@ -31,6 +32,25 @@ fn expand_file(source: &str) -> String {
                         out.extend(protected::protected(args, function.into_token_stream()));
                     }
                     None => out.extend(function.into_token_stream()),
+                }
+            }
+            syn::Item::Impl(mut block) => {
+                let mcp = block.attrs.iter().position(|attr| {
+                    attr.path()
+                        .segments
+                        .last()
+                        .is_some_and(|s| s.ident == "policies")
+                });
+                match mcp {
+                    Some(i) => {
+                        let attr = block.attrs.remove(i);
+                        let args = match attr.meta {
+                            syn::Meta::List(list) => list.tokens,
+                            _ => TokenStream::new(),
+                        };
+                        out.extend(crate::mcp::policies(args, block.into_token_stream()));
+                    }
+                    None => out.extend(block.into_token_stream()),
                 }
             }
             syn::Item::Macro(mac) if mac.mac.path.is_ident("policy") => {

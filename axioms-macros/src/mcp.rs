@@ -140,13 +140,24 @@ pub(crate) fn policies(attr: TokenStream, item: TokenStream) -> TokenStream {
             let ty = match &parsed.named {
                 Some(path) => quote!(#path),
                 None => {
-                    let ty = format_ident!(
-                        "__axioms_mcp_{}_{}_{}",
-                        owner,
-                        method.sig.ident,
-                        index,
-                        span = parsed.span
-                    );
+                    // Named after the method (what an operator extends to a partner
+                    // issuer); a policy that an argument adds, after the argument too.
+                    let ty = match &parsed.argument {
+                        None => format_ident!(
+                            "__axioms_mcp_{}__{}",
+                            owner,
+                            method.sig.ident,
+                            span = parsed.span
+                        ),
+                        Some((argument, _)) => format_ident!(
+                            "__axioms_mcp_{}__{}_{}_{}",
+                            owner,
+                            method.sig.ident,
+                            argument,
+                            index,
+                            span = parsed.span
+                        ),
+                    };
                     let clauses = &parsed.clauses;
                     definitions.push(crate::protected::policy(quote_spanned! {parsed.span=>
                         #[doc(hidden)]
@@ -425,7 +436,12 @@ mod tests {
         .to_string();
         assert!(out.contains("pub fn prompt_policies ()"), "{out}");
         assert!(
-            out.contains(". prompt :: < __axioms_mcp_S_summary_0 > (\"summarize\")"),
+            out.contains(". prompt :: < __axioms_mcp_S__summary > (\"summarize\")"),
+            "{out}"
+        );
+        // The policy's name, as an operator extends it to a partner issuer: the method's.
+        assert!(
+            out.contains("const NAME : & 'static str = \"summary\""),
             "{out}"
         );
         assert!(

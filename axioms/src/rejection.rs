@@ -402,9 +402,9 @@ reasons! {
         /// The caller does not own the object.
         NotOwner => InsufficientScope, "not_owner", "caller does not own the object";
         /// The caller does not own the object, and the policy hides its existence
-        /// (`mismatch = 404`).
+        /// (`mismatch = 404`; an MCP resource is answered "Resource not found").
         NotOwnerHidden => NotFound, "not_owner_hidden",
-            "caller does not own the object (answered 404: mismatch = 404)";
+            "caller does not own the object (its existence hidden: 404, or MCP \"Resource not found\")";
         /// A policy denied the request.
         PolicyDenied => InsufficientScope, "policy_denied", "policy denied the request";
         /// The user's authentication does not meet the policy's `acr` or `max_age` (step-up).

@@ -177,10 +177,19 @@ fn register(name: &Ident, state: &TokenStream) -> TokenStream {
 }
 
 /// The policy's name at run time: the handler's (`#[protected]`) or the named policy's.
+/// The policy's name at run time (what `AXIOMS_<ISSUER>_TRUSTED_FOR` lists): a handler's
+/// or an MCP tool's or prompt's method name, or the named policy's.
 fn runtime_name(name: &Ident) -> String {
     let label = name.to_string();
-    match label.strip_prefix("__axioms_policy_") {
-        Some(handler) => handler.to_owned(),
+    if let Some(handler) = label.strip_prefix("__axioms_policy_") {
+        return handler.to_owned();
+    }
+    // `__axioms_mcp_<Type>__<method>`: the type keeps the servers of one module apart.
+    match label
+        .strip_prefix("__axioms_mcp_")
+        .and_then(|rest| rest.split_once("__"))
+    {
+        Some((_, method)) => method.to_owned(),
         None => label,
     }
 }

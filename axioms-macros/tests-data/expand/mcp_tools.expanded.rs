@@ -15,25 +15,25 @@ impl Notes {
 }
 #[doc(hidden)]
 #[allow(non_camel_case_types)]
-struct __axioms_mcp_Notes_whoami_0;
+struct __axioms_mcp_Notes__whoami;
 #[automatically_derived]
-impl<__S> ::axioms::__private::Policy<__S> for __axioms_mcp_Notes_whoami_0 {
-    const NAME: &'static str = "__axioms_mcp_Notes_whoami_0";
+impl<__S> ::axioms::__private::Policy<__S> for __axioms_mcp_Notes__whoami {
+    const NAME: &'static str = "whoami";
     const RULE: ::axioms::__private::Rule = ::axioms::__private::Rule::Authenticated;
 }
 ::axioms::__private::inventory::submit! {
-    ::axioms::__private::Registered::named("__axioms_mcp_Notes_whoami_0", & <
-    __axioms_mcp_Notes_whoami_0 as ::axioms::__private::Policy < () >> ::RULE, <
-    __axioms_mcp_Notes_whoami_0 as ::axioms::__private::Policy < () >> ::SAFE_METHODS)
+    ::axioms::__private::Registered::named("whoami", & < __axioms_mcp_Notes__whoami as
+    ::axioms::__private::Policy < () >> ::RULE, < __axioms_mcp_Notes__whoami as
+    ::axioms::__private::Policy < () >> ::SAFE_METHODS)
 }
 #[automatically_derived]
-impl ::axioms::__private::LayerPolicy for __axioms_mcp_Notes_whoami_0 {}
+impl ::axioms::__private::LayerPolicy for __axioms_mcp_Notes__whoami {}
 #[doc(hidden)]
 #[allow(non_camel_case_types)]
-struct __axioms_mcp_Notes_read_or_write_0;
+struct __axioms_mcp_Notes__read_or_write;
 #[automatically_derived]
-impl<__S> ::axioms::__private::Policy<__S> for __axioms_mcp_Notes_read_or_write_0 {
-    const NAME: &'static str = "__axioms_mcp_Notes_read_or_write_0";
+impl<__S> ::axioms::__private::Policy<__S> for __axioms_mcp_Notes__read_or_write {
+    const NAME: &'static str = "read_or_write";
     const RULE: ::axioms::__private::Rule = ::axioms::__private::Rule::AllOf(
         &[
             ::axioms::__private::Rule::Scopes(
@@ -44,19 +44,19 @@ impl<__S> ::axioms::__private::Policy<__S> for __axioms_mcp_Notes_read_or_write_
     );
 }
 ::axioms::__private::inventory::submit! {
-    ::axioms::__private::Registered::named("__axioms_mcp_Notes_read_or_write_0", & <
-    __axioms_mcp_Notes_read_or_write_0 as ::axioms::__private::Policy < () >> ::RULE, <
-    __axioms_mcp_Notes_read_or_write_0 as ::axioms::__private::Policy < () >>
+    ::axioms::__private::Registered::named("read_or_write", & <
+    __axioms_mcp_Notes__read_or_write as ::axioms::__private::Policy < () >> ::RULE, <
+    __axioms_mcp_Notes__read_or_write as ::axioms::__private::Policy < () >>
     ::SAFE_METHODS)
 }
 #[automatically_derived]
-impl ::axioms::__private::LayerPolicy for __axioms_mcp_Notes_read_or_write_0 {}
+impl ::axioms::__private::LayerPolicy for __axioms_mcp_Notes__read_or_write {}
 #[doc(hidden)]
 #[allow(non_camel_case_types)]
-struct __axioms_mcp_Notes_read_or_write_1;
+struct __axioms_mcp_Notes__read_or_write_mode_1;
 #[automatically_derived]
-impl<__S> ::axioms::__private::Policy<__S> for __axioms_mcp_Notes_read_or_write_1 {
-    const NAME: &'static str = "__axioms_mcp_Notes_read_or_write_1";
+impl<__S> ::axioms::__private::Policy<__S> for __axioms_mcp_Notes__read_or_write_mode_1 {
+    const NAME: &'static str = "read_or_write_mode_1";
     const RULE: ::axioms::__private::Rule = ::axioms::__private::Rule::AllOf(
         &[
             ::axioms::__private::Rule::Scopes(
@@ -67,22 +67,22 @@ impl<__S> ::axioms::__private::Policy<__S> for __axioms_mcp_Notes_read_or_write_
     );
 }
 ::axioms::__private::inventory::submit! {
-    ::axioms::__private::Registered::named("__axioms_mcp_Notes_read_or_write_1", & <
-    __axioms_mcp_Notes_read_or_write_1 as ::axioms::__private::Policy < () >> ::RULE, <
-    __axioms_mcp_Notes_read_or_write_1 as ::axioms::__private::Policy < () >>
-    ::SAFE_METHODS)
+    ::axioms::__private::Registered::named("read_or_write_mode_1", & <
+    __axioms_mcp_Notes__read_or_write_mode_1 as ::axioms::__private::Policy < () >>
+    ::RULE, < __axioms_mcp_Notes__read_or_write_mode_1 as ::axioms::__private::Policy <
+    () >> ::SAFE_METHODS)
 }
 #[automatically_derived]
-impl ::axioms::__private::LayerPolicy for __axioms_mcp_Notes_read_or_write_1 {}
+impl ::axioms::__private::LayerPolicy for __axioms_mcp_Notes__read_or_write_mode_1 {}
 impl Notes {
     /// The MCP policies of `Notes`'s tools and prompts, as their `#[protected(…)]` say: give them to `McpLayer::new` (with `McpPolicies::and` to add others).
     #[must_use]
     pub fn mcp_policies() -> ::axioms::mcp::McpPolicies {
         ::axioms::mcp::McpPolicies::new()
-            .tool::<__axioms_mcp_Notes_whoami_0>("whoami")
-            .tool::<__axioms_mcp_Notes_read_or_write_0>("notes")
+            .tool::<__axioms_mcp_Notes__whoami>("whoami")
+            .tool::<__axioms_mcp_Notes__read_or_write>("notes")
             .tool_argument::<
-                __axioms_mcp_Notes_read_or_write_1,
+                __axioms_mcp_Notes__read_or_write_mode_1,
             >("notes", "mode", "write")
             .tool::<Admins>("purge")
     }

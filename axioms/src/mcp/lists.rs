@@ -92,14 +92,18 @@ impl ListFilter {
     }
 
     fn filter_one(&self, answer: &mut Value) -> bool {
-        let Some(id) = answer.get("id") else {
-            return false;
-        };
-        let Some(&(_, kind)) = self.lists.iter().find(|(asked, _)| asked == id) else {
-            return false;
-        };
+        // The answer to a list request, by its id — or, should the server write the id
+        // otherwise than the request did (`1.0` for `1`), by the list its result holds: an
+        // answer to a list is never let through unfiltered.
+        let asked = answer
+            .get("id")
+            .and_then(|id| self.lists.iter().find(|(asked, _)| asked == id))
+            .map(|&(_, kind)| kind);
         let Some(result) = answer.get_mut("result").and_then(Value::as_object_mut) else {
-            return false; // an error
+            return false; // an error, or a request or notification of the server
+        };
+        let Some(kind) = asked.or_else(|| ListKind::held_by(result)) else {
+            return false;
         };
         let (array, member) = kind.fields();
         if let Some(Value::Array(entries)) = result.get_mut(array) {
@@ -148,4 +152,31 @@ fn encode(event: Sse) -> Bytes {
 fn bad_gateway(problem: &'static str) -> Response {
     tracing::error!(target: "axioms::mcp", problem, "list answer withheld");
     StatusCode::BAD_GATEWAY.into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_list_is_found_by_its_id_or_by_what_its_result_holds() {
+        let list = |result: Value| json!({"jsonrpc": "2.0", "id": 1.0, "result": result});
+        let kinds = |value: &Value| value["result"].as_object().and_then(ListKind::held_by);
+        assert_eq!(kinds(&list(json!({"tools": []}))), Some(ListKind::Tools));
+        assert_eq!(
+            kinds(&list(json!({"resourceTemplates": []}))),
+            Some(ListKind::Templates)
+        );
+        assert_eq!(
+            kinds(&list(json!({"content": []}))),
+            None,
+            "a tool's result"
+        );
+        assert_eq!(
+            kinds(&list(json!({"contents": []}))),
+            None,
+            "a resource's contents"
+        );
+    }
 }

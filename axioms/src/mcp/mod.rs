@@ -100,7 +100,9 @@ pub use policies::{McpPolicies, TemplateVars};
 /// Put it **above** `#[tool_router]` (or `#[prompt_router]`): it removes the `#[protected]`
 /// attributes, defines one policy per clause list, and adds a function to the impl —
 /// `mcp_policies()`, or the name given, `#[axioms::mcp::policies(prompt_policies)]` — that
-/// returns the [`McpPolicies`] for [`McpLayer::new`]. A `#[tool]` or `#[prompt]` without
+/// returns the [`McpPolicies`] for [`McpLayer::new`]. Each policy is named after its method
+/// (`notes`; one an argument adds, `notes_mode_1`): the name an operator lists in
+/// `AXIOMS_<ISSUER>_TRUSTED_FOR` to extend it to a partner issuer. A `#[tool]` or `#[prompt]` without
 /// `#[protected]` does not compile (an operation without a policy would be refused); nor does
 /// a clause mistake (reported at the clause, as for a handler), an `owner(…)` (ownership of a
 /// resource is [`McpPolicies::resource`]'s) or two policies for one tool without an argument.

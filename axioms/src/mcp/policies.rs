@@ -161,6 +161,13 @@ pub(super) enum ListKind {
 }
 
 impl ListKind {
+    /// The list a result holds, if it is one of the four.
+    pub(super) fn held_by(result: &Map<String, Value>) -> Option<Self> {
+        [Self::Tools, Self::Resources, Self::Templates, Self::Prompts]
+            .into_iter()
+            .find(|kind| result.get(kind.fields().0).is_some_and(Value::is_array))
+    }
+
     /// The result's array, and the member of each entry that names it.
     pub(super) fn fields(self) -> (&'static str, &'static str) {
         match self {

@@ -377,6 +377,18 @@ async fn lists_answer_only_what_the_caller_may_use_in_json_and_in_event_streams(
         }
     }
     assert_eq!(mcp.ran(), 0, "lists run no operation");
+    // A server that writes the answer's id otherwise than the request did: still filtered.
+    let odd = Router::new()
+        .route(
+            "/mcp",
+            post(|| async {
+                axum::Json(json!({"jsonrpc": "2.0", "id": 99,
+                    "result": {"tools": [{"name": "notes"}, {"name": "purge"}]}}))
+            }),
+        )
+        .layer(McpLayer::new(mcp.axioms.clone(), policies()).unwrap());
+    let r = modern(&odd, &reader, "tools/list", json!({})).await;
+    assert_eq!(names(&r, "tools", "name"), ["notes"]);
 }
 
 #[tokio::test]

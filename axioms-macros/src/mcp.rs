@@ -137,6 +137,16 @@ pub(crate) fn policies(attr: TokenStream, item: TokenStream) -> TokenStream {
                 );
                 continue;
             }
+            if let Some(owner) = owner_clause(parsed.clauses.clone()) {
+                cx.error_at(
+                    owner.span(),
+                    format!(
+                        "a {}'s policy cannot name `owner(…)`: it is decided before the call, with no object to fetch. Ownership of a resource is `McpPolicies::resource` with an ownership policy (its fetch reads the URI template's variables); in a tool, compare with `Claims::owns`",
+                        kind.word()
+                    ),
+                );
+                continue;
+            }
             let ty = match &parsed.named {
                 Some(path) => quote!(#path),
                 None => {
@@ -202,12 +212,14 @@ pub(crate) fn policies(attr: TokenStream, item: TokenStream) -> TokenStream {
     let (mcp_policies, self_ty) = (paths::mcp_policies(), &block.self_ty);
     let (impl_generics, _, where_clause) = block.generics.split_for_impl();
     if let Err(err) = cx.check() {
-        // The errors, and the function with no policy (every operation refused), so that its
-        // callers add no error of their own.
+        // The errors, the policies' own (a clause mistake is reported at the clause), and
+        // the function with no policy (every operation refused), so that its callers add no
+        // error of their own.
         let err = err.into_compile_error();
         return quote! {
             #err
             #block
+            #(#definitions)*
             impl #impl_generics #self_ty #where_clause {
                 #[doc(hidden)]
                 pub fn #function() -> #mcp_policies {
@@ -321,6 +333,28 @@ fn parse_protected(attr: &Attribute, cx: &Ctxt) -> Option<Protected> {
     })
 }
 
+/// An `owner(…)` clause anywhere in the clauses (in `any_of(…)` too): its keyword.
+fn owner_clause(tokens: TokenStream) -> Option<Ident> {
+    let mut tokens = tokens.into_iter().peekable();
+    while let Some(token) = tokens.next() {
+        match token {
+            proc_macro2::TokenTree::Ident(ident)
+                if ident == "owner"
+                    && matches!(tokens.peek(), Some(proc_macro2::TokenTree::Group(g)) if g.delimiter() == proc_macro2::Delimiter::Parenthesis) =>
+            {
+                return Some(ident);
+            }
+            proc_macro2::TokenTree::Group(group) => {
+                if let Some(found) = owner_clause(group.stream()) {
+                    return Some(found);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
 /// `policy = Path`, alone.
 struct NamedPolicy(Path);
 
@@ -402,6 +436,9 @@ mod tests {
                     async fn float(&self) {}
                     #[protected(scopes = "a")]
                     async fn not_an_operation(&self) {}
+                    #[tool]
+                    #[protected(any_of(owner(fetch = get), roles = "admin"), state = ())]
+                    async fn owned(&self) {}
                 }
             },
         );
@@ -411,6 +448,7 @@ mod tests {
             "`argument(…)` decides a tool's scopes by its arguments",
             "an argument's value is a string, a boolean or an integer",
             "`#[protected]` in an `#[axioms::mcp::policies]` impl goes on a `#[tool]` or `#[prompt]` method",
+            "a tool's policy cannot name `owner(…)`",
         ];
         assert_eq!(errs.len(), expected.len(), "{errs:#?}");
         for (err, expected) in errs.iter().zip(expected) {

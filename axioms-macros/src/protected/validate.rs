@@ -656,6 +656,28 @@ fn returns_grpc_status(function: &ItemFn) -> bool {
         })
 }
 
+/// Whether `function` looks like an rmcp tool or prompt: `#[tool]`/`#[prompt]` on it, or a
+/// `Result<CallToolResult | GetPromptResult | GetPromptResponse, …>`.
+fn is_mcp_operation(function: &ItemFn) -> bool {
+    let marked = function.attrs.iter().any(|attr| {
+        attr.path()
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "tool" || s.ident == "prompt")
+    });
+    let syn::ReturnType::Type(_, ty) = &function.sig.output else {
+        return marked;
+    };
+    let returns = matches!(&**ty, syn::Type::Path(path) if path.path.segments.last().is_some_and(|last| {
+        matches!(&last.arguments, syn::PathArguments::AngleBracketed(args)
+            if args.args.first().is_some_and(|ok| matches!(ok, syn::GenericArgument::Type(syn::Type::Path(p))
+                if p.path.segments.last().is_some_and(|s| {
+                    ["CallToolResult", "GetPromptResult", "GetPromptResponse"].iter().any(|name| s.ident == name)
+                }))))
+    }));
+    marked || returns
+}
+
 fn check_function(function: &ItemFn, cx: &Ctxt) {
     if function.sig.asyncness.is_none() {
         cx.error_at(
@@ -664,7 +686,9 @@ fn check_function(function: &ItemFn, cx: &Ctxt) {
         );
     }
     if let Some(FnArg::Receiver(receiver)) = function.sig.inputs.first() {
-        let message = if returns_grpc_status(function) {
+        let message = if is_mcp_operation(function) {
+            "`#[protected]` on an rmcp tool or prompt needs `#[axioms::mcp::policies]` on its `impl`, above `#[tool_router]` (or `#[prompt_router]`): it turns each `#[protected(…)]` into the tool's policy for `McpLayer`"
+        } else if returns_grpc_status(function) {
             "`#[protected]` guards axum handlers, not the methods of a tonic service: name this method's policy in `axioms::grpc::GrpcMethods` (`.method::<YourPolicy>(\"/package.Service/Method\")`, with `axioms::policy!(YourPolicy: …)`), and put `GrpcLayer` on the server"
         } else {
             "`#[protected]` cannot be used on a method with `self`: axum handlers are free functions (move it out of the `impl`, or take the value through `State`)"

@@ -195,6 +195,7 @@ pub struct McpLayer {
     inner: Arc<McpConfig>,
 }
 
+#[derive(Clone)]
 struct McpConfig {
     axioms: Axioms,
     policies: McpPolicies,
@@ -203,19 +204,6 @@ struct McpConfig {
     endpoint: Option<Named>,
     max_body: usize,
     matcher: Arc<dyn ScopeMatcher>,
-}
-
-impl Clone for McpConfig {
-    fn clone(&self) -> Self {
-        Self {
-            axioms: self.axioms.clone(),
-            policies: self.policies.clone(),
-            known: self.known.clone(),
-            endpoint: self.endpoint,
-            max_body: self.max_body,
-            matcher: Arc::clone(&self.matcher),
-        }
-    }
 }
 
 impl fmt::Debug for McpLayer {
